@@ -1,0 +1,3 @@
+from gametime_cli.cli import main
+
+raise SystemExit(main())

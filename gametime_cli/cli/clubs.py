@@ -1,0 +1,72 @@
+"""`gametime club add|list|remove`."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+
+app = subapp("Register the clubs you book at and their booking windows.")
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="A short name for the club, e.g. jct."),
+    url: str = typer.Option(..., "--url", help="https://CLUB.gametime.net, or simulate:"),
+    timezone: str = typer.Option(..., "--timezone", help="The club's IANA time zone."),
+    window_days: int = typer.Option(..., "--window-days", help="Days ahead a day opens."),
+    opens_at: str = typer.Option(..., "--opens-at", help="Local time it opens, HH:MM[:SS]."),
+    sport: int = typer.Option(1, "--sport", help="The club's sport id (1 is tennis)."),
+) -> None:
+    """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
+    import re
+
+    from gametime_cli.errors import BadInput
+    from gametime_cli.sites import validate_url
+    from gametime_cli.windows import parse_opens_at, parse_zone
+
+    if not re.match(NAME_PATTERN, name):
+        raise BadInput(
+            f"club name {name!r} is not allowed; use up to 40 letters, digits, '.', '_' or '-'"
+        )
+    zone = parse_zone(timezone)
+    opens = parse_opens_at(opens_at)
+    if not 0 <= window_days <= 365:
+        raise BadInput(f"--window-days {window_days} is out of range; use 0 to 365")
+    if not 1 <= sport <= 9999:
+        raise BadInput(f"--sport {sport} is not a sport id; tennis is 1")
+    url = validate_url(url)
+    store = open_store()
+    club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
+                          opens_at=opens.isoformat(), sport=sport)
+    typer.echo(
+        f"Added club {club.name}: days open {club.window_days} days ahead at "
+        f"{club.opens_at.isoformat()} {club.timezone}."
+    )
+
+
+@app.command("list")
+def list_(as_json: bool = JSON_OPTION) -> None:
+    """List the registered clubs."""
+    from gametime_cli import render
+
+    clubs = open_store().list_clubs()
+    if as_json:
+        render.print_json([render.club_json(c) for c in clubs])
+    elif clubs:
+        render.console().print(render.clubs_table(clubs))
+    else:
+        typer.echo("No clubs yet; add one with 'gametime club add'.", err=True)
+
+
+@app.command("remove")
+def remove(
+    name: str = typer.Argument(..., help="The club's name."),
+    force: bool = typer.Option(False, "--force", help="Remove its bookings too."),
+) -> None:
+    """Remove a club (with --force, its bookings and their history too)."""
+    removed = open_store().remove_club(name, force=force)
+    extra = f" and {removed} booking(s)" if removed else ""
+    typer.echo(f"Removed club {name}{extra}.")

@@ -1,0 +1,43 @@
+"""`gametime config list|set|unset`."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+
+app = subapp("Show and change settings (attempts, retry timing, leases).")
+
+
+@app.command("list")
+def list_(as_json: bool = JSON_OPTION) -> None:
+    """Every setting with its value and what it does."""
+    from gametime_cli import render
+    from gametime_cli.settings import KNOWN, Settings
+
+    settings = Settings(open_store().settings())
+    if as_json:
+        render.print_json({key: getattr(settings, key) for key in KNOWN})
+        return
+    for key, setting in KNOWN.items():
+        typer.echo(f"{key} = {getattr(settings, key)}    # {setting.help}")
+
+
+@app.command("set")
+def set_(key: str = typer.Argument(...), value: str = typer.Argument(...)) -> None:
+    """Set a setting."""
+    from gametime_cli.settings import parse_setting
+
+    parsed = parse_setting(key, value)
+    open_store().set_setting(key, str(parsed))
+    typer.echo(f"{key} = {parsed}")
+
+
+@app.command("unset")
+def unset(key: str = typer.Argument(...)) -> None:
+    """Return a setting to its default."""
+    from gametime_cli.settings import KNOWN, parse_setting
+
+    parse_setting(key, str(KNOWN[key].default) if key in KNOWN else "")
+    open_store().set_setting(key, None)
+    typer.echo(f"{key} = {KNOWN[key].default} (default)")

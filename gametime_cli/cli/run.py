@@ -1,0 +1,54 @@
+"""`gametime run-pending`: what cron calls every minute."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store
+
+
+def _sigterm_as_interrupt() -> None:
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_pending(
+    as_json: bool = JSON_OPTION,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would run; change nothing."),
+    max_wait: float | None = typer.Option(
+        None, "--max-wait", min=0, max=3600,
+        help="Seconds to stay for retries of bookings tried in this run "
+        "(default: the max_wait setting).",
+    ),
+) -> None:
+    """Book every booking that is due. Prints nothing when nothing is due."""
+    from gametime_cli.clock import utcnow
+
+    store = open_store()
+    if not store.has_due(utcnow()):
+        if as_json:
+            from gametime_cli import render
+            from gametime_cli.executor import RunReport
+
+            render.print_json(render.run_json(RunReport([], dry_run=dry_run)))
+        return
+
+    from gametime_cli import render
+    from gametime_cli.executor import Executor
+
+    _sigterm_as_interrupt()
+    executor = Executor(store)
+    report = executor.dry_run() if dry_run else executor.run_pending(max_wait)
+    if as_json:
+        render.print_json(render.run_json(report))
+    elif report.results:
+        render.console().print(render.run_table(report))
+    raise typer.Exit(int(report.exit_code))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run-pending")(run_pending)

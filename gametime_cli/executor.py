@@ -1,0 +1,189 @@
+"""`run-pending`: claim the due bookings, attempt each through its club's driver, record."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time as time_module
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gametime_cli.clock import utcnow
+from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
+from gametime_cli.models import Booking
+from gametime_cli.retry import PARKED, decide
+from gametime_cli.settings import Settings
+from gametime_cli.sites import open_driver
+from gametime_cli.sites.base import Outcome, OutcomeKind, SiteDriver, SlotRequest
+from gametime_cli.store import Store
+
+log = logging.getLogger("gametime")
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """Where one booking stands after this run touched it."""
+
+    booking: Booking
+    outcome: str
+    """What this run's last attempt came to (an OutcomeKind value, or 'lost', 'skipped')."""
+    error: str | None = None
+    needs_attention: bool = False
+    """The player must fix something (login, configuration) before it can go ahead."""
+
+
+@dataclass
+class RunReport:
+    results: list[BookingResult]
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(r.needs_attention for r in self.results):
+            return ExitCode.ENVIRONMENT
+        if not self.dry_run and any(r.booking.status == "failed" for r in self.results):
+            return ExitCode.BOOKING_FAILED
+        return ExitCode.OK
+
+
+def new_owner() -> str:
+    """A lease owner token: unguessable, with the host and pid for whoever reads the db."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
+
+
+def attempt_courts(driver: SiteDriver, request: SlotRequest) -> Outcome:
+    """Try the candidate courts in order until one is booked or something other than
+    'taken' happens; all taken means the slot is not available."""
+    candidates = driver.candidate_courts(request)
+    for court in candidates:
+        outcome = driver.book_court(request, court)
+        if outcome.kind is not OutcomeKind.TAKEN:
+            return outcome
+    tried = ", ".join(str(c) for c in candidates) or "none free"
+    return Outcome(OutcomeKind.PERMANENT, message=f"not available: courts tried {tried}")
+
+
+class Executor:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time_module.sleep,
+    ):
+        self.store = store
+        self.settings = Settings(store.settings())
+        self.clock = clock
+        self.sleep = sleep
+        self.owner = new_owner()
+        self._drivers: dict[int, SiteDriver] = {}
+
+    def dry_run(self) -> RunReport:
+        due = self.store.due_bookings(self.clock())
+        return RunReport([BookingResult(b, "would_run") for b in due], dry_run=True)
+
+    def run_pending(self, max_wait: float | None = None) -> RunReport:
+        """Execute every due booking; stay up to `max_wait` seconds for the retries this
+        run schedules, so a transient failure is retried in seconds, not next minute."""
+        wait = self.settings.max_wait if max_wait is None else max_wait
+        deadline = self.clock() + timedelta(seconds=wait)
+        results: dict[int, BookingResult] = {}
+        parked: set[int] = set()
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        try:
+            while True:
+                while booking := self.store.claim_next_due(
+                    self.owner, self.clock(), lease, exclude=parked
+                ):
+                    result = self._execute(booking)
+                    results[booking.id] = result
+                    if result.needs_attention:
+                        parked.add(booking.id)
+                retry_at = min(
+                    (r.booking.due_at for r in results.values()
+                     if r.booking.status == "pending" and r.booking.id not in parked),
+                    default=None,
+                )
+                if retry_at is None or retry_at > deadline:
+                    break
+                self.sleep(max(0.0, (retry_at - self.clock()).total_seconds()))
+        finally:
+            self.close()
+        return RunReport(list(results.values()))
+
+    def _driver_for(self, booking: Booking) -> SiteDriver:
+        if booking.club_id not in self._drivers:
+            self._drivers[booking.club_id] = open_driver(self.store.club_by_id(booking.club_id))
+        return self._drivers[booking.club_id]
+
+    def _execute(self, booking: Booking) -> BookingResult:
+        try:
+            driver = self._driver_for(booking)
+        except GametimeError as exc:
+            self.store.release(booking, self.owner, self.clock(), str(exc))
+            return BookingResult(
+                self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
+            )
+        attempt_id = self.store.start_attempt(booking, self.owner, self.clock())
+        number = booking.attempts + 1
+        request = SlotRequest(
+            booking_id=booking.id,
+            attempt=number,
+            day=booking.day,
+            time=booking.time,
+            duration=booking.duration,
+            courts=booking.courts,
+            partners=booking.partners,
+            type=booking.type,
+            account=booking.account,
+        )
+        try:
+            outcome = attempt_courts(driver, request)
+        except (KeyboardInterrupt, SystemExit):
+            self._finish_interrupted(booking, attempt_id)
+            raise
+        except Exception as exc:  # a driver bug must not lose the booking
+            log.exception("booking %s: the site driver failed", booking.id)
+            outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
+        decision = decide(outcome, number, self.settings, self.clock())
+        try:
+            self.store.finish(
+                booking,
+                attempt_id,
+                self.owner,
+                outcome=outcome.kind.value,
+                status=decision.status,
+                now=self.clock(),
+                due_at=decision.due_at,
+                court=outcome.court if outcome.kind is OutcomeKind.CONFIRMED else None,
+                confirmation=outcome.confirmation,
+                error=decision.error,
+            )
+        except LeaseLost:
+            log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
+            return BookingResult(self.store.get_booking(booking.id), "lost", "lease lost")
+        return BookingResult(
+            self.store.get_booking(booking.id),
+            outcome.kind.value,
+            decision.error,
+            needs_attention=outcome.kind in PARKED,
+        )
+
+    def _finish_interrupted(self, booking: Booking, attempt_id: int) -> None:
+        with contextlib.suppress(LeaseLost):
+            self.store.finish(
+                booking, attempt_id, self.owner, outcome="interrupted", status="pending",
+                now=self.clock(), error="interrupted before the attempt finished",
+            )
+
+    def close(self) -> None:
+        for driver in self._drivers.values():
+            try:
+                driver.close()
+            except Exception:
+                log.exception("closing a site driver failed")
+        self._drivers.clear()

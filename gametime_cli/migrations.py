@@ -1,0 +1,80 @@
+"""The schema, as sqlite-utils migrations: add one per change, never edit a landed one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("gametime-cli")
+
+
+@migrations()
+def m001_clubs_bookings_attempts(db: Database) -> None:
+    db["clubs"].create(
+        {
+            "id": int,
+            "name": str,
+            "url": str,
+            "timezone": str,
+            "window_days": int,
+            "opens_at": str,
+            "sport": int,
+            "settings": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "url", "timezone", "window_days", "opens_at", "sport"},
+        defaults={"settings": "{}", "sport": 1},
+    )
+    db.execute("CREATE UNIQUE INDEX clubs_name ON clubs(name COLLATE NOCASE)")
+    db["bookings"].create(
+        {
+            "id": int,
+            "club_id": int,
+            "account": str,
+            "day": str,
+            "time": str,
+            "duration": int,
+            "courts": str,
+            "partners": str,
+            "type": str,
+            "status": str,
+            "execute_at": str,
+            "due_at": str,
+            "slot_start": str,
+            "confirmation": str,
+            "court": int,
+            "last_error": str,
+            "lease_owner": str,
+            "lease_expires": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("club_id", "clubs", "id")],
+        not_null={"club_id", "day", "time", "duration", "status", "execute_at", "due_at"},
+        defaults={"courts": "[]", "partners": "[]", "status": "pending"},
+    )
+    db["bookings"].create_index(["status", "due_at"], index_name="bookings_due")
+    db["bookings"].create_index(["club_id", "day", "time"], index_name="bookings_slot")
+    db["attempts"].create(
+        {
+            "id": int,
+            "booking_id": int,
+            "number": int,
+            "owner": str,
+            "started_at": str,
+            "finished_at": str,
+            "outcome": str,
+            "court": int,
+            "confirmation": str,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("booking_id", "bookings", "id")],
+        not_null={"booking_id", "number", "started_at"},
+    )
+    db["attempts"].create_index(["booking_id", "number"], index_name="attempts_booking")
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
+SCHEMA_VERSION = len(migrations._migrations)

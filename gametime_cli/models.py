@@ -1,0 +1,120 @@
+"""The records the core passes around: clubs, bookings and their attempts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gametime_cli.clock import from_iso
+
+STATUSES = ("pending", "running", "confirmed", "failed", "cancelled")
+FINAL_STATUSES = ("confirmed", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Club:
+    id: int
+    name: str
+    url: str
+    timezone: str
+    window_days: int
+    opens_at: time
+    sport: int = 1
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Club:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            url=row["url"],
+            timezone=row["timezone"],
+            window_days=row["window_days"],
+            opens_at=time.fromisoformat(row["opens_at"]),
+            sport=row["sport"],
+            settings=json.loads(row["settings"] or "{}"),
+        )
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: int
+    club: str
+    club_id: int
+    account: str | None
+    day: date
+    time: time
+    duration: int
+    courts: list[int]
+    partners: list[str]
+    type: str | None
+    status: str
+    execute_at: datetime
+    due_at: datetime
+    slot_start: datetime
+    confirmation: str | None
+    court: int | None
+    last_error: str | None
+    attempts: int
+    created_at: datetime
+    lease_owner: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Booking:
+        return cls(
+            id=row["id"],
+            club=row["club"],
+            club_id=row["club_id"],
+            account=row["account"],
+            day=date.fromisoformat(row["day"]),
+            time=time.fromisoformat(row["time"]),
+            duration=row["duration"],
+            courts=json.loads(row["courts"]),
+            partners=json.loads(row["partners"]),
+            type=row["type"],
+            status=row["status"],
+            execute_at=from_iso(row["execute_at"]),
+            due_at=from_iso(row["due_at"]),
+            slot_start=from_iso(row["slot_start"]),
+            confirmation=row["confirmation"],
+            court=row["court"],
+            last_error=row["last_error"],
+            attempts=row["attempts"],
+            created_at=from_iso(row["created_at"]),
+            lease_owner=row["lease_owner"],
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    booking_id: int
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    court: int | None
+    confirmation: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Attempt:
+        return cls(
+            id=row["id"],
+            booking_id=row["booking_id"],
+            number=row["number"],
+            started_at=from_iso(row["started_at"]),
+            finished_at=from_iso(row["finished_at"]) if row["finished_at"] else None,
+            outcome=row["outcome"],
+            court=row["court"],
+            confirmation=row["confirmation"],
+            error=row["error"],
+        )

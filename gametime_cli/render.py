@@ -1,0 +1,246 @@
+"""Everything shown to the user: Rich tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from gametime_cli.clock import to_iso
+from gametime_cli.models import Attempt, Booking, Club
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from gametime_cli.executor import RunReport
+
+RUN_JSON_VERSION = 1
+STATUS_STYLE = {
+    "pending": "yellow",
+    "running": "cyan",
+    "confirmed": "green",
+    "failed": "red",
+    "cancelled": "dim",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def error_line(message: str) -> None:
+    """The one line a failing command leaves on stderr."""
+    sys.stderr.write(f"gametime: error: {message}\n")
+
+
+# -- words and times ------------------------------------------------------------
+
+
+def relative(delta: timedelta) -> str:
+    """`in 3 days 14 h`, `in 5 min`, `2 h ago`: the two largest units."""
+    seconds = int(delta.total_seconds())
+    future = seconds >= 0
+    seconds = abs(seconds)
+    if seconds < 1:
+        return "now"
+    parts = []
+    for name, size in (("day", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            label = f"{name}s" if name == "day" and count > 1 else name
+            parts.append(f"{count} {label}")
+        if len(parts) == 2:
+            break
+    text = " ".join(parts)
+    return f"in {text}" if future else f"{text} ago"
+
+
+def local_time(instant: datetime, zone: ZoneInfo, seconds: bool = False) -> str:
+    fmt = "%a %d %b %Y %H:%M:%S %Z" if seconds else "%a %d %b %Y %H:%M %Z"
+    return instant.astimezone(zone).strftime(fmt)
+
+
+def slot_label(booking: Booking) -> str:
+    return f"{booking.day.strftime('%a %d %b %Y')} {booking.time.strftime('%H:%M')}"
+
+
+def courts_label(courts: list[int]) -> str:
+    return ", ".join(str(c) for c in courts) if courts else "any"
+
+
+# -- JSON shapes ------------------------------------------------------------------
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    return {
+        "id": booking.id,
+        "club": booking.club,
+        "account": booking.account,
+        "date": booking.day.isoformat(),
+        "time": booking.time.strftime("%H:%M"),
+        "duration": booking.duration,
+        "courts": booking.courts,
+        "partners": booking.partners,
+        "type": booking.type,
+        "status": booking.status,
+        "execute_at": to_iso(booking.execute_at),
+        "next_try_at": to_iso(booking.due_at) if booking.status == "pending" else None,
+        "attempts": booking.attempts,
+        "court": booking.court,
+        "confirmation": booking.confirmation,
+        "last_error": booking.last_error,
+    }
+
+
+def attempt_json(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "started_at": to_iso(attempt.started_at),
+        "finished_at": to_iso(attempt.finished_at) if attempt.finished_at else None,
+        "outcome": attempt.outcome,
+        "court": attempt.court,
+        "confirmation": attempt.confirmation,
+        "error": attempt.error,
+    }
+
+
+def club_json(club: Club) -> dict[str, Any]:
+    return {
+        "name": club.name,
+        "url": club.url,
+        "timezone": club.timezone,
+        "window_days": club.window_days,
+        "opens_at": club.opens_at.isoformat(),
+        "sport": club.sport,
+    }
+
+
+def run_json(report: RunReport) -> dict[str, Any]:
+    return {
+        "version": RUN_JSON_VERSION,
+        "dry_run": report.dry_run,
+        "exit_code": int(report.exit_code),
+        "bookings": [
+            {
+                "id": r.booking.id,
+                "club": r.booking.club,
+                "date": r.booking.day.isoformat(),
+                "time": r.booking.time.strftime("%H:%M"),
+                "court": r.booking.court,
+                "status": r.booking.status,
+                "outcome": r.outcome,
+                "confirmation": r.booking.confirmation,
+                "error": r.error,
+                "attempts": r.booking.attempts,
+                "next_try_at": to_iso(r.booking.due_at)
+                if r.booking.status == "pending"
+                else None,
+            }
+            for r in report.results
+        ],
+    }
+
+
+# -- tables -------------------------------------------------------------------------
+
+
+def _status(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("ID", "Day", "Time"))
+    return table
+
+
+def bookings_table(bookings: list[Booking], zones: dict[str, ZoneInfo], now: datetime) -> Table:
+    table = _table("ID", "Club", "Day", "Time", "Min", "Courts", "Status", "Runs", "Result")
+    for b in bookings:
+        if b.status == "pending":
+            runs = f"{local_time(b.due_at, zones[b.club])} ({relative(b.due_at - now)})"
+        else:
+            runs = ""
+        result = (
+            f"court {b.court} #{b.confirmation}" if b.confirmation else (b.last_error or "")
+        )
+        table.add_row(
+            str(b.id), b.club, b.day.strftime("%a %d %b %Y"), b.time.strftime("%H:%M"),
+            str(b.duration), courts_label(b.courts), _status(b.status), runs, result,
+        )
+    return table
+
+
+def attempts_table(attempts: list[Attempt]) -> Table:
+    table = _table("#", "Started (UTC)", "Took", "Outcome", "Court", "Confirmation / error",
+                   title="Attempts")
+    for a in attempts:
+        took = (
+            f"{(a.finished_at - a.started_at).total_seconds():.2f} s" if a.finished_at else ""
+        )
+        table.add_row(
+            str(a.number), to_iso(a.started_at), took, a.outcome or "in progress",
+            str(a.court or ""), a.confirmation or a.error or "",
+        )
+    return table
+
+
+def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: datetime) -> None:
+    out = console()
+    zone = club.zone
+    out.print(f"[bold]Booking {booking.id}[/]  {_status(booking.status)}")
+    rows = [
+        ("Club", f"{club.name} ({club.url})"),
+        ("Account", booking.account or "(default)"),
+        ("Slot", f"{slot_label(booking)} {club.timezone}, {booking.duration} min"),
+        ("Courts", courts_label(booking.courts)),
+        ("Partners", ", ".join(booking.partners) or "none"),
+        ("Type", booking.type or "(club default)"),
+        ("Window opens", local_time(booking.execute_at, zone, seconds=True)),
+    ]
+    if booking.status == "pending":
+        rows.append(("Next try", f"{local_time(booking.due_at, zone, seconds=True)} "
+                                 f"({relative(booking.due_at - now)})"))
+    if booking.confirmation:
+        rows.append(("Confirmed", f"court {booking.court}, confirmation {booking.confirmation}"))
+    if booking.last_error:
+        rows.append(("Last error", booking.last_error))
+    for label, value in rows:
+        out.print(f"  {label:<13} {value}", markup=False)
+    if attempts:
+        out.print(attempts_table(attempts))
+
+
+def run_table(report: RunReport) -> Table:
+    title = "Would run (dry run)" if report.dry_run else None
+    table = _table("ID", "Club", "Day", "Time", "Court", "Status", "Confirmation / error",
+                   title=title)
+    for r in report.results:
+        b = r.booking
+        court = str(b.court) if b.court else courts_label(b.courts)
+        detail = b.confirmation or r.error or ""
+        if b.status == "pending" and not report.dry_run and not r.needs_attention:
+            detail = f"{detail} (retrying)" if detail else "retrying"
+        table.add_row(str(b.id), b.club, b.day.strftime("%a %d %b"), b.time.strftime("%H:%M"),
+                      court, _status(b.status), detail)
+    return table
+
+
+def clubs_table(clubs: list[Club]) -> Table:
+    table = _table("Name", "URL", "Time zone", "Window", "Sport")
+    for c in clubs:
+        window = f"{c.window_days} days ahead at {c.opens_at.isoformat()}"
+        table.add_row(c.name, c.url, c.timezone, window, str(c.sport))
+    return table

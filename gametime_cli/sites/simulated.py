@@ -1,0 +1,87 @@
+"""The simulated site: the original design's simulation mode, behind the real interface.
+
+`simulate:?success=0.8&seed=7&courts=6&taken=1,2&delay=0.05`
+- success: chance that an attempt goes through (default 0.8); a miss is a transient
+  site error, retried like a real one.
+- seed: makes every attempt's result a function of (seed, booking, attempt number),
+  whichever process runs it.
+- courts: how many courts the club has (default 6); taken: courts already booked.
+- delay: seconds each attempt takes, as a real site would.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from gametime_cli.errors import BadInput
+from gametime_cli.models import Club
+from gametime_cli.sites.base import Outcome, OutcomeKind, SlotRequest
+
+
+@dataclass(frozen=True)
+class SimulatedOptions:
+    success: float = 0.8
+    seed: int | None = None
+    courts: int = 6
+    taken: frozenset[int] = frozenset()
+    delay: float = 0.0
+
+    @classmethod
+    def parse(cls, url: str) -> SimulatedOptions:
+        query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+        unknown = set(query) - {"success", "seed", "courts", "taken", "delay"}
+        if unknown:
+            raise BadInput(
+                f"unknown simulate: option {sorted(unknown)[0]!r}; "
+                "known: success, seed, courts, taken, delay"
+            )
+
+        def one(name: str) -> str | None:
+            return query[name][-1] if name in query else None
+
+        try:
+            success = float(one("success") or 0.8)
+            seed = int(one("seed")) if one("seed") else None
+            courts = int(one("courts") or 6)
+            taken = frozenset(int(c) for c in (one("taken") or "").split(",") if c)
+            delay = float(one("delay") or 0)
+        except ValueError:
+            raise BadInput(f"{url!r}: simulate: options take numbers") from None
+        if not 0 <= success <= 1 or not 1 <= courts <= 99 or not 0 <= delay <= 60:
+            raise BadInput(
+                f"{url!r}: success must be 0..1, courts 1..99 and delay 0..60 seconds"
+            )
+        return cls(success, seed, courts, taken, delay)
+
+
+class SimulatedSite:
+    def __init__(self, club: Club):
+        self.options = SimulatedOptions.parse(club.url)
+
+    def _rng(self, request: SlotRequest) -> random.Random:
+        if self.options.seed is None:
+            return random.Random()
+        return random.Random(f"{self.options.seed}:{request.booking_id}:{request.attempt}")
+
+    def candidate_courts(self, request: SlotRequest) -> list[int]:
+        if request.courts:
+            return list(request.courts)
+        return [c for c in range(1, self.options.courts + 1) if c not in self.options.taken]
+
+    def book_court(self, request: SlotRequest, court: int) -> Outcome:
+        if self.options.delay:
+            time.sleep(self.options.delay)
+        if court in self.options.taken or court > self.options.courts:
+            return Outcome(OutcomeKind.TAKEN, court, message=f"court {court} is already booked")
+        rng = self._rng(request)
+        if rng.random() >= self.options.success:
+            return Outcome(
+                OutcomeKind.TRANSIENT, court, message="simulated site error (HTTP 503)"
+            )
+        return Outcome(OutcomeKind.CONFIRMED, court, confirmation=str(rng.randint(100000, 999999)))
+
+    def close(self) -> None:
+        pass

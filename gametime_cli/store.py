@@ -1,0 +1,423 @@
+"""The SQLite store: opening it safely, clubs, bookings, claims with leases, attempts.
+
+The idle path (`run-pending` with nothing due) must stay cheap, so this module talks
+to `sqlite3` directly for reads and claims and imports sqlite-utils only to migrate.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from gametime_cli import paths
+from gametime_cli.clock import to_iso, utcnow
+from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
+from gametime_cli.models import Attempt, Booking, Club
+
+SCHEMA_VERSION = 1
+"""Number of migrations in `migrations.py`; a test pins the two together."""
+BUSY_TIMEOUT_S = 15.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_BOOKING_SELECT = """
+SELECT b.*, c.name AS club,
+       (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id) AS attempts
+FROM bookings b JOIN clubs c ON c.id = b.club_id
+"""
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> Exception:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(
+            f"the database {path} is held by another process ({text}); "
+            "nothing was changed, try again in a moment"
+        )
+    return EnvironmentProblem(
+        f"cannot use the database {path}: {text}; move the file away to start afresh"
+    )
+
+
+class Store:
+    """One connection to the data home's database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, home: Path | None = None) -> Store:
+        """Open (creating and migrating if needed) the database in the data home.
+
+        A file that is not SQLite is left untouched and reported (exit 3).
+        """
+        home = paths.ensure_home(home)
+        path = paths.db_path(home)
+        _check_header(path)
+        try:
+            paths.create_private_file(path)
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot create {path}: {exc.strerror}") from exc
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        store = cls(conn, path)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("PRAGMA foreign_keys=ON")
+            if version != SCHEMA_VERSION:
+                store._migrate()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise database_error(path, exc) from exc
+        return store
+
+    def _migrate(self) -> None:
+        from sqlite_utils import Database
+
+        from gametime_cli.migrations import migrations
+
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        with self.transaction():
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise EnvironmentProblem(
+                    f"{self.path} was written by a newer gametime-cli; upgrade gametime-cli"
+                )
+            migrations.apply(Database(self.conn))
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the lock up front (no upgrade deadlocks)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- clubs -----------------------------------------------------------------
+
+    def add_club(
+        self,
+        *,
+        name: str,
+        url: str,
+        timezone: str,
+        window_days: int,
+        opens_at: str,
+        sport: int,
+        settings: dict[str, Any] | None = None,
+    ) -> Club:
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM clubs WHERE name = ? COLLATE NOCASE", [name]).fetchone():
+                raise BadInput(
+                    f"a club named {name!r} already exists; "
+                    f"run 'gametime club remove {name}' first or pick another name"
+                )
+            conn.execute(
+                "INSERT INTO clubs (name, url, timezone, window_days, opens_at, sport, settings,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, url, timezone, window_days, opens_at, sport,
+                 json.dumps(settings or {}), to_iso(utcnow())],
+            )
+        return self.get_club(name)
+
+    def get_club(self, name: str) -> Club:
+        row = self.conn.execute(
+            "SELECT * FROM clubs WHERE name = ? COLLATE NOCASE", [name]
+        ).fetchone()
+        if row is None:
+            known = ", ".join(c.name for c in self.list_clubs()) or "none yet"
+            raise BadInput(
+                f"no club named {name!r} (known: {known}); add it with 'gametime club add'"
+            )
+        return Club.from_row(row)
+
+    def club_by_id(self, club_id: int) -> Club:
+        return Club.from_row(
+            self.conn.execute("SELECT * FROM clubs WHERE id = ?", [club_id]).fetchone()
+        )
+
+    def list_clubs(self) -> list[Club]:
+        rows = self.conn.execute("SELECT * FROM clubs ORDER BY name COLLATE NOCASE")
+        return [Club.from_row(r) for r in rows]
+
+    def remove_club(self, name: str, *, force: bool = False) -> int:
+        """Remove a club; with `force` its bookings and their history go too.
+
+        Returns how many bookings were removed with it.
+        """
+        club = self.get_club(name)
+        with self.transaction() as conn:
+            active = conn.execute(
+                "SELECT COUNT(*) FROM bookings WHERE club_id = ? AND status IN "
+                "('pending', 'running')",
+                [club.id],
+            ).fetchone()[0]
+            total = conn.execute(
+                "SELECT COUNT(*) FROM bookings WHERE club_id = ?", [club.id]
+            ).fetchone()[0]
+            if total and not force:
+                raise BadInput(
+                    f"club {club.name!r} has {total} booking(s), {active} still to run; "
+                    "cancel them or use --force to remove the club with its bookings"
+                )
+            if active and force:
+                running = conn.execute(
+                    "SELECT COUNT(*) FROM bookings WHERE club_id = ? AND status = 'running'",
+                    [club.id],
+                ).fetchone()[0]
+                if running:
+                    raise BadInput(
+                        f"club {club.name!r} has a booking running right now; try again "
+                        "when it has finished"
+                    )
+            conn.execute(
+                "DELETE FROM attempts WHERE booking_id IN "
+                "(SELECT id FROM bookings WHERE club_id = ?)",
+                [club.id],
+            )
+            conn.execute("DELETE FROM bookings WHERE club_id = ?", [club.id])
+            conn.execute("DELETE FROM clubs WHERE id = ?", [club.id])
+        return total
+
+    # -- bookings --------------------------------------------------------------
+
+    def add_booking(
+        self,
+        *,
+        club: Club,
+        account: str | None,
+        day: str,
+        time: str,
+        duration: int,
+        courts: list[int],
+        partners: list[str],
+        type: str | None,
+        execute_at: datetime,
+        slot_start: datetime,
+        now: datetime,
+    ) -> Booking:
+        with self.transaction() as conn:
+            clash = conn.execute(
+                "SELECT id FROM bookings WHERE club_id = ? AND day = ? AND time = ? "
+                "AND account IS ? AND status IN ('pending', 'running', 'confirmed')",
+                [club.id, day, time, account],
+            ).fetchone()
+            if clash:
+                raise BadInput(
+                    f"booking {clash['id']} already covers {day} {time} at {club.name}; "
+                    f"cancel it first with 'gametime cancel {clash['id']}'"
+                )
+            stamp = to_iso(now)
+            cur = conn.execute(
+                "INSERT INTO bookings (club_id, account, day, time, duration, courts, partners,"
+                " type, status, execute_at, due_at, slot_start, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                [club.id, account, day, time, duration, json.dumps(courts),
+                 json.dumps(partners), type, to_iso(execute_at), to_iso(execute_at),
+                 to_iso(slot_start), stamp, stamp],
+            )
+            booking_id = cur.lastrowid
+        return self.get_booking(booking_id)
+
+    def get_booking(self, booking_id: int) -> Booking:
+        row = self.conn.execute(_BOOKING_SELECT + " WHERE b.id = ?", [booking_id]).fetchone()
+        if row is None:
+            raise BadInput(f"no booking with id {booking_id}; 'gametime list' shows them")
+        return Booking.from_row(row)
+
+    def list_bookings(self, status: str | None = None) -> list[Booking]:
+        where, args = ("WHERE b.status = ?", [status]) if status else ("", [])
+        rows = self.conn.execute(
+            _BOOKING_SELECT + f" {where} ORDER BY b.slot_start, b.id", args
+        )
+        return [Booking.from_row(r) for r in rows]
+
+    def cancel_booking(self, booking_id: int, now: datetime) -> Booking:
+        """Cancel a pending booking; say why when it can't be cancelled here."""
+        with self.transaction() as conn:
+            booking = self.get_booking(booking_id)
+            if booking.status == "pending":
+                conn.execute(
+                    "UPDATE bookings SET status = 'cancelled', updated_at = ? WHERE id = ?",
+                    [to_iso(now), booking_id],
+                )
+            elif booking.status == "confirmed":
+                raise BadInput(
+                    f"booking {booking_id} is confirmed on the club's site "
+                    f"(confirmation {booking.confirmation}); cancel it on {booking.club}'s "
+                    "GameTime site"
+                )
+            elif booking.status == "running":
+                raise BadInput(
+                    f"booking {booking_id} is being booked right now; "
+                    "check 'gametime show' in a minute"
+                )
+            elif booking.status != "cancelled":
+                raise BadInput(
+                    f"booking {booking_id} has already ended as {booking.status}; "
+                    "nothing to cancel"
+                )
+        return self.get_booking(booking_id)
+
+    # -- claims, attempts, outcomes ---------------------------------------------
+
+    def has_due(self, now: datetime) -> bool:
+        """The idle check cron pays every minute: one indexed lookup."""
+        stamp = to_iso(now)
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?)"
+            " OR EXISTS (SELECT 1 FROM bookings WHERE status = 'running'"
+            " AND lease_expires < ?)",
+            [stamp, stamp],
+        ).fetchone()
+        return bool(row[0])
+
+    def due_bookings(self, now: datetime) -> list[Booking]:
+        stamp = to_iso(now)
+        rows = self.conn.execute(
+            _BOOKING_SELECT + " WHERE (b.status = 'pending' AND b.due_at <= ?)"
+            " OR (b.status = 'running' AND b.lease_expires < ?) ORDER BY b.due_at, b.id",
+            [stamp, stamp],
+        )
+        return [Booking.from_row(r) for r in rows]
+
+    def claim_next_due(
+        self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None
+    ) -> Booking | None:
+        """Claim one due booking (or one whose holder's lease ran out) in one statement.
+
+        Overlapping runs each get different bookings or none: the UPDATE both picks
+        and marks the row, so no two runs can hold the same booking.
+        """
+        stamp = to_iso(now)
+        row = self.conn.execute(
+            "UPDATE bookings SET status = 'running', lease_owner = ?, lease_expires = ?,"
+            " updated_at = ? WHERE id = (SELECT id FROM bookings WHERE"
+            " ((status = 'pending' AND due_at <= ?) OR (status = 'running' AND lease_expires < ?))"
+            " AND id NOT IN (SELECT value FROM json_each(?))"
+            " ORDER BY due_at, id LIMIT 1) RETURNING id",
+            [owner, to_iso(now + lease), stamp, stamp, stamp, json.dumps(sorted(exclude or ()))],
+        ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute(
+            "UPDATE attempts SET finished_at = ?, outcome = 'interrupted',"
+            " error = 'the run making this attempt stopped before it finished'"
+            " WHERE booking_id = ? AND finished_at IS NULL",
+            [stamp, row["id"]],
+        )
+        return self.get_booking(row["id"])
+
+    def start_attempt(self, booking: Booking, owner: str, now: datetime) -> int:
+        with self.transaction() as conn:
+            self._check_lease(conn, booking.id, owner)
+            number = conn.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE booking_id = ?",
+                [booking.id],
+            ).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO attempts (booking_id, number, owner, started_at) VALUES (?, ?, ?, ?)",
+                [booking.id, number, owner, to_iso(now)],
+            )
+        return cur.lastrowid
+
+    def finish(
+        self,
+        booking: Booking,
+        attempt_id: int,
+        owner: str,
+        *,
+        outcome: str,
+        status: str,
+        now: datetime,
+        due_at: datetime | None = None,
+        court: int | None = None,
+        confirmation: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record an attempt's outcome and the booking's next state, fenced by the lease."""
+        stamp = to_iso(now)
+        with self.transaction() as conn:
+            self._check_lease(conn, booking.id, owner)
+            conn.execute(
+                "UPDATE attempts SET finished_at = ?, outcome = ?, court = ?, confirmation = ?,"
+                " error = ? WHERE id = ?",
+                [stamp, outcome, court, confirmation, error, attempt_id],
+            )
+            conn.execute(
+                "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
+                " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
+                " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+                " WHERE id = ? AND lease_owner = ?",
+                [status, to_iso(due_at) if due_at else None, court, confirmation, error,
+                 stamp, booking.id, owner],
+            )
+
+    def release(self, booking: Booking, owner: str, now: datetime, reason: str) -> None:
+        """Hand a claimed booking back untouched (interrupted before an attempt)."""
+        cur = self.conn.execute(
+            "UPDATE bookings SET status = 'pending', lease_owner = NULL, lease_expires = NULL,"
+            " last_error = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
+            [reason, to_iso(now), booking.id, owner],
+        )
+        if cur.rowcount == 0:
+            raise LeaseLost(booking.id)
+
+    @staticmethod
+    def _check_lease(conn: sqlite3.Connection, booking_id: int, owner: str) -> None:
+        row = conn.execute(
+            "SELECT 1 FROM bookings WHERE id = ? AND lease_owner = ? AND status = 'running'",
+            [booking_id, owner],
+        ).fetchone()
+        if row is None:
+            raise LeaseLost(booking_id)
+
+    def attempts_for(self, booking_id: int) -> list[Attempt]:
+        rows = self.conn.execute(
+            "SELECT * FROM attempts WHERE booking_id = ? ORDER BY number", [booking_id]
+        )
+        return [Attempt.from_row(r) for r in rows]
+
+    # -- settings --------------------------------------------------------------
+
+    def settings(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.conn.execute("SELECT * FROM settings")}
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM settings WHERE key = ?", [key])
+        else:
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot read the database {path}: {exc.strerror}") from exc
+    if head and head != SQLITE_MAGIC:
+        raise EnvironmentProblem(
+            f"{path} is not an SQLite database; it was left untouched: move it away "
+            "or point GAMETIME_HOME at another folder"
+        )

@@ -1,0 +1,103 @@
+"""Booking windows and the dates and times players type.
+
+All instants leave this module in UTC; local wall-clock reasoning stays inside.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gametime_cli.errors import BadInput
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_TIME_24 = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_TIME_12 = re.compile(r"^(1[0-2]|0?[1-9])(?::([0-5][0-9]))?\s*(am|pm)$")
+_OPENS_AT = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
+_PLUS_DAYS = re.compile(r"^\+([0-9]{1,3})d$")
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/Paris "
+            "or America/Toronto"
+        ) from None
+
+
+def parse_opens_at(text: str) -> time:
+    m = _OPENS_AT.match(text.strip())
+    if not m:
+        raise BadInput(f"--opens-at {text!r} is not a time; write HH:MM or HH:MM:SS, e.g. 09:00")
+    return time(int(m[1]), int(m[2]), int(m[3] or 0))
+
+
+def parse_slot_time(text: str) -> time:
+    """`19:00`, `7pm`, `7:30pm`."""
+    cleaned = text.strip().lower()
+    if m := _TIME_24.match(cleaned):
+        return time(int(m[1]), int(m[2]))
+    if m := _TIME_12.match(cleaned):
+        hour = int(m[1]) % 12 + (12 if m[3] == "pm" else 0)
+        return time(hour, int(m[2] or 0))
+    raise BadInput(f"{text!r} is not a time; write 19:00 or 7pm")
+
+
+def parse_day(text: str, slot: time, now_local: datetime) -> date:
+    """A day as players write it, relative to the club's local `now`.
+
+    `YYYY-MM-DD`, `today`, `tomorrow`, `+Nd`, or a weekday name (or its first three
+    letters): its next occurrence, today included while `slot` is still ahead.
+    """
+    cleaned = text.strip().lower()
+    today = now_local.date()
+    if cleaned == "today":
+        return today
+    if cleaned == "tomorrow":
+        return today + timedelta(days=1)
+    if m := _PLUS_DAYS.match(cleaned):
+        return today + timedelta(days=int(m[1]))
+    for index, name in enumerate(WEEKDAYS):
+        if cleaned in (name, name[:3]):
+            ahead = (index - today.weekday()) % 7
+            if ahead == 0 and now_local.time() >= slot:
+                ahead = 7
+            return today + timedelta(days=ahead)
+    if re.fullmatch(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]", cleaned):
+        try:
+            return date.fromisoformat(cleaned)
+        except ValueError:
+            raise BadInput(f"{text!r} is not a real date; check the month and day") from None
+    raise BadInput(
+        f"{text!r} is not a date; write YYYY-MM-DD, today, tomorrow, a weekday (friday) or +3d"
+    )
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time, or BadInput if the zone skips it that day."""
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=zone)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        raise BadInput(
+            f"{day.isoformat()} {at.strftime('%H:%M')} does not exist in {zone.key} "
+            "(the clocks skip it); pick another time"
+        )
+    return instant
+
+
+def window_opens_at(day: date, window_days: int, opens_at: time, zone: ZoneInfo) -> datetime:
+    """When bookings for `day` open: `opens_at` local time, `window_days` days before.
+
+    If the zone skips `opens_at` that day (a spring-forward gap), the window opens at
+    the instant the clocks jump; if it repeats it, at its first occurrence.
+    """
+    opening_day = day - timedelta(days=window_days)
+    return datetime.combine(opening_day, opens_at, tzinfo=zone).astimezone(UTC)
+
+
+def minutes_since_midnight(at: time) -> int:
+    return at.hour * 60 + at.minute
