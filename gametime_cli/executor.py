@@ -128,8 +128,7 @@ class Executor:
             return BookingResult(
                 self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
             )
-        attempt_id = self.store.start_attempt(booking, self.owner, self.clock())
-        number = booking.attempts + 1
+        attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock())
         request = SlotRequest(
             booking_id=booking.id,
             attempt=number,

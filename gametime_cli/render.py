@@ -14,6 +14,7 @@ from gametime_cli.models import Attempt, Booking, Club
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from gametime_cli.executor import RunReport
 
@@ -153,31 +154,45 @@ def run_json(report: RunReport) -> dict[str, Any]:
 # -- tables -------------------------------------------------------------------------
 
 
-def _status(status: str) -> str:
-    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+def _status(status: str) -> Text:
+    from rich.text import Text
+
+    return Text(status, style=STATUS_STYLE.get(status, "white"))
+
+
+def _add_row(table: Table, *cells: str | Text) -> None:
+    """Add a row whose strings are shown as they are: names and site errors may hold
+    brackets that Rich would otherwise read as markup."""
+    from rich.text import Text
+
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
 
 
 def _table(*columns: str, title: str | None = None) -> Table:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for column in columns:
         table.add_column(column, no_wrap=column in ("ID", "Day", "Time"))
     return table
 
 
-def bookings_table(bookings: list[Booking], zones: dict[str, ZoneInfo], now: datetime) -> Table:
-    table = _table("ID", "Club", "Day", "Time", "Min", "Courts", "Status", "Runs", "Result")
+def bookings_table(bookings: list[Booking], now: datetime) -> Table:
+    """One row a booking; exact run times are in `show`, here only how far off."""
+    table = _table("ID", "Club", "Slot", "Min", "Courts", "Status", "Runs", "Result")
+    for column in table.columns[2:7]:
+        column.no_wrap = True
     for b in bookings:
-        if b.status == "pending":
-            runs = f"{local_time(b.due_at, zones[b.club])} ({relative(b.due_at - now)})"
+        runs = relative(b.due_at - now) if b.status == "pending" else ""
+        if b.confirmation:
+            result = f"#{b.confirmation} court {b.court}"
+        elif b.status in ("pending", "failed"):
+            result = b.last_error or ""
         else:
-            runs = ""
-        result = (
-            f"court {b.court} #{b.confirmation}" if b.confirmation else (b.last_error or "")
-        )
-        table.add_row(
-            str(b.id), b.club, b.day.strftime("%a %d %b %Y"), b.time.strftime("%H:%M"),
+            result = ""
+        _add_row(
+            table, str(b.id), b.club, f"{b.day.strftime('%a %d %b')} {b.time.strftime('%H:%M')}",
             str(b.duration), courts_label(b.courts), _status(b.status), runs, result,
         )
     return table
@@ -190,7 +205,7 @@ def attempts_table(attempts: list[Attempt]) -> Table:
         took = (
             f"{(a.finished_at - a.started_at).total_seconds():.2f} s" if a.finished_at else ""
         )
-        table.add_row(
+        _add_row(table,
             str(a.number), to_iso(a.started_at), took, a.outcome or "in progress",
             str(a.court or ""), a.confirmation or a.error or "",
         )
@@ -200,7 +215,9 @@ def attempts_table(attempts: list[Attempt]) -> Table:
 def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: datetime) -> None:
     out = console()
     zone = club.zone
-    out.print(f"[bold]Booking {booking.id}[/]  {_status(booking.status)}")
+    from rich.text import Text
+
+    out.print(Text.assemble((f"Booking {booking.id}", "bold"), "  ", _status(booking.status)))
     rows = [
         ("Club", f"{club.name} ({club.url})"),
         ("Account", booking.account or "(default)"),
@@ -233,7 +250,7 @@ def run_table(report: RunReport) -> Table:
         detail = b.confirmation or r.error or ""
         if b.status == "pending" and not report.dry_run and not r.needs_attention:
             detail = f"{detail} (retrying)" if detail else "retrying"
-        table.add_row(str(b.id), b.club, b.day.strftime("%a %d %b"), b.time.strftime("%H:%M"),
+        _add_row(table, str(b.id), b.club, b.day.strftime("%a %d %b"), b.time.strftime("%H:%M"),
                       court, _status(b.status), detail)
     return table
 
@@ -242,5 +259,5 @@ def clubs_table(clubs: list[Club]) -> Table:
     table = _table("Name", "URL", "Time zone", "Window", "Sport")
     for c in clubs:
         window = f"{c.window_days} days ahead at {c.opens_at.isoformat()}"
-        table.add_row(c.name, c.url, c.timezone, window, str(c.sport))
+        _add_row(table, c.name, c.url, c.timezone, window, str(c.sport))
     return table

@@ -322,7 +322,8 @@ class Store:
         )
         return self.get_booking(row["id"])
 
-    def start_attempt(self, booking: Booking, owner: str, now: datetime) -> int:
+    def start_attempt(self, booking: Booking, owner: str, now: datetime) -> tuple[int, int]:
+        """Record a new attempt; returns its row id and its number for the booking."""
         with self.transaction() as conn:
             self._check_lease(conn, booking.id, owner)
             number = conn.execute(
@@ -333,7 +334,7 @@ class Store:
                 "INSERT INTO attempts (booking_id, number, owner, started_at) VALUES (?, ?, ?, ?)",
                 [booking.id, number, owner, to_iso(now)],
             )
-        return cur.lastrowid
+        return cur.lastrowid, number
 
     def finish(
         self,

@@ -68,8 +68,7 @@ def list_(
     if not bookings:
         typer.echo("No bookings." if status is None else f"No {status} bookings.", err=True)
         return
-    zones = {c.name: c.zone for c in store.list_clubs()}
-    render.console().print(render.bookings_table(bookings, zones, utcnow()))
+    render.console().print(render.bookings_table(bookings, utcnow()))
 
 
 def show(
