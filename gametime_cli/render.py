@@ -172,7 +172,8 @@ def _table(*columns: str, title: str | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0))
     for column in columns:
         table.add_column(column, no_wrap=column in ("ID", "Day", "Time"))
     return table
@@ -181,7 +182,7 @@ def _table(*columns: str, title: str | None = None) -> Table:
 def bookings_table(bookings: list[Booking], now: datetime) -> Table:
     """One row a booking; exact run times are in `show`, here only how far off."""
     table = _table("ID", "Club", "Slot", "Min", "Courts", "Status", "Runs", "Result")
-    for column in table.columns[2:7]:
+    for column in table.columns[1:7]:
         column.no_wrap = True
     for b in bookings:
         runs = relative(b.due_at - now) if b.status == "pending" else ""

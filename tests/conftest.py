@@ -1,0 +1,63 @@
+"""Every test gets its own data home; nothing touches the real one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gametime_cli.cli import app
+
+BIN_DIR = Path(sys.executable).parent
+
+
+def gametime_executable() -> str:
+    """The installed console script beside this Python, else the one on PATH."""
+    candidate = BIN_DIR / "gametime"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("gametime")
+    if not found:
+        pytest.fail("the gametime command is not installed; run pip install -e '.[test]'")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("GAMETIME_HOME", str(path))
+    monkeypatch.delenv("GAMETIME_DEBUG", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    return path
+
+
+@pytest.fixture
+def gametime(home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed `gametime` command in the test's home."""
+    exe = gametime_executable()
+
+    def run(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GAMETIME_HOME": str(home), **kwargs.pop("env", {})}
+        return subprocess.run(
+            [exe, *args], capture_output=True, text=True, timeout=timeout, env=env, **kwargs
+        )
+
+    return run
+
+
+@pytest.fixture
+def cli(home: Path) -> Callable[..., object]:
+    """Invoke the Typer app in-process (CliRunner), stderr kept apart."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, list(args), input=input)
+
+    return invoke

@@ -1,0 +1,204 @@
+"""`gametime run-pending` against simulated clubs: outcomes, retries, output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from itertools import pairwise
+
+import pytest
+
+from tests.helpers import db_rows, db_snapshot
+
+
+def add_club(cli, name: str, url: str) -> None:
+    result = cli("club", "add", name, "--url", url, "--timezone", "UTC",
+                 "--window-days", "7", "--opens-at", "00:00")
+    assert result.exit_code == 0, result.stderr
+
+
+def book(cli, club: str, *extra: str, day: str = "tomorrow", at: str = "19:00") -> int:
+    result = cli("book", day, at, "--club", club, "--json", *extra)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["id"]
+
+
+def test_nothing_due_prints_nothing(gametime, cli):
+    add_club(cli, "far", "simulate:?success=1")
+    cli("club", "add", "later", "--url", "simulate:", "--timezone", "UTC",
+        "--window-days", "1", "--opens-at", "00:00")
+    book(cli, "later", day="+5d")
+    result = gametime("run-pending")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    as_json = gametime("run-pending", "--json")
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout) == {
+        "version": 1, "dry_run": False, "exit_code": 0, "bookings": []
+    }
+
+
+def test_due_bookings_are_confirmed_with_a_table(gametime, cli):
+    add_club(cli, "sure", "simulate:?success=1&seed=5")
+    first = book(cli, "sure", "--court", "4")
+    second = book(cli, "sure", at="20:00")
+    result = gametime("run-pending")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()
+            if line.strip()[:1].isdigit()}
+    assert "confirmed" in rows[str(first)] and " 4 " in rows[str(first)]
+    assert "confirmed" in rows[str(second)]
+    listed = {b["id"]: b for b in json.loads(gametime("list", "--json").stdout)}
+    assert listed[first]["status"] == "confirmed" and listed[first]["court"] == 4
+    assert listed[first]["confirmation"].isdigit()
+    assert listed[first]["attempts"] == 1
+    again = gametime("run-pending")
+    assert (again.returncode, again.stdout) == (0, "")
+
+
+def test_json_document(gametime, cli):
+    add_club(cli, "sure", "simulate:?success=1&seed=5")
+    booking = book(cli, "sure")
+    result = gametime("run-pending", "--json")
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    assert doc["version"] == 1 and doc["exit_code"] == 0 and doc["dry_run"] is False
+    [entry] = doc["bookings"]
+    assert entry["id"] == booking
+    assert entry["status"] == "confirmed" and entry["outcome"] == "confirmed"
+    assert set(entry) == {"id", "club", "date", "time", "court", "status", "outcome",
+                          "confirmation", "error", "attempts", "next_try_at"}
+
+
+def test_transient_failure_goes_back_to_pending_with_backoff(cli):
+    add_club(cli, "flaky", "simulate:?success=0")
+    booking = book(cli, "flaky")
+    before = datetime.now(UTC)
+    result = cli("run-pending", "--max-wait", "0", "--json")
+    assert result.exit_code == 0
+    [entry] = json.loads(result.stdout)["bookings"]
+    assert entry["status"] == "pending"
+    assert "HTTP 503" in entry["error"]
+    wait = (datetime.fromisoformat(entry["next_try_at"]) - before).total_seconds()
+    assert 1.0 <= wait <= 2.5  # retry_base 2 s, half of it kept, half jittered
+    shown = json.loads(cli("show", str(booking), "--json").stdout)
+    assert [a["outcome"] for a in shown["attempt_history"]] == ["transient"]
+
+
+def test_retries_within_the_run_then_fails_with_exit_1(gametime, cli, home):
+    add_club(cli, "down", "simulate:?success=0")
+    cli("config", "set", "retry_base", "0.2")
+    booking = book(cli, "down")
+    result = gametime("run-pending", "--json")
+    assert result.returncode == 1
+    [entry] = json.loads(result.stdout)["bookings"]
+    assert entry["status"] == "failed"
+    assert entry["error"].startswith("gave up after 3 attempts")
+    starts = [datetime.fromisoformat(r["started_at"])
+              for r in db_rows(home, "SELECT started_at FROM attempts WHERE booking_id = ? "
+                               "ORDER BY number", booking)]
+    assert len(starts) == 3
+    gaps = [(b - a).total_seconds() for a, b in pairwise(starts)]
+    assert gaps[0] >= 0.1 and gaps[1] >= 0.2  # doubling backoff, at least half kept
+
+
+def test_failed_run_table_and_exit_code(gametime, cli):
+    add_club(cli, "down", "simulate:?success=0")
+    cli("config", "set", "max_attempts", "1")
+    book(cli, "down")
+    result = gametime("run-pending")
+    assert result.returncode == 1
+    assert "failed" in result.stdout and "gave up after 1 attempts" in result.stdout
+
+
+def test_taken_court_falls_back_to_the_next_preference(cli):
+    add_club(cli, "busy", "simulate:?success=1&taken=1,3")
+    booking = book(cli, "busy", "--court", "1", "--court", "3", "--court", "2")
+    assert cli("run-pending").exit_code == 0
+    shown = json.loads(cli("show", str(booking), "--json").stdout)
+    assert shown["status"] == "confirmed" and shown["court"] == 2
+
+
+def test_all_preferred_courts_taken_fails_not_available(cli):
+    add_club(cli, "busy", "simulate:?success=1&taken=1,2")
+    booking = book(cli, "busy", "--court", "1", "--court", "2")
+    result = cli("run-pending")
+    assert result.exit_code == 1
+    shown = json.loads(cli("show", str(booking), "--json").stdout)
+    assert shown["status"] == "failed"
+    assert shown["last_error"] == "not available: courts tried 1, 2"
+    assert shown["attempts"] == 1  # a permanent outcome is not retried
+
+
+def test_any_court_skips_the_taken_ones(cli):
+    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2")
+    booking = book(cli, "busy")
+    cli("run-pending")
+    assert json.loads(cli("show", str(booking), "--json").stdout)["court"] == 3
+
+
+def test_dry_run_changes_nothing(gametime, cli, home):
+    add_club(cli, "sure", "simulate:?success=1")
+    booking = book(cli, "sure")
+    before = db_snapshot(home)
+    result = gametime("run-pending", "--dry-run", "--json")
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    assert doc["dry_run"] is True
+    assert [b["id"] for b in doc["bookings"]] == [booking]
+    assert doc["bookings"][0]["status"] == "pending"
+    assert db_snapshot(home) == before
+    table = gametime("run-pending", "--dry-run")
+    assert "Would run" in table.stdout
+
+
+def test_seeded_simulation_is_deterministic(tmp_path, monkeypatch, cli):
+    outcomes = []
+    for run in range(2):
+        monkeypatch.setenv("GAMETIME_HOME", str(tmp_path / f"home{run}"))
+        add_club(cli, "seeded", "simulate:?seed=7&success=0.5")
+        for hour in range(8, 20):
+            book(cli, "seeded", at=f"{hour}:00")
+        cli("run-pending", "--max-wait", "0")
+        outcomes.append([(b["status"], b["confirmation"])
+                         for b in json.loads(cli("list", "--json").stdout)])
+    assert outcomes[0] == outcomes[1]
+    assert {s for s, _ in outcomes[0]} == {"confirmed", "pending"}
+
+
+def test_success_rate_defaults_to_four_in_five(cli):
+    add_club(cli, "default", "simulate:?seed=11")
+    for day in range(1, 8):
+        for hour in range(6, 22):
+            book(cli, "default", day=f"+{day}d", at=f"{hour}:00")
+    cli("run-pending", "--max-wait", "0")
+    statuses = [b["status"] for b in json.loads(cli("list", "--json").stdout)]
+    rate = statuses.count("confirmed") / len(statuses)
+    assert len(statuses) == 112
+    assert 0.68 <= rate <= 0.92, rate
+
+
+def test_a_booking_left_running_by_a_dead_run_is_taken_back(cli, home):
+    add_club(cli, "sure", "simulate:?success=1")
+    booking = book(cli, "sure")
+    conn = sqlite3.connect(home / "gametime.db")
+    with conn:
+        conn.execute("UPDATE bookings SET status='running', lease_owner='dead:1:x', "
+                     "lease_expires='2000-01-01T00:00:00.000Z' WHERE id=?", (booking,))
+        conn.execute("INSERT INTO attempts (booking_id, number, owner, started_at) "
+                     "VALUES (?, 1, 'dead:1:x', '2000-01-01T00:00:00.000Z')", (booking,))
+    conn.close()
+    assert cli("run-pending").exit_code == 0
+    shown = json.loads(cli("show", str(booking), "--json").stdout)
+    assert shown["status"] == "confirmed"
+    assert [a["outcome"] for a in shown["attempt_history"]] == ["interrupted", "confirmed"]
+
+
+@pytest.mark.parametrize("url", ["https://club.gametime.net"])
+def test_a_club_without_a_usable_driver_leaves_the_booking_pending_exit_3(gametime, cli, url):
+    add_club(cli, "real", url)
+    booking = book(cli, "real")
+    result = gametime("run-pending", "--json")
+    assert result.returncode == 3
+    shown = json.loads(gametime("show", str(booking), "--json").stdout)
+    assert shown["status"] == "pending" and shown["attempts"] == 0
