@@ -370,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio: {ratio:.2f} (target < {TARGET_RATIO:g})")
     print(f"({args.runs} runs each, alternating, after one warm-up; "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]})")
+    if ratio >= TARGET_RATIO and not args.verbose:
+        print("(rerun with --verbose for the modules that dominate the idle run's imports)")
     if not imports_clean:
         print("idle_tick: the idle path imports " + "/".join(FORBIDDEN) + " code",
               file=sys.stderr)

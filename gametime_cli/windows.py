@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from gametime_cli.errors import BadInput
 
@@ -15,13 +15,19 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _TIME_24 = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 _TIME_12 = re.compile(r"^(1[0-2]|0?[1-9])(?::([0-5][0-9]))?\s*(am|pm)$")
 _OPENS_AT = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the zone database that are not zones a club could be in."""
 _PLUS_DAYS = re.compile(r"^\+([0-9]{1,3})d$")
 
 
 def parse_zone(name: str) -> ZoneInfo:
+    """An IANA zone by name; folder names, `localtime` and the like are refused."""
+    known = available_timezones()
     try:
+        if (known and name not in known) or name in _NOT_ZONES:
+            raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadInput(
             f"unknown time zone {name!r}; use an IANA name such as Europe/Paris "
             "or America/Toronto"
@@ -95,8 +101,21 @@ def window_opens_at(day: date, window_days: int, opens_at: time, zone: ZoneInfo)
     If the zone skips `opens_at` that day (a spring-forward gap), the window opens at
     the instant the clocks jump; if it repeats it, at its first occurrence.
     """
-    opening_day = day - timedelta(days=window_days)
-    return datetime.combine(opening_day, opens_at, tzinfo=zone).astimezone(UTC)
+    naive = datetime.combine(day - timedelta(days=window_days), opens_at)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == naive:
+        return first
+    # Skipped: the window opens at the jump, the first second whose wall clock reads
+    # `naive` or later (transitions fall on whole seconds).
+    low = int(naive.replace(tzinfo=zone, fold=1).timestamp())
+    high = int(first.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 def minutes_since_midnight(at: time) -> int:
