@@ -125,6 +125,10 @@ def club_json(club: Club) -> dict[str, Any]:
     }
 
 
+def empty_run_json(dry_run: bool = False) -> dict[str, Any]:
+    return {"version": RUN_JSON_VERSION, "dry_run": dry_run, "exit_code": 0, "bookings": []}
+
+
 def run_json(report: RunReport) -> dict[str, Any]:
     return {
         "version": RUN_JSON_VERSION,

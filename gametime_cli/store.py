@@ -22,7 +22,6 @@ from gametime_cli.models import Attempt, Booking, Club
 SCHEMA_VERSION = 1
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _BOOKING_SELECT = """
 SELECT b.*, c.name AS club,
@@ -32,7 +31,18 @@ FROM bookings b JOIN clubs c ON c.id = b.club_id
 
 
 def database_error(path: Path, exc: sqlite3.Error) -> Exception:
+    """The user's words for a database failure. SQLite never writes to a file it does
+    not recognise, so a foreign file is left as it was.
+
+    (The file is never opened except through SQLite: closing any other descriptor on it
+    would drop the locks this process's connections hold on it.)
+    """
     text = str(exc)
+    if "not a database" in text:
+        return EnvironmentProblem(
+            f"{path} is not an SQLite database; it was left untouched: move it away "
+            "or point GAMETIME_HOME at another folder"
+        )
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             f"the database {path} is held by another process ({text}); "
@@ -56,11 +66,10 @@ class Store:
     def open(cls, home: Path | None = None) -> Store:
         """Open (creating and migrating if needed) the database in the data home.
 
-        A file that is not SQLite is left untouched and reported (exit 3).
+        A file that is not SQLite, or is damaged, is left untouched and reported (exit 3).
         """
         home = paths.ensure_home(home)
         path = paths.db_path(home)
-        _check_header(path)
         try:
             paths.create_private_file(path)
         except OSError as exc:
@@ -407,18 +416,3 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise EnvironmentProblem(f"cannot read the database {path}: {exc.strerror}") from exc
-    if head and head != SQLITE_MAGIC:
-        raise EnvironmentProblem(
-            f"{path} is not an SQLite database; it was left untouched: move it away "
-            "or point GAMETIME_HOME at another folder"
-        )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gametime_cli.cli import app
+from gametime_cli.cli.app import app
 
 BIN_DIR = Path(sys.executable).parent
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -202,3 +205,25 @@ def test_a_club_without_a_usable_driver_leaves_the_booking_pending_exit_3(gameti
     assert result.returncode == 3
     shown = json.loads(gametime("show", str(booking), "--json").stdout)
     assert shown["status"] == "pending" and shown["attempts"] == 0
+
+
+IDLE_IMPORTS = """
+import sys
+from gametime_cli.cli import main
+try:
+    main(["run-pending"])
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+heavy = {"typer", "rich", "sqlite_utils", "playwright", "keyring", "cryptography", "dateutil"}
+print(sorted(heavy & {name.split(".")[0] for name in sys.modules}))
+"""
+
+
+def test_the_idle_tick_loads_nothing_heavy(cli, home):
+    add_club(cli, "later", "simulate:")
+    book(cli, "later", day="+20d")
+    env = {**os.environ, "GAMETIME_HOME": str(home)}
+    result = subprocess.run([sys.executable, "-c", IDLE_IMPORTS], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

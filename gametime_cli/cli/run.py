@@ -32,9 +32,8 @@ def run_pending(
     if not store.has_due(utcnow()):
         if as_json:
             from gametime_cli import render
-            from gametime_cli.executor import RunReport
 
-            render.print_json(render.run_json(RunReport([], dry_run=dry_run)))
+            render.print_json(render.empty_run_json(dry_run))
         return
 
     from gametime_cli import render
