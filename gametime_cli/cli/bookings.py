@@ -34,10 +34,11 @@ def book(
         render.print_json(render.booking_json(booking))
         return
     zone = store.get_club(booking.club).zone
-    courts = render.courts_label(booking.courts)
+    courts = (f"court {render.courts_label(booking.courts)}" if booking.courts
+              else "any court")
     typer.echo(
         f"Booking {booking.id}: {render.slot_label(booking)} at {booking.club}, "
-        f"court {courts}, {booking.duration} min."
+        f"{courts}, {booking.duration} min."
     )
     if booking.execute_at > now:
         typer.echo(
