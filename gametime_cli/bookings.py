@@ -39,6 +39,7 @@ def create_booking(
 ) -> Booking:
     """Validate a booking request and store it as pending; nothing is written on error."""
     club = store.get_club(club_name)
+    chosen = store.account_for(club, account)
     zone = club.zone
     slot = parse_slot_time(time_text)
     day = parse_day(day_text, slot, now.astimezone(zone))
@@ -65,7 +66,7 @@ def create_booking(
     opens = window_opens_at(day, club.window_days, club.opens_at, zone)
     return store.add_booking(
         club=club,
-        account=account,
+        account=chosen.username if chosen else None,
         day=day.isoformat(),
         time=slot.strftime("%H:%M"),
         duration=duration,

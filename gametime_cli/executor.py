@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gametime_cli import credentials
 from gametime_cli.clock import utcnow
+from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
 from gametime_cli.models import Booking
 from gametime_cli.retry import PARKED, decide
 from gametime_cli.settings import Settings
-from gametime_cli.sites import open_driver
-from gametime_cli.sites.base import Outcome, OutcomeKind, SiteDriver, SlotRequest
+from gametime_cli.sites import needs_login, open_driver
+from gametime_cli.sites.base import Login, Outcome, OutcomeKind, SiteDriver, SlotRequest
 from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
@@ -76,11 +78,12 @@ class Executor:
         sleep: Callable[[float], None] = time_module.sleep,
     ):
         self.store = store
+        self.home = store.path.parent
         self.settings = Settings(store.settings())
         self.clock = clock
         self.sleep = sleep
         self.owner = new_owner()
-        self._drivers: dict[int, SiteDriver] = {}
+        self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
 
     def dry_run(self) -> RunReport:
         due = self.store.due_bookings(self.clock())
@@ -116,9 +119,24 @@ class Executor:
         return RunReport(list(results.values()))
 
     def _driver_for(self, booking: Booking) -> SiteDriver:
-        if booking.club_id not in self._drivers:
-            self._drivers[booking.club_id] = open_driver(self.store.club_by_id(booking.club_id))
-        return self._drivers[booking.club_id]
+        """The club's driver, logged in as the booking's account (one per account)."""
+        club = self.store.club_by_id(booking.club_id)
+        try:
+            account = self.store.account_for(club, booking.account)
+        except GametimeError as exc:
+            raise CredentialsUnavailable(str(exc)) from None
+        key = (club.id, account.username if account else None)
+        if key not in self._drivers:
+            login = None
+            if account is not None:
+                login = Login(account.username, credentials.load(self.home, account))
+            elif needs_login(club):
+                raise CredentialsUnavailable(
+                    f"no account at {club.name} to book with; "
+                    f"run 'gametime login --club {club.name}'"
+                )
+            self._drivers[key] = open_driver(club, login)
+        return self._drivers[key]
 
     def _execute(self, booking: Booking) -> BookingResult:
         try:

@@ -77,4 +77,17 @@ def m001_clubs_bookings_attempts(db: Database) -> None:
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m002_accounts(db: Database) -> None:
+    """Who logs in at each club, and where the password is kept (never the password)."""
+    db["accounts"].create(
+        {"id": int, "club_id": int, "username": str, "store": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("club_id", "clubs", "id")],
+        not_null={"club_id", "username", "store"},
+    )
+    db["accounts"].create_index(["club_id", "username"], unique=True,
+                                index_name="accounts_club_username")
+
+
 SCHEMA_VERSION = len(migrations._migrations)

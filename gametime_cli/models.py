@@ -45,6 +45,22 @@ class Club:
 
 
 @dataclass(frozen=True)
+class Account:
+    """A login at a club. The password is kept by `credentials`, never here."""
+
+    id: int
+    club: str
+    club_id: int
+    username: str
+    store: str
+    """Where the password is: 'keyring' or 'file'."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Account:
+        return cls(row["id"], row["club"], row["club_id"], row["username"], row["store"])
+
+
+@dataclass(frozen=True)
 class Booking:
     id: int
     club: str

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import to_iso
-from gametime_cli.models import Attempt, Booking, Club
+from gametime_cli.models import Account, Attempt, Booking, Club
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -127,6 +127,19 @@ def club_json(club: Club) -> dict[str, Any]:
 
 def empty_run_json(dry_run: bool = False) -> dict[str, Any]:
     return {"version": RUN_JSON_VERSION, "dry_run": dry_run, "exit_code": 0, "bookings": []}
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {"club": account.club, "username": account.username, "store": account.store}
+
+
+def check_json(account: Account, now_error: str | None, cron_error: str | None,
+               cron_checked: bool) -> dict[str, Any]:
+    return {
+        **account_json(account),
+        "now": {"ok": now_error is None, "error": now_error},
+        "cron": {"ok": (cron_error is None) if cron_checked else None, "error": cron_error},
+    }
 
 
 def run_json(report: RunReport) -> dict[str, Any]:
@@ -257,6 +270,31 @@ def run_table(report: RunReport) -> Table:
             detail = f"{detail} (retrying)" if detail else "retrying"
         _add_row(table, str(b.id), b.club, b.day.strftime("%a %d %b"), b.time.strftime("%H:%M"),
                       court, _status(b.status), detail)
+    return table
+
+
+def accounts_table(accounts: list[Account]) -> Table:
+    table = _table("Club", "Username", "Password kept in")
+    where = {"keyring": "the OS keyring", "file": "the encrypted file"}
+    for a in accounts:
+        _add_row(table, a.club, a.username, where.get(a.store, a.store))
+    return table
+
+
+def check_table(rows: list[dict[str, Any]]) -> Table:
+    from rich.text import Text
+
+    def verdict(result: dict[str, Any]) -> Text:
+        if result["ok"] is None:
+            return Text("not checked", style="dim")
+        if result["ok"]:
+            return Text("readable", style="green")
+        return Text(f"NO: {result['error']}", style="red")
+
+    table = _table("Club", "Username", "Store", "Now", "From cron")
+    for row in rows:
+        _add_row(table, row["club"], row["username"], row["store"], verdict(row["now"]),
+                 verdict(row["cron"]))
     return table
 
 

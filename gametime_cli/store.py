@@ -17,9 +17,9 @@ from typing import Any
 from gametime_cli import paths
 from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
-from gametime_cli.models import Attempt, Booking, Club
+from gametime_cli.models import Account, Attempt, Booking, Club
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -199,6 +199,7 @@ class Store:
                 [club.id],
             )
             conn.execute("DELETE FROM bookings WHERE club_id = ?", [club.id])
+            conn.execute("DELETE FROM accounts WHERE club_id = ?", [club.id])
             conn.execute("DELETE FROM clubs WHERE id = ?", [club.id])
         return total
 
@@ -401,6 +402,49 @@ class Store:
             "SELECT * FROM attempts WHERE booking_id = ? ORDER BY number", [booking_id]
         )
         return [Attempt.from_row(r) for r in rows]
+
+    # -- accounts --------------------------------------------------------------
+
+    def accounts(self, club: Club | None = None) -> list[Account]:
+        where, args = ("WHERE a.club_id = ?", [club.id]) if club else ("", [])
+        rows = self.conn.execute(
+            "SELECT a.*, c.name AS club FROM accounts a JOIN clubs c ON c.id = a.club_id "
+            f"{where} ORDER BY c.name COLLATE NOCASE, a.username",
+            args,
+        )
+        return [Account.from_row(r) for r in rows]
+
+    def save_account(self, club: Club, username: str, where: str, now: datetime) -> Account:
+        self.conn.execute(
+            "INSERT INTO accounts (club_id, username, store, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(club_id, username) DO UPDATE SET store = excluded.store",
+            [club.id, username, where, to_iso(now)],
+        )
+        return next(a for a in self.accounts(club) if a.username == username)
+
+    def remove_account(self, account: Account) -> None:
+        self.conn.execute("DELETE FROM accounts WHERE id = ?", [account.id])
+
+    def account_for(self, club: Club, username: str | None) -> Account | None:
+        """The account a booking at `club` uses: the one named, or the club's only one.
+
+        None when the club has no account yet; BadInput when the choice is ambiguous or
+        the named one doesn't exist.
+        """
+        accounts = self.accounts(club)
+        if username is not None:
+            for account in accounts:
+                if account.username == username:
+                    return account
+            known = ", ".join(a.username for a in accounts) or "none yet"
+            raise BadInput(
+                f"no account {username!r} at {club.name} (known: {known}); "
+                f"add it with 'gametime login --club {club.name} --username {username}'"
+            )
+        if len(accounts) > 1:
+            names = ", ".join(a.username for a in accounts)
+            raise BadInput(f"{club.name} has several accounts ({names}); pick one with --account")
+        return accounts[0] if accounts else None
 
     # -- settings --------------------------------------------------------------
 

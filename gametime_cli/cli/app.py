@@ -103,11 +103,12 @@ def _root(
 
 
 def _register() -> None:
-    from gametime_cli.cli import bookings, clubs, config, demo, run
+    from gametime_cli.cli import accounts, bookings, clubs, config, demo, run
 
     app.add_typer(clubs.app, name="club")
     app.add_typer(config.app, name="config")
     bookings.register(app)
+    accounts.register(app)
     run.register(app)
     demo.register(app)
 

@@ -17,6 +17,8 @@ def book(
                                     help="A court number; repeat for an order of preference."),
     partner: list[str] = typer.Option([], "--partner", help="A partner's name; repeatable."),
     booking_type: str | None = typer.Option(None, "--type", help="singles or doubles."),
+    account: str | None = typer.Option(None, "--account",
+                                       help="The username to book with (clubs with several)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a booking; it runs the moment its day's window opens."""
@@ -28,7 +30,7 @@ def book(
     store = open_store()
     booking = create_booking(
         store, club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
-        partners=partner, booking_type=booking_type, account=None, now=now,
+        partners=partner, booking_type=booking_type, account=account, now=now,
     )
     if as_json:
         render.print_json(render.booking_json(booking))

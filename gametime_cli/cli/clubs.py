@@ -66,7 +66,15 @@ def remove(
     name: str = typer.Argument(..., help="The club's name."),
     force: bool = typer.Option(False, "--force", help="Remove its bookings too."),
 ) -> None:
-    """Remove a club (with --force, its bookings and their history too)."""
-    removed = open_store().remove_club(name, force=force)
+    """Remove a club, its accounts and their passwords (with --force, its bookings and
+    their history too)."""
+    from gametime_cli import credentials, paths
+
+    store = open_store()
+    accounts = store.accounts(store.get_club(name))
+    removed = store.remove_club(name, force=force)
+    for account in accounts:
+        credentials.forget(paths.data_home(), account)
     extra = f" and {removed} booking(s)" if removed else ""
-    typer.echo(f"Removed club {name}{extra}.")
+    logins = f", {len(accounts)} account(s) and their passwords" if accounts else ""
+    typer.echo(f"Removed club {name}{logins}{extra}.")

@@ -46,6 +46,8 @@ def run_pending(
         render.print_json(render.run_json(report))
     elif report.results:
         render.console().print(render.run_table(report))
+    for problem in dict.fromkeys(r.error for r in report.results if r.needs_attention):
+        render.error_line(problem or "a booking needs attention")
     raise typer.Exit(int(report.exit_code))
 
 

@@ -8,7 +8,7 @@ from gametime_cli.errors import BadInput, EnvironmentProblem
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
-    from gametime_cli.sites.base import SiteDriver
+    from gametime_cli.sites.base import Login, SiteDriver
 
 SIMULATE_SCHEME = "simulate:"
 
@@ -31,12 +31,26 @@ def validate_url(url: str) -> str:
     )
 
 
-def open_driver(club: Club) -> SiteDriver:
+def needs_login(club: Club) -> bool:
+    """Simulated clubs run without an account; a real site always needs one."""
+    return not club.url.startswith(SIMULATE_SCHEME)
+
+
+def open_driver(club: Club, login: Login | None) -> SiteDriver:
     if club.url.startswith(SIMULATE_SCHEME):
         from gametime_cli.sites.simulated import SimulatedSite
 
-        return SimulatedSite(club)
+        return SimulatedSite(club, login)
     raise EnvironmentProblem(
         f"club {club.name!r}: the GameTime browser driver is not part of this version; "
         "use a simulate: club for now"
     )
+
+
+def verify_login(club: Club, login: Login) -> None:
+    """Check the credentials with the club's site; BadInput if it refuses them."""
+    driver = open_driver(club, login)
+    try:
+        driver.verify_login()
+    finally:
+        driver.close()

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from gametime_cli.credentials import Secret
 
 
 class OutcomeKind(Enum):
@@ -31,6 +34,12 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Login:
+    username: str
+    password: Secret
+
+
+@dataclass(frozen=True)
 class SlotRequest:
     """One booking as a driver sees it: the slot, the courts to try, who plays."""
 
@@ -46,6 +55,10 @@ class SlotRequest:
 
 
 class SiteDriver(Protocol):
+    def verify_login(self) -> None:
+        """Log in; BadInput when the site refuses the credentials."""
+        ...
+
     def candidate_courts(self, request: SlotRequest) -> list[int]:
         """The courts to try, in order: the booking's own order, or every free court."""
         ...

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Club
-from gametime_cli.sites.base import Outcome, OutcomeKind, SlotRequest
+from gametime_cli.sites.base import Login, Outcome, OutcomeKind, SlotRequest
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,16 @@ class SimulatedOptions:
 
 
 class SimulatedSite:
-    def __init__(self, club: Club):
+    """Accepts any login, like the issue's simulation mode; it reads the password only
+    through the same path a real driver does."""
+
+    def __init__(self, club: Club, login: Login | None = None):
         self.options = SimulatedOptions.parse(club.url)
+        self.login = login
+
+    def verify_login(self) -> None:
+        if self.login is not None:
+            self.login.password.reveal()
 
     def _rng(self, request: SlotRequest) -> random.Random:
         if self.options.seed is None:

@@ -1,0 +1,164 @@
+"""`gametime login|logout|accounts` and `gametime credentials check`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+
+credentials_app = subapp("Check that the stored passwords can be read, here and from cron.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    from gametime_cli.errors import BadInput
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, prompt_suffix=": ")
+    else:
+        raise BadInput("no terminal to ask for the password; pipe it in with --password-stdin")
+    if not password:
+        raise BadInput("the password is empty; nothing was stored")
+    return password
+
+
+def login(
+    club: str = typer.Option(..., "--club", help="The club's name."),
+    username: str | None = typer.Option(None, "--username", help="Your GameTime username."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from the first line of stdin."),
+    where: str = typer.Option("keyring", "--store", metavar="keyring|file",
+                              help="The OS keyring (default) or the encrypted file."),
+    no_verify: bool = typer.Option(False, "--no-verify",
+                                   help="Store without checking with the club's site."),
+) -> None:
+    """Store your GameTime password for a club, after checking it with the site.
+
+    There is no option that takes the password itself: it would show in `ps` and
+    in your shell's history.
+    """
+    from gametime_cli import credentials, paths
+    from gametime_cli.clock import utcnow
+    from gametime_cli.errors import BadInput
+    from gametime_cli.sites import verify_login
+    from gametime_cli.sites.base import Login
+
+    if where not in credentials.STORES:
+        raise BadInput(f"--store {where!r} is not known; use keyring or file")
+    store = open_store()
+    the_club = store.get_club(club)
+    if username is None:
+        if not sys.stdin.isatty() or password_stdin:
+            raise BadInput("give your GameTime username with --username")
+        username = typer.prompt("Username")
+    username = username.strip()
+    if not username or len(username) > 100 or any(ord(c) < 32 for c in username):
+        raise BadInput("the username must be 1 to 100 printable characters")
+    secret = credentials.Secret(_read_password(password_stdin))
+    if not no_verify:
+        verify_login(the_club, Login(username, secret))
+    previous = next((a for a in store.accounts(the_club) if a.username == username), None)
+    home = paths.data_home()
+    saved = credentials.save(home, the_club.name, username, secret, prefer=where)
+    store.save_account(the_club, username, saved.store, utcnow())
+    if previous is not None and previous.store != saved.store:
+        credentials.forget(home, previous)
+    if saved.store == "keyring":
+        typer.echo(f"Saved the password of {username} at {the_club.name} in the OS keyring "
+                   f"({credentials.keyring_name()}).")
+        problem = credentials.check_from_cron(home, the_club.name).get(
+            (the_club.name, username), "the cron-like check did not find it"
+        )
+        if problem:
+            typer.echo(f"warning: cron won't be able to read it: {problem}", err=True)
+    else:
+        from gametime_cli.vault import PASSPHRASE_ENV, VAULT_NAME, Vault
+
+        if saved.fell_back:
+            typer.echo(f"The OS keyring can't be used here: {saved.fell_back}.")
+        vault = Vault(home)
+        how = ("with a key from GAMETIME_PASSPHRASE"
+               if vault.key_source() == "passphrase" else f"with the key in {vault.key_path}")
+        typer.echo(f"Saved the password of {username} at {the_club.name} encrypted in "
+                   f"{home / VAULT_NAME} ({how}).")
+        if vault.key_source() == "passphrase":
+            typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
+
+
+def logout(
+    club: str = typer.Option(..., "--club", help="The club's name."),
+    username: str | None = typer.Option(None, "--username", help="Which account."),
+) -> None:
+    """Forget an account and its password."""
+    from gametime_cli import credentials, paths
+    from gametime_cli.errors import BadInput
+
+    store = open_store()
+    the_club = store.get_club(club)
+    if username is None and not store.accounts(the_club):
+        raise BadInput(f"no account at {the_club.name} to log out of")
+    account = store.account_for(the_club, username)
+    assert account is not None
+    credentials.forget(paths.data_home(), account)
+    store.remove_account(account)
+    typer.echo(f"Forgot {account.username} at {the_club.name} and its password.")
+
+
+def accounts(as_json: bool = JSON_OPTION) -> None:
+    """The accounts and where each password is kept (never the password)."""
+    from gametime_cli import render
+
+    found = open_store().accounts()
+    if as_json:
+        render.print_json([render.account_json(a) for a in found])
+    elif found:
+        render.console().print(render.accounts_table(found))
+    else:
+        typer.echo("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+
+
+@credentials_app.command("check")
+def check(
+    club: str | None = typer.Option(None, "--club", help="Only this club's accounts."),
+    no_cron: bool = typer.Option(False, "--no-cron", help="Skip the cron-like check."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Can each password be read now, and would it be from cron? Exit 3 if not."""
+    from gametime_cli import credentials, paths, render
+    from gametime_cli.errors import ExitCode, GametimeError
+
+    store = open_store()
+    found = store.accounts(store.get_club(club) if club else None)
+    home = paths.data_home()
+    now: dict[tuple[str, str], str | None] = {}
+    for account in found:
+        try:
+            credentials.load(home, account)
+            now[(account.club, account.username)] = None
+        except GametimeError as exc:
+            now[(account.club, account.username)] = str(exc)
+    cron = {} if no_cron or not found else credentials.check_from_cron(home, club)
+    rows = [render.check_json(a, now[(a.club, a.username)],
+                              None if no_cron else cron.get((a.club, a.username),
+                                                            cron.get(("*", "*"), "not checked")),
+                              cron_checked=not no_cron)
+            for a in found]
+    if as_json:
+        render.print_json(rows)
+    elif rows:
+        render.console().print(render.check_table(rows))
+    else:
+        typer.echo("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+    failed = any(not r["now"]["ok"] or r["cron"]["ok"] is False for r in rows)
+    raise typer.Exit(int(ExitCode.ENVIRONMENT if failed else ExitCode.OK))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login)
+    app.command("logout")(logout)
+    app.command("accounts")(accounts)
+    app.add_typer(credentials_app, name="credentials")
