@@ -15,11 +15,17 @@ as_root() {
 missing=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v python3 >/dev/null || missing+=(python3)
+if [ -n "$extras" ]; then
+    # The tests start a real Secret Service in a D-Bus session of their own.
+    command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
+    command -v dbus-run-session >/dev/null || missing+=(dbus)
+    command -v pgrep >/dev/null || missing+=(procps)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}" >&2
     as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
