@@ -11,16 +11,25 @@ import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from gametime_cli import credentials
 from gametime_cli.clock import utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
 from gametime_cli.models import Booking
-from gametime_cli.retry import PARKED, decide
+from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.settings import Settings
-from gametime_cli.sites import needs_login, open_driver
-from gametime_cli.sites.base import Login, Outcome, OutcomeKind, SiteDriver, SlotRequest
+from gametime_cli.sites import ARTIFACTS_DIR, needs_login, open_driver
+from gametime_cli.sites.base import (
+    AttemptFailed,
+    Login,
+    LoginRefused,
+    Outcome,
+    OutcomeKind,
+    SiteDriver,
+    SlotRequest,
+)
 from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
@@ -60,13 +69,34 @@ def new_owner() -> str:
 def attempt_courts(driver: SiteDriver, request: SlotRequest) -> Outcome:
     """Try the candidate courts in order until one is booked or something other than
     'taken' happens; all taken means the slot is not available."""
-    candidates = driver.candidate_courts(request)
-    for court in candidates:
-        outcome = driver.book_court(request, court)
-        if outcome.kind is not OutcomeKind.TAKEN:
-            return outcome
+    try:
+        candidates = driver.candidate_courts(request)
+        for court in candidates:
+            outcome = driver.book_court(request, court)
+            if outcome.kind is not OutcomeKind.TAKEN:
+                return outcome
+    except AttemptFailed as failed:
+        return failed.outcome
+    except LoginRefused as refused:
+        return Outcome(OutcomeKind.LOGIN_REFUSED, message=str(refused))
     tried = ", ".join(str(c) for c in candidates) or "none free"
     return Outcome(OutcomeKind.PERMANENT, message=f"not available: courts tried {tried}")
+
+
+def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
+    """Delete kept screenshots and pages older than `days`; returns how many."""
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or time_module.time()) - days * 86400
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 class Executor:
@@ -76,8 +106,10 @@ class Executor:
         *,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time_module.sleep,
+        headed: bool = False,
     ):
         self.store = store
+        self.headed = headed
         self.home = store.path.parent
         self.settings = Settings(store.settings())
         self.clock = clock
@@ -97,6 +129,7 @@ class Executor:
         results: dict[int, BookingResult] = {}
         parked: set[int] = set()
         lease = timedelta(seconds=self.settings.lease_seconds)
+        prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
         try:
             while True:
                 while booking := self.store.claim_next_due(
@@ -135,7 +168,7 @@ class Executor:
                     f"no account at {club.name} to book with; "
                     f"run 'gametime login --club {club.name}'"
                 )
-            self._drivers[key] = open_driver(club, login)
+            self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed)
         return self._drivers[key]
 
     def _execute(self, booking: Booking) -> BookingResult:
@@ -158,27 +191,38 @@ class Executor:
             type=booking.type,
             account=booking.account,
         )
+        needs_attention = False
         try:
             outcome = attempt_courts(driver, request)
+            decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
+                              self.clock(), booking.execute_at)
         except (KeyboardInterrupt, SystemExit):
             self._finish_interrupted(booking, attempt_id)
             raise
+        except GametimeError as exc:  # e.g. the browser would not start: the player must act
+            outcome = Outcome(OutcomeKind.TRANSIENT, message=str(exc))
+            decision = Decision("pending", self.clock() + timedelta(seconds=PARK_SECONDS),
+                                str(exc))
+            needs_attention = True
         except Exception as exc:  # a driver bug must not lose the booking
             log.exception("booking %s: the site driver failed", booking.id)
             outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
-        decision = decide(outcome, number, self.settings, self.clock())
+            decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
+                              self.clock(), booking.execute_at)
+        self._remember_user_id(booking, driver)
         try:
             self.store.finish(
                 booking,
                 attempt_id,
                 self.owner,
-                outcome=outcome.kind.value,
+                outcome="environment" if needs_attention else outcome.kind.value,
                 status=decision.status,
                 now=self.clock(),
                 due_at=decision.due_at,
                 court=outcome.court if outcome.kind is OutcomeKind.CONFIRMED else None,
                 confirmation=outcome.confirmation,
                 error=decision.error,
+                artifacts=list(outcome.artifacts),
             )
         except LeaseLost:
             log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
@@ -187,8 +231,17 @@ class Executor:
             self.store.get_booking(booking.id),
             outcome.kind.value,
             decision.error,
-            needs_attention=outcome.kind in PARKED,
+            needs_attention=needs_attention or outcome.kind in PARKED,
         )
+
+    def _remember_user_id(self, booking: Booking, driver: SiteDriver) -> None:
+        user_id = getattr(driver, "user_id", None)
+        if user_id is None:
+            return
+        club = self.store.club_by_id(booking.club_id)
+        for account in self.store.accounts(club):
+            if account.username == booking.account and account.user_id != user_id:
+                self.store.set_user_id(account, user_id)
 
     def _finish_interrupted(self, booking: Booking, attempt_id: int) -> None:
         with contextlib.suppress(LeaseLost):

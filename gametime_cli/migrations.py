@@ -90,4 +90,11 @@ def m002_accounts(db: Database) -> None:
                                 index_name="accounts_club_username")
 
 
+@migrations()
+def m003_artifacts_and_user_ids(db: Database) -> None:
+    """Screenshots and pages kept from failed attempts; the site's id for each account."""
+    db["attempts"].add_column("artifacts", str)
+    db["accounts"].add_column("user_id", int)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -54,10 +54,13 @@ class Account:
     username: str
     store: str
     """Where the password is: 'keyring' or 'file'."""
+    user_id: int | None = None
+    """The site's id for this member, learnt from its booking form."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Account:
-        return cls(row["id"], row["club"], row["club_id"], row["username"], row["store"])
+        return cls(row["id"], row["club"], row["club_id"], row["username"], row["store"],
+                   row["user_id"])
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Attempt:
     court: int | None
     confirmation: str | None
     error: str | None
+    artifacts: list[str] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Attempt:
@@ -133,4 +137,5 @@ class Attempt:
             court=row["court"],
             confirmation=row["confirmation"],
             error=row["error"],
+            artifacts=json.loads(row["artifacts"]) if row["artifacts"] else [],
         )

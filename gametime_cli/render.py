@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import to_iso
 from gametime_cli.models import Account, Attempt, Booking, Club
+from gametime_cli.sites.base import CourtDay, SiteBooking
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -111,6 +112,7 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
         "court": attempt.court,
         "confirmation": attempt.confirmation,
         "error": attempt.error,
+        "artifacts": attempt.artifacts,
     }
 
 
@@ -256,6 +258,11 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         out.print(f"  {label:<13} {value}", markup=False)
     if attempts:
         out.print(attempts_table(attempts))
+    kept = [path for a in attempts for path in a.artifacts]
+    if kept:
+        out.print("Kept from failed attempts (screenshot, page):")
+        for path in kept:
+            out.print(f"  {path}", markup=False)
 
 
 def run_table(report: RunReport) -> Table:
@@ -295,6 +302,58 @@ def check_table(rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         _add_row(table, row["club"], row["username"], row["store"], verdict(row["now"]),
                  verdict(row["cron"]))
+    return table
+
+
+def _is_ours(booking: SiteBooking, ours: set[str], user_id: int | None) -> bool:
+    return booking.booking_id in ours or (
+        user_id is not None and any(u == user_id for _, u in booking.players))
+
+
+def courts_json(club: str, day: date, courts: list[CourtDay], ours: set[str],
+                user_id: int | None) -> dict[str, Any]:
+    return {
+        "club": club,
+        "date": day.isoformat(),
+        "courts": [
+            {
+                "number": c.number, "id": c.court_id, "name": c.name,
+                "bookings": [
+                    {"time": f"{b.start // 60:02d}:{b.start % 60:02d}", "duration": b.duration,
+                     "id": b.booking_id, "ours": _is_ours(b, ours, user_id),
+                     "players": [name for name, _ in b.players]}
+                    for b in c.bookings
+                ],
+            }
+            for c in courts
+        ],
+    }
+
+
+def courts_grid(club: str, day: date, courts: list[CourtDay], ours: set[str],
+                user_id: int | None) -> Table:
+    """Half-hour rows by court columns: '·' free, the players' name booked, ★ ours."""
+    from rich.text import Text
+
+    starts = [b.start for c in courts for b in c.bookings if b.start < 1440]
+    first = min([360, *starts]) // 30 * 30
+    last = max([1350, *(b.start + b.duration - 30 for c in courts for b in c.bookings
+                        if b.start < 1440)])
+    table = _table("Time", *(c.name for c in courts),
+                   title=f"{club}, {day.strftime('%A %d %B %Y')}")
+    for minute in range(first, min(last, 1410) + 1, 30):
+        cells: list[str | Text] = [f"{minute // 60:02d}:{minute % 60:02d}"]
+        for court in courts:
+            booked = next((b for b in court.bookings
+                           if b.start <= minute < b.start + b.duration), None)
+            if booked is None:
+                cells.append(Text("·", style="dim"))
+            elif _is_ours(booked, ours, user_id):
+                cells.append(Text("★ ours", style="bold green"))
+            else:
+                who = booked.players[0][0].split(",")[0] if booked.players else "booked"
+                cells.append(Text(who or "booked", style="red"))
+        _add_row(table, *cells)
     return table
 
 

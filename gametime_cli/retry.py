@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from gametime_cli.settings import Settings
 from gametime_cli.sites.base import Outcome, OutcomeKind
 
-RETRYABLE = (OutcomeKind.TRANSIENT, OutcomeKind.NOT_OPEN)
+NOT_OPEN_RETRY_SECONDS = 1.0
+NOT_OPEN_GRACE = timedelta(minutes=5)
+"""How long after the computed opening the site may still say 'not open' before the
+booking fails: longer means the club's window settings are wrong."""
 PARKED = (OutcomeKind.LOGIN_REFUSED,)
 """Outcomes the player must fix: the booking stays pending, the run exits 3."""
 PARK_SECONDS = 30.0
@@ -32,12 +35,25 @@ def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) 
     return delay / 2 + (rng or random).uniform(0, delay / 2)
 
 
-def decide(outcome: Outcome, attempt: int, settings: Settings, now: datetime) -> Decision:
+def decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
+           window_opens: datetime) -> Decision:
+    """`failures` counts this and earlier transient failures; 'not open yet' answers are
+    retried every second without counting, for up to five minutes past the opening."""
     if outcome.kind is OutcomeKind.CONFIRMED:
         return Decision("confirmed")
     if outcome.kind in PARKED:
         return Decision("pending", now + timedelta(seconds=PARK_SECONDS), outcome.message)
-    if outcome.kind in RETRYABLE:
+    if outcome.kind is OutcomeKind.NOT_OPEN:
+        if now - window_opens > NOT_OPEN_GRACE:
+            return Decision(
+                "failed",
+                error="the site still said booking hadn't opened 5 minutes after the window "
+                "should have; check the club's --window-days and --opens-at",
+            )
+        return Decision("pending", now + timedelta(seconds=NOT_OPEN_RETRY_SECONDS),
+                        outcome.message)
+    if outcome.kind is OutcomeKind.TRANSIENT:
+        attempt = failures
         if attempt >= settings.max_attempts:
             return Decision(
                 "failed", error=f"gave up after {attempt} attempts: {outcome.message}"

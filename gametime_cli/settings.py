@@ -16,6 +16,8 @@ class Setting:
     default: Any
     parse: Callable[[str], Any]
     help: str
+    check: Callable[[Any], None] | None = None
+    """Extra validation when the player sets it (not when reading a stored value)."""
 
 
 def _bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
@@ -26,6 +28,14 @@ def _bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[s
         return value
 
     return parse
+
+
+def _executable(text: str) -> None:
+    import os
+    import shutil
+
+    if text and not (os.path.isfile(text) and os.access(text, os.X_OK)) and not shutil.which(text):
+        raise ValueError("not an executable file")
 
 
 KNOWN: dict[str, Setting] = {
@@ -41,6 +51,15 @@ KNOWN: dict[str, Setting] = {
                 "how long run-pending stays to retry bookings it has just tried, in seconds"),
         Setting("lease_seconds", 300.0, _bounded(float, 10, 86400),
                 "how long a run's claim on a booking lasts before another run may take it"),
+        Setting("browser", "", str,
+                "the Chromium to drive (a path); empty: GAMETIME_BROWSER, Playwright's, PATH",
+                check=_executable),
+        Setting("navigation_timeout", 15.0, _bounded(float, 1, 300),
+                "seconds a page may take to load"),
+        Setting("action_timeout", 5.0, _bounded(float, 0.5, 120),
+                "seconds a click or a form field may take"),
+        Setting("artifacts_days", 30, _bounded(int, 1, 3650),
+                "days to keep the screenshots and pages of failed attempts"),
     )
 }
 
@@ -50,7 +69,10 @@ def parse_setting(key: str, text: str) -> Any:
     if setting is None:
         raise BadInput(f"unknown setting {key!r}; 'gametime config list' shows the settings")
     try:
-        return setting.parse(text)
+        value = setting.parse(text)
+        if setting.check:
+            setting.check(value)
+        return value
     except ValueError as exc:
         raise BadInput(f"{key} = {text!r} is not valid: {exc}") from None
 

@@ -19,7 +19,7 @@ from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -359,6 +359,7 @@ class Store:
         court: int | None = None,
         confirmation: str | None = None,
         error: str | None = None,
+        artifacts: list[str] | None = None,
     ) -> None:
         """Record an attempt's outcome and the booking's next state, fenced by the lease."""
         stamp = to_iso(now)
@@ -366,8 +367,9 @@ class Store:
             self._check_lease(conn, booking.id, owner)
             conn.execute(
                 "UPDATE attempts SET finished_at = ?, outcome = ?, court = ?, confirmation = ?,"
-                " error = ? WHERE id = ?",
-                [stamp, outcome, court, confirmation, error, attempt_id],
+                " error = ?, artifacts = ? WHERE id = ?",
+                [stamp, outcome, court, confirmation, error,
+                 json.dumps(artifacts) if artifacts else None, attempt_id],
             )
             conn.execute(
                 "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
@@ -397,6 +399,15 @@ class Store:
         if row is None:
             raise LeaseLost(booking_id)
 
+    def failures(self, booking_id: int) -> int:
+        """Earlier attempts that count against max_attempts: transient failures and
+        attempts whose run died."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM attempts WHERE booking_id = ? AND outcome IN"
+            " ('transient', 'interrupted')",
+            [booking_id],
+        ).fetchone()[0]
+
     def attempts_for(self, booking_id: int) -> list[Attempt]:
         rows = self.conn.execute(
             "SELECT * FROM attempts WHERE booking_id = ? ORDER BY number", [booking_id]
@@ -421,6 +432,16 @@ class Store:
             [club.id, username, where, to_iso(now)],
         )
         return next(a for a in self.accounts(club) if a.username == username)
+
+    def set_user_id(self, account: Account, user_id: int) -> None:
+        self.conn.execute("UPDATE accounts SET user_id = ? WHERE id = ?", [user_id, account.id])
+
+    def confirmations(self, club: Club) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT confirmation FROM bookings WHERE club_id = ? AND confirmation IS NOT NULL",
+            [club.id],
+        )
+        return {r[0] for r in rows}
 
     def remove_account(self, account: Account) -> None:
         self.conn.execute("DELETE FROM accounts WHERE id = ?", [account.id])

@@ -15,6 +15,11 @@ as_root() {
 missing=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v python3 >/dev/null || missing+=(python3)
+# Bookings drive a real Chromium; Playwright can't download its own here, Debian's works.
+if [ -z "${GAMETIME_BROWSER:-}" ] && ! command -v chromium >/dev/null \
+        && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
+    missing+=(chromium)
+fi
 if [ -n "$extras" ]; then
     # The tests start a real Secret Service in a D-Bus session of their own.
     command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)

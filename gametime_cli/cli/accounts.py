@@ -35,6 +35,7 @@ def login(
                               help="The OS keyring (default) or the encrypted file."),
     no_verify: bool = typer.Option(False, "--no-verify",
                                    help="Store without checking with the club's site."),
+    headed: bool = typer.Option(False, "--headed", help="Show the browser while checking."),
 ) -> None:
     """Store your GameTime password for a club, after checking it with the site.
 
@@ -59,10 +60,12 @@ def login(
     if not username or len(username) > 100 or any(ord(c) < 32 for c in username):
         raise BadInput("the username must be 1 to 100 printable characters")
     secret = credentials.Secret(_read_password(password_stdin))
-    if not no_verify:
-        verify_login(the_club, Login(username, secret))
-    previous = next((a for a in store.accounts(the_club) if a.username == username), None)
     home = paths.data_home()
+    if not no_verify:
+        from gametime_cli.settings import Settings
+
+        verify_login(the_club, Login(username, secret), Settings(store.settings()), home, headed)
+    previous = next((a for a in store.accounts(the_club) if a.username == username), None)
     saved = credentials.save(home, the_club.name, username, secret, prefer=where)
     store.save_account(the_club, username, saved.store, utcnow())
     if previous is not None and previous.store != saved.store:

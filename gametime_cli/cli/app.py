@@ -103,13 +103,15 @@ def _root(
 
 
 def _register() -> None:
-    from gametime_cli.cli import accounts, bookings, clubs, config, demo, run
+    from gametime_cli.cli import accounts, bookings, clubs, config, courts, demo, run, sandbox
 
     app.add_typer(clubs.app, name="club")
     app.add_typer(config.app, name="config")
     bookings.register(app)
     accounts.register(app)
     run.register(app)
+    courts.register(app)
+    sandbox.register(app)
     demo.register(app)
 
 

@@ -19,6 +19,11 @@ def add(
     window_days: int = typer.Option(..., "--window-days", help="Days ahead a day opens."),
     opens_at: str = typer.Option(..., "--opens-at", help="Local time it opens, HH:MM[:SS]."),
     sport: int = typer.Option(1, "--sport", help="The club's sport id (1 is tennis)."),
+    booking_type: list[str] = typer.Option(
+        [], "--booking-type", metavar="singles=ID",
+        help="The site's id for a booking type, when its form's labels don't say "
+        "(e.g. singles=13 --booking-type doubles=1).",
+    ),
 ) -> None:
     """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
     import re
@@ -38,9 +43,16 @@ def add(
     if not 1 <= sport <= 9999:
         raise BadInput(f"--sport {sport} is not a sport id; tennis is 1")
     url = validate_url(url)
+    types: dict[str, int] = {}
+    for item in booking_type:
+        kind, _, value = item.partition("=")
+        if kind not in ("singles", "doubles") or not value.isdigit():
+            raise BadInput(f"--booking-type {item!r}: write singles=ID or doubles=ID")
+        types[kind] = int(value)
+    settings = {"booking_types": types} if types else {}
     store = open_store()
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
-                          opens_at=opens.isoformat(), sport=sport)
+                          opens_at=opens.isoformat(), sport=sport, settings=settings)
     typer.echo(
         f"Added club {club.name}: days open {club.window_days} days ahead at "
         f"{club.opens_at.isoformat()} {club.timezone}."

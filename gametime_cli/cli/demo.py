@@ -1,58 +1,77 @@
-"""`gametime demo`: the whole path, from club to confirmation, in a throwaway home."""
+"""`gametime demo`: the whole path against the sandbox site, with a real browser."""
 
 from __future__ import annotations
 
 import typer
 
 
-def demo() -> None:
-    """Add a simulated club, book a busy evening and run it, in a temporary home."""
+def demo(
+    headed: bool = typer.Option(False, "--headed", help="Show the browser while booking."),
+) -> None:
+    """Book a busy evening on a local GameTime-like site, in a throwaway home.
+
+    It starts the sandbox site on a free loopback port, adds the club and an account,
+    books a slot whose first-choice court is already taken, runs run-pending with a
+    real Chromium, shows the outcome, and stops everything it started.
+    """
     import os
     import tempfile
-    from datetime import timedelta
+    import time as clock
+    from datetime import time, timedelta
 
-    from gametime_cli import render
+    from gametime_cli import credentials, render
     from gametime_cli.bookings import create_booking
     from gametime_cli.clock import utcnow
     from gametime_cli.executor import Executor
     from gametime_cli.paths import HOME_ENV
+    from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
     from gametime_cli.store import Store
 
     out = render.console()
-    with tempfile.TemporaryDirectory(prefix="gametime-demo-") as home:
-        previous = os.environ.get(HOME_ENV)
+    user = SandboxUser("demo.player", "demo-only-password", 4411, "Player, Demo")
+    config = SandboxConfig(users=[user], timezone="America/Toronto", window_days=6,
+                           opens_at=time(9, 0))
+    started = clock.monotonic()
+    previous = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory(prefix="gametime-demo-") as home, SandboxSite(config) as site:
         os.environ[HOME_ENV] = home
         try:
             store = Store.open()
-            club = store.add_club(
-                name="demo-club", url="simulate:?success=0.8&seed=7&taken=1", timezone="UTC",
-                window_days=2, opens_at="07:00:00", sport=1,
+            club = store.add_club(name="sandbox", url=site.base_url, timezone=config.timezone,
+                                  window_days=6, opens_at="09:00:00", sport=1)
+            saved = credentials.save(store.path.parent, club.name, user.username,
+                                     credentials.Secret(user.password), prefer="file")
+            store.save_account(club, user.username, saved.store, utcnow())
+            out.print(f"Sandbox GameTime site at {site.base_url}; club [bold]{club.name}[/] "
+                      f"({config.timezone}, days open 6 days ahead at 09:00).")
+            tomorrow = (utcnow().astimezone(club.zone) + timedelta(days=1)).date()
+            site.add_booking(1, tomorrow, 19 * 60, 60)
+            out.print(f"Court 1 is already taken on {tomorrow:%a %d %b} at 19:00 — "
+                      "a busy evening.")
+            booking = create_booking(
+                store, club_name=club.name, day_text=tomorrow.isoformat(), time_text="7pm",
+                duration=60, courts=[1, 2], partners=["Sam Partner"], booking_type="singles",
+                account=None, now=utcnow(),
             )
-            out.print(f"Club [bold]{club.name}[/]: a simulated GameTime site, court 1 "
-                      "already taken, 4 in 5 requests answered.")
-            now = utcnow()
-            tomorrow = (now + timedelta(days=1)).date().isoformat()
-            for at, courts in (("18:00", [1, 2]), ("19:00", [1, 3]), ("20:00", [])):
-                booking = create_booking(
-                    store, club_name=club.name, day_text=tomorrow, time_text=at, duration=60,
-                    courts=courts, partners=["Sam Partner"], booking_type="singles",
-                    account=None, now=now,
-                )
-                out.print(f"Booked #{booking.id}: {render.slot_label(booking)}, courts "
-                          f"{render.courts_label(booking.courts)} (window already open).")
-            out.print("Running [bold]gametime run-pending[/] ...")
-            report = Executor(store).run_pending(max_wait=30)
+            out.print(f"Booked #{booking.id}: {render.slot_label(booking)}, court 1, else 2, "
+                      "with Sam Partner. Its window is open, so it runs now.")
+            out.print("Running [bold]gametime run-pending[/] with a headless Chromium ...")
+            report = Executor(store, headed=headed).run_pending(max_wait=30)
             out.print(render.run_table(report))
-            for booking in store.list_bookings():
-                if booking.confirmation:
-                    out.print(f"#{booking.id} confirmed on court {booking.court}: "
-                              f"confirmation {booking.confirmation}")
+            done = store.get_booking(booking.id)
+            if done.confirmation:
+                on_site = [b for b in site.bookings() if str(b["id"]) == done.confirmation]
+                out.print(f"Confirmed on court {done.court}: confirmation {done.confirmation}"
+                          f" (the site holds it {len(on_site)} time(s)).")
             store.close()
         finally:
             if previous is None:
                 os.environ.pop(HOME_ENV, None)
             else:
                 os.environ[HOME_ENV] = previous
+    out.print(f"Done in {clock.monotonic() - started:.1f} s; the sandbox and the browser "
+              "have stopped and the temporary home is gone.")
+    raise typer.Exit(int(report.exit_code))
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ def run_pending(
         help="Seconds to stay for retries of bookings tried in this run "
         "(default: the max_wait setting).",
     ),
+    headed: bool = typer.Option(False, "--headed", help="Show the browser while booking."),
 ) -> None:
     """Book every booking that is due. Prints nothing when nothing is due."""
     from gametime_cli.clock import utcnow
@@ -40,7 +41,7 @@ def run_pending(
     from gametime_cli.executor import Executor
 
     _sigterm_as_interrupt()
-    executor = Executor(store)
+    executor = Executor(store, headed=headed)
     report = executor.dry_run() if dry_run else executor.run_pending(max_wait)
     if as_json:
         render.print_json(render.run_json(report))

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING
 from gametime_cli.errors import BadInput, EnvironmentProblem
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gametime_cli.models import Club
+    from gametime_cli.settings import Settings
     from gametime_cli.sites.base import Login, SiteDriver
 
 SIMULATE_SCHEME = "simulate:"
+ARTIFACTS_DIR = "artifacts"
 
 
 def validate_url(url: str) -> str:
@@ -36,21 +40,43 @@ def needs_login(club: Club) -> bool:
     return not club.url.startswith(SIMULATE_SCHEME)
 
 
-def open_driver(club: Club, login: Login | None) -> SiteDriver:
+def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
+                headed: bool = False) -> SiteDriver:
+    """The club's driver. A GameTime club needs a browser: none found is exit 3."""
     if club.url.startswith(SIMULATE_SCHEME):
         from gametime_cli.sites.simulated import SimulatedSite
 
         return SimulatedSite(club, login)
-    raise EnvironmentProblem(
-        f"club {club.name!r}: the GameTime browser driver is not part of this version; "
-        "use a simulate: club for now"
+    from gametime_cli.browser import BrowserOptions, find_browser
+    from gametime_cli.sites.gametime import GameTimeSite
+
+    options = BrowserOptions(
+        executable=find_browser(settings.browser),
+        headed=headed,
+        navigation_timeout=settings.navigation_timeout,
+        action_timeout=settings.action_timeout,
     )
+    return GameTimeSite(club, login, options, home / ARTIFACTS_DIR)
 
 
-def verify_login(club: Club, login: Login) -> None:
-    """Check the credentials with the club's site; BadInput if it refuses them."""
-    driver = open_driver(club, login)
+def verify_login(club: Club, login: Login, settings: Settings, home: Path,
+                 headed: bool = False) -> None:
+    """Check the credentials with the club's site; LoginRefused (exit 2) if it refuses
+    them, exit 3 if the site can't be reached."""
+    from gametime_cli.sites.base import AttemptFailed, LoginRefused
+
+    driver = open_driver(club, login, settings, home, headed)
     try:
         driver.verify_login()
+    except LoginRefused as refused:
+        raise LoginRefused(
+            f"{club.name} refused the login of {login.username} ({refused.reason}); "
+            "nothing was stored: check the username and password"
+        ) from None
+    except AttemptFailed as failed:
+        raise EnvironmentProblem(
+            f"could not check the login with {club.name}: {failed.outcome.message}; "
+            "try again, or store it unchecked with --no-verify"
+        ) from None
     finally:
         driver.close()

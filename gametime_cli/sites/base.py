@@ -7,6 +7,8 @@ from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from gametime_cli.errors import BadInput
+
 if TYPE_CHECKING:
     from gametime_cli.credentials import Secret
 
@@ -31,6 +33,24 @@ class Outcome:
     court: int | None = None
     confirmation: str | None = None
     message: str | None = None
+    artifacts: tuple[str, ...] = ()
+    """Files kept from a failed attempt: a screenshot and the page's HTML."""
+
+
+class LoginRefused(BadInput):
+    """The site refused the username or password."""
+
+    def __init__(self, message: str, reason: str = "refused"):
+        super().__init__(message)
+        self.reason = reason
+
+
+class AttemptFailed(Exception):
+    """A driver step failed in a way the outcome describes (a timeout, a 5xx)."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -53,10 +73,49 @@ class SlotRequest:
     type: str | None = None
     account: str | None = None
 
+    @property
+    def minutes(self) -> int:
+        return self.time.hour * 60 + self.time.minute
+
+    @property
+    def booking_type(self) -> str:
+        """singles or doubles: as asked, else by how many partners come along."""
+        return self.type or ("doubles" if len(self.partners) >= 2 else "singles")
+
+
+@dataclass(frozen=True)
+class SiteBooking:
+    start: int
+    """Minutes since local midnight."""
+    duration: int
+    booking_id: str
+    players: list[tuple[str, int | None]]
+
+
+@dataclass(frozen=True)
+class CourtDay:
+    """One court's day, as the site's JSON tells it."""
+
+    number: int
+    court_id: int
+    name: str
+    bookings: list[SiteBooking]
+
+    def free(self, start: int, duration: int) -> bool:
+        return all(b.start + b.duration <= start or start + duration <= b.start
+                   for b in self.bookings)
+
 
 class SiteDriver(Protocol):
+    user_id: int | None
+    """The logged-in member's id on the site, once known."""
+
     def verify_login(self) -> None:
-        """Log in; BadInput when the site refuses the credentials."""
+        """Log in; LoginRefused when the site refuses the credentials."""
+        ...
+
+    def day_courts(self, day: date) -> list[CourtDay]:
+        """Every court and its bookings on `day`."""
         ...
 
     def candidate_courts(self, request: SlotRequest) -> list[int]:

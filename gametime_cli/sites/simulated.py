@@ -14,11 +14,19 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Club
-from gametime_cli.sites.base import Login, Outcome, OutcomeKind, SlotRequest
+from gametime_cli.sites.base import (
+    CourtDay,
+    Login,
+    Outcome,
+    OutcomeKind,
+    SiteBooking,
+    SlotRequest,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,16 @@ class SimulatedSite:
     def __init__(self, club: Club, login: Login | None = None):
         self.options = SimulatedOptions.parse(club.url)
         self.login = login
+        self.user_id: int | None = None
+
+    def day_courts(self, day: date) -> list[CourtDay]:
+        """Every court; the taken ones booked all day."""
+        return [
+            CourtDay(number, 100 + number, f"Court {number}",
+                     [SiteBooking(0, 1440, f"taken-{number}", [])]
+                     if number in self.options.taken else [])
+            for number in range(1, self.options.courts + 1)
+        ]
 
     def verify_login(self) -> None:
         if self.login is not None:

@@ -1,0 +1,55 @@
+"""`gametime courts DATE --club NAME`: the day's courts, free and booked, from the site."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store
+
+
+def courts(
+    day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD, today, a weekday, +Nd."),
+    club: str = typer.Option(..., "--club", help="The club's name."),
+    account: str | None = typer.Option(None, "--account", help="Log in as this username."),
+    headed: bool = typer.Option(False, "--headed", help="Show the browser."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show the day's courts and bookings (yours marked), as the club's site has them."""
+    from datetime import time
+
+    from gametime_cli import credentials, paths, render
+    from gametime_cli.clock import utcnow
+    from gametime_cli.errors import EnvironmentProblem
+    from gametime_cli.settings import Settings
+    from gametime_cli.sites import needs_login, open_driver
+    from gametime_cli.sites.base import AttemptFailed, Login
+    from gametime_cli.windows import parse_day
+
+    store = open_store()
+    the_club = store.get_club(club)
+    when = parse_day(day, time(23, 59, 59), utcnow().astimezone(the_club.zone))
+    chosen = store.account_for(the_club, account)
+    home = paths.data_home()
+    login = None
+    if chosen is not None:
+        login = Login(chosen.username, credentials.load(home, chosen))
+    elif needs_login(the_club):
+        raise EnvironmentProblem(f"log in first: gametime login --club {the_club.name}")
+    driver = open_driver(the_club, login, Settings(store.settings()), home, headed)
+    try:
+        day_courts = driver.day_courts(when)
+    except AttemptFailed as failed:
+        raise EnvironmentProblem(f"could not read {the_club.name}'s courts: "
+                                 f"{failed.outcome.message}") from None
+    finally:
+        driver.close()
+    ours = store.confirmations(the_club)
+    user_id = chosen.user_id if chosen else None
+    if as_json:
+        render.print_json(render.courts_json(the_club.name, when, day_courts, ours, user_id))
+    else:
+        render.console().print(render.courts_grid(the_club.name, when, day_courts, ours, user_id))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("courts")(courts)

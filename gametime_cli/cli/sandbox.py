@@ -1,0 +1,95 @@
+"""`gametime sandbox`: serve the GameTime-like sandbox site on loopback until stopped."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import typer
+
+from gametime_cli.errors import BadInput
+
+if TYPE_CHECKING:
+    from gametime_cli.sandbox import SandboxUser
+
+FIRST_USER_ID = 4411
+
+
+def parse_users(text: str) -> list[SandboxUser]:
+    """`jo:secret,sam:pw2` -> users 4411, 4412, ... named "Jo, Test", "Sam, Test"."""
+    from gametime_cli.sandbox import SandboxUser
+
+    users: list[SandboxUser] = []
+    for index, item in enumerate(part.strip() for part in text.split(",")):
+        username, colon, password = item.partition(":")
+        if not colon or not username or not password:
+            raise BadInput(f"--users: {item!r} is not name:password; write e.g. jo:secret,sam:pw2")
+        if any(user.username == username for user in users):
+            raise BadInput(f"--users: {username!r} is given twice")
+        users.append(SandboxUser(username, password, FIRST_USER_ID + index,
+                                 f"{username.capitalize()}, Test"))
+    return users
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM."""
+    import signal
+
+    stopping = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stopping
+
+
+def sandbox(
+    port: int = typer.Option(0, "--port", min=0, max=65535,
+                             help="Port on 127.0.0.1 (0: any free port)."),
+    users: str = typer.Option("member:secret", "--users",
+                              help="Accounts as name:password, comma-separated."),
+    window_days: int = typer.Option(6, "--window-days", min=0, max=365,
+                                    help="Days ahead a day opens for booking."),
+    opens_at: str = typer.Option("09:00", "--opens-at",
+                                 help="Local time (HH:MM[:SS]) the window opens."),
+    timezone: str = typer.Option("America/Toronto", "--timezone", help="The club's time zone."),
+    courts: int = typer.Option(6, "--courts", min=1, max=99, help="Number of courts."),
+    delay: float = typer.Option(0.0, "--delay", min=0, max=60,
+                                help="Seconds every response waits."),
+    save_500: float = typer.Option(0.0, "--save-500", min=0, max=1,
+                                   help="Fraction of saves that answer HTTP 500."),
+    clock_offset: float = typer.Option(0.0, "--clock-offset",
+                                       help="Seconds the site's clock runs ahead (negative: "
+                                       "behind)."),
+    hold_seconds: float = typer.Option(300.0, "--hold-seconds", min=0.1, max=86400,
+                                       help="Seconds a booking form holds its slot."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for ids and injected faults."),
+) -> None:
+    """Serve a GameTime-like club site on 127.0.0.1 for trying the tool out; Ctrl-C stops it."""
+    from gametime_cli.sandbox import SandboxConfig, SandboxSite
+    from gametime_cli.windows import parse_opens_at, parse_zone
+
+    config = SandboxConfig(
+        users=parse_users(users), courts=courts, timezone=parse_zone(timezone).key,
+        window_days=window_days, opens_at=parse_opens_at(opens_at), hold_seconds=hold_seconds,
+        delay=delay, save_500=save_500, clock_offset=clock_offset, seed=seed,
+    )
+    site = SandboxSite(config)
+    stopping = _stop_on_signals()
+    try:
+        url = site.start(port=port)
+    except OSError as exc:
+        raise BadInput(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    try:
+        names = ", ".join(user.username for user in config.users)
+        print(f"sandbox: serving {url} (users: {names})", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        site.stop()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sandbox")(sandbox)

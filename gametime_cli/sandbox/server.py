@@ -1,0 +1,395 @@
+"""The sandbox site over HTTP: routes, the request handler, and `SandboxSite` to run it.
+
+Each route is a function from a `Request` to a `Response`; the handler only parses,
+waits the configured delay, dispatches, records and writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from email.utils import formatdate
+from http.cookies import CookieError, SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from gametime_cli.sandbox import pages
+from gametime_cli.sandbox.state import (
+    FormRefusal,
+    SandboxConfig,
+    Session,
+    SiteState,
+)
+
+COOKIE = "sandbox_session"
+CONTROL_PREFIX = "/_sandbox/"
+"""Routes for scripts, not part of the site: no delay, not recorded."""
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    form: dict[str, str]
+    session: Session | None
+    params: tuple[str, ...] = ()
+
+    @property
+    def is_xhr(self) -> bool:
+        return self.headers.get("x-requested-with", "").lower() == "xmlhttprequest"
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def html(text: str, status: int = 200) -> Response:
+    return Response(status, text.encode())
+
+
+def redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(302, headers=[("Location", location), *(headers or [])])
+
+
+def json_response(value: object, status: int = 200,
+                  headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(status, json.dumps(value).encode(), "application/json", headers or [])
+
+
+def not_found(message: str = "There is no such page.") -> Response:
+    return html(pages.message_page("Not Found", message), 404)
+
+
+def _session_cookie(session: Session) -> tuple[str, str]:
+    return ("Set-Cookie", f"{COOKIE}={session.token}; Path=/; HttpOnly; SameSite=Lax")
+
+
+# The routes. Each takes the site and the request, the URL's groups in request.params.
+
+def login_form(site: SiteState, request: Request) -> Response:
+    return html(pages.login_page())
+
+
+def login(site: SiteState, request: Request) -> Response:
+    session = site.login(request.form.get("username", ""), request.form.get("password", ""))
+    if session is None:
+        return html(pages.login_page("The username or password is incorrect."))
+    return redirect("/", [_session_cookie(session)])
+
+
+def login_json(site: SiteState, request: Request) -> Response:
+    session = site.login(request.form.get("username", ""), request.form.get("password", ""))
+    if session is None:
+        return json_response({"code": 401, "msg": "The username or password is incorrect."})
+    return json_response({"code": 200, "msg": "Logged in."}, headers=[_session_cookie(session)])
+
+
+def home(site: SiteState, request: Request) -> Response:
+    user = request.session.user
+    return html(pages.home_page(user.name, site.upcoming_for(user.user_id), site.config.sport))
+
+
+def _sport_matches(site: SiteState, text: str) -> bool:
+    return int(text) == site.config.sport
+
+
+def schedule(site: SiteState, request: Request) -> Response:
+    if not _sport_matches(site, request.params[0]):
+        return not_found("There is no such sport at this club.")
+    return html(pages.schedule_page(site.config.sport, site.courts(), site.slots(),
+                                    site.today()))
+
+
+def _date(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def court_data(site: SiteState, request: Request) -> Response:
+    sport, year, month, day_text = request.params
+    day = _date(year, month, day_text)
+    if not _sport_matches(site, sport) or day is None:
+        return json_response({"error": "no such sport or date"}, 404)
+    return json_response(site.day_json(day))
+
+
+def book(site: SiteState, request: Request) -> Response:
+    sport, court_id, year, month, day_text, minutes = request.params
+    day = _date(year, month, day_text)
+    if not _sport_matches(site, sport) or day is None:
+        return not_found()
+    outcome = site.open_form(request.session, int(court_id), day, int(minutes))
+    if outcome.refusal is FormRefusal.NO_SUCH_SLOT:
+        return not_found("There is no such court or time slot.")
+    if outcome.refusal is FormRefusal.TOO_EARLY:
+        return redirect("/scheduling/index/bookerror")
+    if outcome.refusal is FormRefusal.BOOKED:
+        return html(pages.not_available("This court is already booked at this time."))
+    if outcome.refusal is FormRefusal.HELD:
+        return html(pages.not_available(
+            "Another member is currently booking this court. Please try again later."))
+    hold, user = outcome.hold, request.session.user
+    return html(pages.booking_form(
+        court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
+        temp=hold.temp, user_id=user.user_id, user_name=user.name,
+        booking_types=site.config.booking_types, durations=site.config.durations,
+    ))
+
+
+def bookerror(site: SiteState, request: Request) -> Response:
+    opens = site.too_early_opens_at(request.session)
+    return html(pages.bookerror_page(None if opens is None else opens - site.now()))
+
+
+def recaptcha_token(site: SiteState, request: Request) -> Response:
+    return json_response({"token": site.recaptcha_token(request.session,
+                                                         request.form.get("temp", ""))})
+
+
+def save(site: SiteState, request: Request) -> Response:
+    outcome = site.save(request.session, request.form)
+    if request.session is None:
+        return redirect("/auth")
+    if outcome.status == 500:
+        return html(pages.message_page("Internal Server Error",
+                                       "Something went wrong. Please try again."), 500)
+    if outcome.booking_id is not None:
+        return redirect(f"/scheduling/confirmation/history/sport/{site.config.sport}"
+                        f"/id/{outcome.booking_id}")
+    return html(pages.save_refused(outcome.reason or "The booking was not made."))
+
+
+def confirmation(site: SiteState, request: Request) -> Response:
+    booking = site.booking_for(request.session.user.user_id, int(request.params[1]))
+    if not _sport_matches(site, request.params[0]) or booking is None:
+        return not_found("There is no such booking.")
+    return html(pages.confirmation_page(booking))
+
+
+def cancel_form(site: SiteState, request: Request) -> Response:
+    booking = site.booking_for(request.session.user.user_id, int(request.params[0]))
+    return html(pages.cancel_page(booking)) if booking else not_found("There is no such booking.")
+
+
+def cancel(site: SiteState, request: Request) -> Response:
+    if not site.cancel(request.session.user.user_id, int(request.params[0])):
+        return not_found("There is no such booking.")
+    return redirect("/")
+
+
+def state_json(site: SiteState, request: Request) -> Response:
+    return json_response(site.snapshot())
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[[SiteState, Request], Response]
+    login: bool = True
+    """Without a session: 302 to /auth."""
+    xhr: bool = False
+    """Without `X-Requested-With: XMLHttpRequest`: 400."""
+
+
+def _route(method: str, pattern: str, handler: Callable[[SiteState, Request], Response],
+           **flags: bool) -> Route:
+    return Route(method, re.compile(pattern + r"/?\Z"), handler, **flags)
+
+
+_DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
+ROUTES = [
+    _route("GET", r"/auth", login_form, login=False),
+    _route("POST", r"/auth", login, login=False),
+    _route("POST", r"/auth/json-index", login_json, login=False),
+    _route("GET", r"/", home),
+    _route("GET", r"/scheduling/index/index/sport/(\d+)", schedule),
+    _route("GET", rf"/scheduling/index/jsoncourtdata/sport/(\d+)/date/{_DATE}", court_data,
+           xhr=True),
+    _route("GET", rf"/scheduling/index/book/sport/(\d+)/court/(\d+)/date/{_DATE}/time/(\d+)",
+           book),
+    _route("GET", r"/scheduling/index/bookerror", bookerror),
+    _route("POST", r"/recaptcha/api3/token", recaptcha_token, xhr=True),
+    _route("POST", r"/scheduling/index/save", save, login=False),
+    _route("GET", r"/scheduling/confirmation/history/sport/(\d+)/id/(\d+)", confirmation),
+    _route("GET", r"/scheduling/index/cancel/id/(\d+)", cancel_form),
+    _route("POST", r"/scheduling/index/cancel/id/(\d+)", cancel),
+    _route("GET", r"/_sandbox/state", state_json, login=False),
+]
+
+
+def dispatch(site: SiteState, request: Request) -> Response:
+    path_matched = False
+    for route in ROUTES:
+        match = route.pattern.match(request.path)
+        if match is None:
+            continue
+        path_matched = True
+        if route.method != request.method:
+            continue
+        if route.xhr and not request.is_xhr:
+            return html(pages.message_page("Bad Request", "This address answers scripts only."),
+                        400)
+        if route.login and request.session is None:
+            return redirect("/auth")
+        return route.handler(site, replace(request, params=match.groups()))
+    if path_matched:
+        return html(pages.message_page("Method Not Allowed", "Not with this method."), 405)
+    return not_found()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
+        site = self.server.site
+        path = urlsplit(self.path).path
+        form = self._read_form()
+        control = path.startswith(CONTROL_PREFIX)
+        if not control and self.server.stopping.wait(site.delay()):
+            self.close_connection = True
+            return
+        request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, form,
+                          site.session(self._cookie_token()))
+        try:
+            response = dispatch(site, request)
+        except Exception:  # a bug in the sandbox: answer 500 and show the trace
+            traceback.print_exc()
+            response = html(pages.message_page("Internal Server Error", "The sandbox failed."),
+                            500)
+        if not control:
+            site.record_request(method, self.path, response.status)
+        self._write(response)
+
+    def _read_form(self) -> dict[str, str]:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        return {name: values[-1]
+                for name, values in parse_qs(body, keep_blank_values=True).items()}
+
+    def _cookie_token(self) -> str | None:
+        cookies = SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except CookieError:
+            return None
+        morsel = cookies.get(COOKIE)
+        return morsel.value if morsel else None
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def version_string(self) -> str:
+        return "GameTimeSandbox/1.0"
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header, by the site's clock."""
+        return formatdate(self.server.site.now() if timestamp is None else timestamp,
+                          usegmt=True)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the site records requests itself."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], site: SiteState) -> None:
+        self.site = site
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections so their threads finish now."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet: a client that hangs up mid-answer is not the site's problem."""
+
+
+class SandboxSite(SiteState):
+    """The site's state served over HTTP on a loopback port, in a daemon thread."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        super().__init__(config)
+        self.base_url = ""
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve, and return the base URL (`http://127.0.0.1:PORT`)."""
+        if self._server is not None:
+            return self.base_url
+        server = _Server((host, port), self)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="sandbox-site", daemon=True)
+        self._thread.start()
+        self.base_url = f"http://{host}:{server.server_address[1]}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread; safe to call twice."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join()
+
+    def __enter__(self) -> SandboxSite:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,480 @@
+"""The sandbox site's state and rules: accounts, courts, bookings, holds, its clock, its records.
+
+Nothing here speaks HTTP: the server turns requests into calls on `SiteState` and turns
+the answers into pages. Every public method takes the one lock, so tests may read and
+change the state while the server runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+SLOT_MINUTES = 30
+"""The grid's step: a slot is half an hour, as on GameTime's court viewer."""
+DAY_MINUTES = 24 * 60
+
+HOLD_EXPIRED = "Your hold on this court has expired. Please start again."
+FORM_MISMATCH = "The booking form does not match your hold. Please start again."
+RECAPTCHA_FAILED = "The reCAPTCHA check failed. Please try again."
+NO_TYPE = "Please choose a booking type."
+NO_DURATION = "Please choose a duration."
+ALREADY_BOOKED = "This court is already booked at this time."
+NOT_FREE_FOR_DURATION = "The court is not free for the whole duration."
+PAST_CLOSING = "This booking would run past the last slot of the day."
+INJECTED_500 = "HTTP 500 (injected fault)"
+NOT_LOGGED_IN = "not logged in"
+
+
+@dataclass
+class SandboxUser:
+    username: str
+    password: str
+    user_id: int
+    """GameTime's user id: the `u` of the day's JSON."""
+    name: str
+    """Display name, "Smith, Jane" style."""
+
+
+def _default_users() -> list[SandboxUser]:
+    return [SandboxUser("member", "secret", 4411, "Member, Test")]
+
+
+@dataclass
+class SandboxConfig:
+    users: list[SandboxUser] = field(default_factory=_default_users)
+    courts: int = 6
+    sport: int = 1
+    timezone: str = "America/Toronto"
+    window_days: int = 6
+    opens_at: clock_time = clock_time(9, 0)
+    hold_seconds: float = 300.0
+    delay: float = 0.0
+    """Seconds every response waits before it is handled."""
+    save_500: float = 0.0
+    """Fraction of saves answered with HTTP 500 (drawn from the seeded generator)."""
+    clock_offset: float = 0.0
+    """The site's clock runs this many seconds ahead of the local one (negative: behind)."""
+    booking_types: dict[str, int] = field(default_factory=lambda: {"Singles": 13, "Doubles": 1})
+    durations: list[int] = field(default_factory=lambda: [30, 60, 90, 120])
+    first_slot: int = 360
+    """Minutes since midnight of the day's first slot (06:00)."""
+    last_slot: int = 1380
+    """Minutes since midnight of the day's last slot (23:00); bookings end by its end."""
+    seed: int | None = None
+
+
+@dataclass
+class Booking:
+    id: int
+    court: int
+    court_id: int
+    day: date
+    minutes: int
+    duration: int
+    rtype: int
+    players: list[tuple[str, int]]
+    """(name, user id); the account holder first, guests with user id 0."""
+    created_at: float
+
+    @property
+    def end(self) -> int:
+        return self.minutes + self.duration
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.minutes < end and start < self.end
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "court": self.court, "court_id": self.court_id,
+            "date": self.day.isoformat(), "time": self.minutes, "duration": self.duration,
+            "rtype": self.rtype, "players": [{"name": n, "u": u} for n, u in self.players],
+            "created_at": self.created_at,
+        }
+
+
+@dataclass
+class Hold:
+    """A slot kept for one session while its member fills in the booking form."""
+
+    temp: int
+    session: str
+    court: int
+    day: date
+    minutes: int
+    expires_at: float | None
+    """Site-clock instant it lapses; None holds until released."""
+
+    def live(self, now: float) -> bool:
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass
+class Session:
+    token: str
+    """The cookie's value; also what the reCAPTCHA stand-in signs."""
+    label: str
+    """A short public name for records ("s1")."""
+    user: SandboxUser
+    too_early_opens_at: float | None = None
+    """When the window this session last hit too early opens (for the countdown)."""
+
+
+class FormRefusal(Enum):
+    """Why the book URL did not serve a form."""
+
+    NO_SUCH_SLOT = "no such court or slot"
+    TOO_EARLY = "the window is not open yet"
+    BOOKED = "already booked"
+    HELD = "another member holds it"
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    hold: Hold | None = None
+    refusal: FormRefusal | None = None
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    status: int
+    """302 booked (or not logged in), 200 refused with a reason, 500 injected fault."""
+    booking_id: int | None = None
+    reason: str | None = None
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+class SiteState:
+    """Everything the site knows, and the rules it answers by."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        config = config or SandboxConfig()
+        if not 1 <= config.courts <= 900:
+            raise ValueError("courts must be 1..900")
+        if not config.users:
+            raise ValueError("the sandbox needs at least one user")
+        self.config = replace(config, users=list(config.users),
+                              booking_types=dict(config.booking_types),
+                              durations=list(config.durations))
+        self._zone = ZoneInfo(self.config.timezone)
+        self._lock = threading.RLock()
+        self._rng = random.Random(self.config.seed)
+        self._faults = random.Random(self._rng.getrandbits(64))
+        self._secret = secrets.token_bytes(32)
+        ids = self._rng.sample(range(100, 1000), self.config.courts)
+        self._court_ids = {number: court_id for number, court_id in enumerate(ids, start=1)}
+        self._court_numbers = {court_id: number for number, court_id in self._court_ids.items()}
+        self._next_booking_id = self._rng.randint(278000, 279999)
+        self._bookings: dict[int, Booking] = {}
+        self._holds: dict[int, Hold] = {}
+        self._sessions: dict[str, Session] = {}
+        self._others = 0
+        self._saves: list[dict] = []
+        self._form_loads: list[dict] = []
+        self._requests: list[dict] = []
+
+    # The clock and the faults
+
+    def now(self) -> float:
+        """The site's clock, epoch seconds."""
+        with self._lock:
+            return time.time() + self.config.clock_offset
+
+    def today(self) -> date:
+        """The site's date in the club's zone."""
+        return datetime.fromtimestamp(self.now(), self._zone).date()
+
+    def opens_at(self, day: date) -> float:
+        """Site-clock instant at which `day` opens: `opens_at`, `window_days` days before."""
+        opening = datetime.combine(day - timedelta(days=self.config.window_days),
+                                   self.config.opens_at, tzinfo=self._zone)
+        return opening.timestamp()
+
+    def delay(self) -> float:
+        with self._lock:
+            return self.config.delay
+
+    def set_clock_offset(self, seconds: float) -> None:
+        with self._lock:
+            self.config.clock_offset = seconds
+
+    def set_delay(self, seconds: float) -> None:
+        with self._lock:
+            self.config.delay = seconds
+
+    def set_save_500(self, fraction: float) -> None:
+        with self._lock:
+            self.config.save_500 = fraction
+
+    # Courts and slots
+
+    def court_id(self, number: int) -> int:
+        return self._court_ids[number]
+
+    def court_number(self, court_id: int | None) -> int | None:
+        return self._court_numbers.get(court_id) if court_id is not None else None
+
+    def courts(self) -> list[tuple[int, int]]:
+        """(number, id) of every court, by number."""
+        return sorted(self._court_ids.items())
+
+    def slots(self) -> list[int]:
+        return list(range(self.config.first_slot, self.config.last_slot + 1, SLOT_MINUTES))
+
+    def _is_slot(self, minutes: int) -> bool:
+        first, last = self.config.first_slot, self.config.last_slot
+        return first <= minutes <= last and (minutes - first) % SLOT_MINUTES == 0
+
+    # Accounts
+
+    def login(self, username: str, password: str) -> Session | None:
+        """A new session for the right password, else None."""
+        for user in self.config.users:
+            if user.username == username and hmac.compare_digest(
+                user.password.encode(), password.encode()
+            ):
+                with self._lock:
+                    session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}",
+                                      user)
+                    self._sessions[session.token] = session
+                    return session
+        return None
+
+    def session(self, token: str | None) -> Session | None:
+        with self._lock:
+            return self._sessions.get(token) if token else None
+
+    def _user_id_of(self, name: str) -> int:
+        """A partner's user id when the name is a member's, else 0 (a guest)."""
+        wanted = name.casefold()
+        for user in self.config.users:
+            if wanted in (user.name.casefold(), user.username.casefold()):
+                return user.user_id
+        return 0
+
+    # Bookings
+
+    def add_booking(self, court: int, day: date, minutes: int, duration: int = 60,
+                    user_id: int = 9999, name: str = "Other, Member") -> int:
+        """Book a court (by number) for someone, as if made elsewhere; returns its bkId."""
+        with self._lock:
+            if self._booked(court, day, minutes, minutes + duration):
+                raise ValueError(f"court {court} is already booked then")
+            rtype = next(iter(self.config.booking_types.values()), 0)
+            return self._create(court, day, minutes, duration, rtype, [(name, user_id)]).id
+
+    def _create(self, court: int, day: date, minutes: int, duration: int, rtype: int,
+                players: list[tuple[str, int]]) -> Booking:
+        booking = Booking(self._next_booking_id, court, self._court_ids[court], day, minutes,
+                          duration, rtype, players, self.now())
+        self._bookings[booking.id] = booking
+        self._next_booking_id += self._rng.randint(1, 9)
+        return booking
+
+    def _booked(self, court: int, day: date, start: int, end: int) -> bool:
+        return any(b.court == court and b.day == day and b.overlaps(start, end)
+                   for b in self._bookings.values())
+
+    def bookings(self) -> list[dict]:
+        with self._lock:
+            return [b.as_dict() for b in sorted(self._bookings.values(), key=lambda b: b.id)]
+
+    def day_json(self, day: date) -> dict:
+        """The day's courts as GameTime's jsoncourtdata answers them."""
+        with self._lock:
+            entries = []
+            for number, court_id in self.courts():
+                taken = sorted((b for b in self._bookings.values()
+                                if b.court == number and b.day == day), key=lambda b: b.minutes)
+                entries.append({
+                    "n": f"Court {number}", "mn": number, "i": court_id,
+                    "b": [{"t": b.minutes, "d": b.duration, "bkId": b.id,
+                           "p": [{"n": n, "u": u} for n, u in b.players]} for b in taken],
+                })
+            return {"e": entries}
+
+    def upcoming_for(self, user_id: int) -> list[Booking]:
+        """The member's bookings from the site's today on, soonest first."""
+        today = self.today()
+        with self._lock:
+            mine = [b for b in self._bookings.values()
+                    if b.day >= today and any(u == user_id for _, u in b.players)]
+        return sorted(mine, key=lambda b: (b.day, b.minutes, b.court))
+
+    def booking_for(self, user_id: int, booking_id: int) -> Booking | None:
+        """The booking if the member plays in it."""
+        with self._lock:
+            booking = self._bookings.get(booking_id)
+        if booking and any(u == user_id for _, u in booking.players):
+            return booking
+        return None
+
+    def cancel(self, user_id: int, booking_id: int) -> bool:
+        with self._lock:
+            if self.booking_for(user_id, booking_id) is None:
+                return False
+            del self._bookings[booking_id]
+            return True
+
+    # Holds and the booking form
+
+    def hold_for_other_member(self, court: int, day: date, minutes: int) -> None:
+        """Another member's session holds this slot until `release_hold`."""
+        with self._lock:
+            self._others += 1
+            temp = self._new_temp()
+            self._holds[temp] = Hold(temp, f"other-{self._others}", court, day, minutes, None)
+
+    def release_hold(self, court: int, day: date, minutes: int) -> None:
+        """Drop every hold on the slot."""
+        with self._lock:
+            for temp in [t for t, h in self._holds.items()
+                         if (h.court, h.day, h.minutes) == (court, day, minutes)]:
+                del self._holds[temp]
+
+    def _new_temp(self) -> int:
+        while True:
+            temp = self._rng.randint(1_000_000, 9_999_999)
+            if temp not in self._holds:
+                return temp
+
+    def _live_hold(self, court: int, day: date, minutes: int, now: float) -> Hold | None:
+        for temp, hold in list(self._holds.items()):
+            if not hold.live(now):
+                del self._holds[temp]
+            elif (hold.court, hold.day, hold.minutes) == (court, day, minutes):
+                return hold
+        return None
+
+    def open_form(self, session: Session, court_id: int, day: date, minutes: int) -> FormOutcome:
+        """What the book URL answers; a served form holds the slot for this session."""
+        with self._lock:
+            court = self.court_number(court_id)
+            if court is None or not self._is_slot(minutes):
+                return FormOutcome(refusal=FormRefusal.NO_SUCH_SLOT)
+            now = self.now()
+            opens = self.opens_at(day)
+            if now < opens:
+                session.too_early_opens_at = opens
+                return FormOutcome(refusal=FormRefusal.TOO_EARLY)
+            if self._booked(court, day, minutes, minutes + SLOT_MINUTES):
+                return FormOutcome(refusal=FormRefusal.BOOKED)
+            current = self._live_hold(court, day, minutes, now)
+            if current is not None and current.session != session.token:
+                return FormOutcome(refusal=FormRefusal.HELD)
+            for temp in [t for t, h in self._holds.items() if h.session == session.token]:
+                del self._holds[temp]
+            hold = Hold(self._new_temp(), session.token, court, day, minutes,
+                        now + self.config.hold_seconds)
+            self._holds[hold.temp] = hold
+            self._form_loads.append({"at": now, "court": court, "date": day.isoformat(),
+                                     "time": minutes, "session": session.label})
+            return FormOutcome(hold=hold)
+
+    def too_early_opens_at(self, session: Session) -> float | None:
+        with self._lock:
+            return session.too_early_opens_at
+
+    # The reCAPTCHA stand-in and the save
+
+    def recaptcha_token(self, session: Session, temp: str) -> str:
+        """What the page's script fetches: only this session and this hold can use it."""
+        message = f"{session.token}:{temp}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def save(self, session: Session | None, form: dict[str, str]) -> SaveOutcome:
+        """Judge a POST of the booking form; every call is recorded in `saves()`."""
+        with self._lock:
+            outcome = self._judge_save(session, form)
+            self._saves.append({"at": self.now(), "status": outcome.status,
+                                "booking_id": outcome.booking_id, "reason": outcome.reason})
+            return outcome
+
+    def _judge_save(self, session: Session | None, form: dict[str, str]) -> SaveOutcome:
+        if session is None:
+            return SaveOutcome(302, reason=NOT_LOGGED_IN)
+        if self._faults.random() < self.config.save_500:
+            return SaveOutcome(500, reason=INJECTED_500)
+        now = self.now()
+        temp = _int(form.get("temp"))
+        hold = self._holds.get(temp) if temp is not None else None
+        if hold is None or hold.session != session.token or not hold.live(now):
+            if hold is not None and not hold.live(now):
+                del self._holds[hold.temp]
+            return SaveOutcome(200, reason=HOLD_EXPIRED)
+        court = self.court_number(_int(form.get("court")))
+        if (court, _day(form.get("date")), _int(form.get("time"))) != (
+            hold.court, hold.day, hold.minutes
+        ):
+            return SaveOutcome(200, reason=FORM_MISMATCH)
+        expected = self.recaptcha_token(session, form["temp"])
+        if not hmac.compare_digest(form.get("g-recaptcha-response", "").encode(),
+                                   expected.encode()):
+            return SaveOutcome(200, reason=RECAPTCHA_FAILED)
+        rtype = _int(form.get("rtype"))
+        if rtype not in self.config.booking_types.values():
+            return SaveOutcome(200, reason=NO_TYPE)
+        duration = _int(form.get("duration"))
+        if duration not in self.config.durations:
+            return SaveOutcome(200, reason=NO_DURATION)
+        if self._booked(hold.court, hold.day, hold.minutes, hold.minutes + SLOT_MINUTES):
+            return SaveOutcome(200, reason=ALREADY_BOOKED)
+        if hold.minutes + duration > min(self.config.last_slot + SLOT_MINUTES, DAY_MINUTES):
+            return SaveOutcome(200, reason=PAST_CLOSING)
+        if self._booked(hold.court, hold.day, hold.minutes, hold.minutes + duration):
+            return SaveOutcome(200, reason=NOT_FREE_FOR_DURATION)
+        players = [(session.user.name, session.user.user_id)]
+        for index in (2, 3, 4):
+            name = form.get(f"players[{index}][name]", "").strip()
+            if name:
+                players.append((name, self._user_id_of(name)))
+        booking = self._create(hold.court, hold.day, hold.minutes, duration, rtype, players)
+        del self._holds[hold.temp]
+        return SaveOutcome(302, booking_id=booking.id)
+
+    # Records
+
+    def record_request(self, method: str, path: str, status: int) -> None:
+        with self._lock:
+            self._requests.append({"at": self.now(), "method": method, "path": path,
+                                   "status": status})
+
+    def saves(self) -> list[dict]:
+        with self._lock:
+            return [dict(s) for s in self._saves]
+
+    def form_loads(self) -> list[dict]:
+        with self._lock:
+            return [dict(f) for f in self._form_loads]
+
+    def requests(self) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._requests]
+
+    def snapshot(self) -> dict:
+        """What `/_sandbox/state` answers."""
+        with self._lock:
+            return {"bookings": self.bookings(), "saves": self.saves(),
+                    "form_loads": self.form_loads(), "now": self.now()}

@@ -1,0 +1,213 @@
+"""Real bookings: the installed command drives Chromium against the sandbox site."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time as time_module
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from gametime_cli.browser import find_browser
+from gametime_cli.errors import EnvironmentProblem
+from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+
+PASSWORD = "Sandbox-Pangolin-4417"
+USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module", autouse=True)
+def browser_available():
+    try:
+        find_browser()
+    except EnvironmentProblem as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def site():
+    config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
+                           opens_at=time(9, 0), seed=5)
+    with SandboxSite(config) as running:
+        yield running
+
+
+@pytest.fixture
+def club(gametime, site):
+    def add(window_days: int = 6) -> str:
+        result = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+                          "--window-days", str(window_days), "--opens-at", "09:00")
+        assert result.returncode == 0, result.stderr
+        login = gametime("login", "--club", "sb", "--username", USER.username,
+                         "--password-stdin", "--store", "file", input=PASSWORD + "\n")
+        assert login.returncode == 0, login.stderr
+        return "sb"
+
+    return add
+
+
+def tomorrow() -> date:
+    return (datetime.now(UTC) + timedelta(days=1)).date()
+
+
+def book(gametime, *extra: str, at: str = "19:00") -> int:
+    result = gametime("book", tomorrow().isoformat(), at, "--club", "sb", "--json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["id"]
+
+
+def wait_until_due(entry: dict) -> None:
+    """Sleep until a pending booking's retry is due, as the next cron run would."""
+    retry_at = datetime.fromisoformat(entry["next_try_at"])
+    time_module.sleep(max(0.0, (retry_at - datetime.now(UTC)).total_seconds()) + 0.05)
+
+
+def show(gametime, booking: int) -> dict:
+    return json.loads(gametime("show", str(booking), "--json").stdout)
+
+
+def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, club):
+    club()
+    booking = book(gametime, "--court", "3", "--partner", "Sam Lee", "--type", "singles")
+    result = gametime("run-pending", "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    shown = show(gametime, booking)
+    assert shown["status"] == "confirmed" and shown["court"] == 3
+    held = [b for b in site.bookings() if str(b["id"]) == shown["confirmation"]]
+    assert len(held) == 1
+    [mine] = held
+    assert (mine["court"], mine["date"], mine["time"]) == (3, tomorrow().isoformat(), 1140)
+    assert mine["court_id"] != 3  # the driver mapped the number to the site's id
+    assert [p["name"] for p in mine["players"]] == ["Player, Jo", "Sam Lee"]
+    assert mine["rtype"] == 13  # "Singles", read from the form's labels
+    assert len(site.bookings()) == 1
+
+
+def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, club):
+    club()
+    site.add_booking(1, tomorrow(), 1140, 60)
+    booking = book(gametime, "--court", "1", "--court", "2")
+    assert gametime("run-pending", timeout=120).returncode == 0
+    assert show(gametime, booking)["court"] == 2
+    courts = json.loads(gametime("courts", tomorrow().isoformat(), "--club", "sb",
+                                 "--json", timeout=120).stdout)
+    marks = {(c["number"], b["time"]): b["ours"] for c in courts["courts"] for b in c["bookings"]}
+    assert marks == {(1, "19:00"): False, (2, "19:00"): True}
+
+
+def test_held_by_another_member_then_not_available(gametime, site, club):
+    club()
+    site.hold_for_other_member(1, tomorrow(), 1140)
+    fallback = book(gametime, "--court", "1", "--court", "4")
+    only = book(gametime, "--court", "1", at="19:30")
+    site.hold_for_other_member(1, tomorrow(), 1170)
+    result = gametime("run-pending", "--json", timeout=120)
+    assert result.returncode == 1  # the second booking failed
+    assert show(gametime, fallback)["court"] == 4
+    failed = show(gametime, only)
+    assert failed["status"] == "failed"
+    assert failed["last_error"] == "not available: courts tried 1"
+
+
+def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, club):
+    club(window_days=7)  # our club settings think the day is open; the site doesn't
+    target = tomorrow() + timedelta(days=6)
+    result = gametime("book", target.isoformat(), "19:00", "--club", "sb", "--json")
+    booking = json.loads(result.stdout)["id"]
+    early = gametime("run-pending", "--json", "--max-wait", "0", timeout=120)
+    assert early.returncode == 0
+    [entry] = json.loads(early.stdout)["bookings"]
+    assert (entry["status"], entry["outcome"]) == ("pending", "not_open")
+    assert not site.bookings()
+    # Move the site's clock past the opening (09:00 six days before the target day).
+    opening = site.opens_at(target)
+    site.set_clock_offset(opening - site.now() + 5 + site.config.clock_offset)
+    retry_at = datetime.fromisoformat(entry["next_try_at"])
+    assert (retry_at - datetime.now(UTC)).total_seconds() <= 1.0  # 'not open' retries soon
+    wait_until_due(entry)
+    assert gametime("run-pending", timeout=120).returncode == 0
+    assert show(gametime, booking)["status"] == "confirmed"
+    assert len(site.bookings()) == 1
+
+
+def test_a_wrong_password_stores_nothing(gametime, site):
+    gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+             "--window-days", "6", "--opens-at", "09:00")
+    result = gametime("login", "--club", "sb", "--username", USER.username,
+                      "--password-stdin", input="not-the-password\n", timeout=120)
+    assert result.returncode == 2
+    assert "refused the login" in result.stderr and "nothing was stored" in result.stderr
+    assert json.loads(gametime("accounts", "--json").stdout) == []
+
+
+def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, site, club):
+    club()
+    booking = book(gametime)
+    site.config.users[0].password = "changed-on-the-site"
+    result = gametime("run-pending", timeout=120)
+    assert result.returncode == 3
+    assert "refused the login of jo.player" in result.stderr
+    assert "gametime login --club sb" in result.stderr
+    assert show(gametime, booking)["status"] == "pending"
+
+
+def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, home):
+    club()
+    booking = book(gametime)
+    site.set_save_500(1.0)
+    first = gametime("run-pending", "--json", "--max-wait", "0", timeout=120)
+    assert first.returncode == 0
+    entry = json.loads(first.stdout)["bookings"][0]
+    assert entry["status"] == "pending"
+    site.set_save_500(0.0)
+    wait_until_due(entry)
+    assert gametime("run-pending", timeout=120).returncode == 0
+    shown = show(gametime, booking)
+    assert shown["status"] == "confirmed"
+    assert [a["outcome"] for a in shown["attempt_history"]] == ["transient", "confirmed"]
+    assert "HTTP 500" in shown["attempt_history"][0]["error"]
+    assert [s["status"] for s in site.saves()] == [500, 302]
+    assert len(site.bookings()) == 1
+    kept = [Path(p) for p in shown["attempt_history"][0]["artifacts"]]
+    assert sorted(p.suffix for p in kept) == [".html", ".png"]
+    for path in kept:
+        assert path.parent == home / "artifacts"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert PASSWORD.encode() not in path.read_bytes()
+    assert str(kept[0]) in gametime("show", str(booking)).stdout
+
+
+def test_a_slow_site_within_the_timeouts_still_books(gametime, site, club):
+    club()
+    site.set_delay(1.0)
+    booking = book(gametime)
+    assert gametime("run-pending", timeout=180).returncode == 0
+    assert show(gametime, booking)["status"] == "confirmed"
+
+
+def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, club):
+    club()
+    gametime("config", "set", "navigation_timeout", "1")
+    booking = book(gametime)
+    site.set_delay(2.0)
+    result = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)
+    assert result.returncode == 0
+    entry = json.loads(result.stdout)["bookings"][0]
+    assert entry["status"] == "pending" and "within 1 s" in entry["error"]
+    site.set_delay(0)
+    wait_until_due(entry)
+    assert gametime("run-pending", timeout=120).returncode == 0
+    assert show(gametime, booking)["status"] == "confirmed"
+
+
+def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path):
+    club()
+    book(gametime)
+    result = gametime("run-pending", env={"GAMETIME_BROWSER": str(tmp_path / "none")})
+    assert result.returncode == 3
+    assert "GAMETIME_BROWSER names" in result.stderr

@@ -1,0 +1,556 @@
+"""The sandbox site over HTTP, as a driver sees it: urllib with a cookie jar, no browser.
+
+One test at the end drives the real form with Chromium (marked `browser`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+
+SAVE = "/scheduling/index/save?errs="
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Message
+    text: str
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class Client:
+    """One browser-less session: its own cookie jar, redirects not followed."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirects()
+        )
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
+        return self._send(urllib.request.Request(self.base_url + path, headers=headers or {}))
+
+    def post(self, path: str, fields: dict[str, str],
+             headers: dict[str, str] | None = None) -> Reply:
+        data = urlencode(fields).encode()
+        return self._send(urllib.request.Request(self.base_url + path, data=data,
+                                                 headers=headers or {}, method="POST"))
+
+    def _send(self, request: urllib.request.Request) -> Reply:
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return Reply(response.status, response.headers, response.read().decode())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Reply(error.code, error.headers, error.read().decode())
+
+    def login(self, username: str = "member", password: str = "secret") -> Reply:
+        reply = self.post("/auth", {"username": username, "password": password})
+        assert reply.status == 302, reply.text
+        return reply
+
+    def day_json(self, day: date, sport: int = 1) -> dict:
+        reply = self.get(f"/scheduling/index/jsoncourtdata/sport/{sport}/date/{day.isoformat()}",
+                         XHR)
+        assert reply.status == 200
+        return json.loads(reply.text)
+
+    def signed_form(self, form: dict[str, str]) -> dict[str, str]:
+        """The form as the page's own submit handler posts it: with a reCAPTCHA token."""
+        reply = self.post("/recaptcha/api3/token", {"temp": form["temp"]}, XHR)
+        assert reply.status == 200
+        return {**form, "g-recaptcha-response": json.loads(reply.text)["token"]}
+
+
+class _FormFields(HTMLParser):
+    """The named inputs of a page, with their values (checkboxes and radios left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.attributes: dict[str, dict[str, str | None]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        name = named.get("name")
+        if tag in ("input", "select") and name:
+            self.attributes[name] = named
+            if named.get("type") != "radio":
+                self.fields[name] = named.get("value") or ""
+
+
+def form_fields(page: str) -> _FormFields:
+    parser = _FormFields()
+    parser.feed(page)
+    return parser
+
+
+def book_path(site: SandboxSite, court: int, day: date, minutes: int) -> str:
+    return (f"/scheduling/index/book/sport/{site.config.sport}/court/{site.court_id(court)}"
+            f"/date/{day.year}-{day.month}-{day.day}/time/{minutes}")
+
+
+def open_day(site: SandboxSite) -> date:
+    """A day whose window is open by the site's clock: its tomorrow."""
+    return datetime.fromtimestamp(site.now(), ZoneInfo(site.config.timezone)).date() + \
+        timedelta(days=1)
+
+
+def load_form(client: Client, site: SandboxSite, court: int, day: date,
+              minutes: int) -> dict[str, str]:
+    reply = client.get(book_path(site, court, day, minutes))
+    assert reply.status == 200, reply.text
+    assert 'name="temp"' in reply.text, reply.text
+    return form_fields(reply.text).fields
+
+
+def filled(form: dict[str, str], rtype: str = "13", duration: str = "60") -> dict[str, str]:
+    return {**form, "rtype": rtype, "duration": duration, "players[2][name]": "Partner, Sam"}
+
+
+@pytest.fixture
+def make_site() -> Iterator[Callable[..., SandboxSite]]:
+    """Start sandbox sites with config overrides; all stopped at the end of the test."""
+    with ExitStack() as stack:
+        def make(**options: object) -> SandboxSite:
+            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
+
+        yield make
+
+
+@pytest.fixture
+def site() -> Iterator[SandboxSite]:
+    with SandboxSite(SandboxConfig(seed=7)) as running:
+        yield running
+
+
+def test_login_form_success_and_failure(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    page = client.get("/auth")
+    assert page.status == 200
+    assert {"username", "password"} <= set(form_fields(page.text).fields)
+    assert 'type="submit"' in page.text
+
+    wrong = client.post("/auth", {"username": "member", "password": "nope"})
+    assert wrong.status == 200
+    assert '<div class="error">The username or password is incorrect.</div>' in wrong.text
+    assert client.get("/").status == 302
+
+    right = client.login()
+    assert right.location == "/"
+    home = client.get("/")
+    assert home.status == 200 and "Member, Test" in home.text
+
+
+def test_protected_pages_redirect_to_auth(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    for path in ("/", "/scheduling/index/index/sport/1", book_path(site, 1, open_day(site), 1140)):
+        reply = client.get(path)
+        assert (reply.status, reply.location) == (302, "/auth")
+
+
+def test_json_login(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    failed = client.post("/auth/json-index", {"username": "member", "password": "x"})
+    assert json.loads(failed.text)["code"] == 401
+    ok = client.post("/auth/json-index", {"username": "member", "password": "secret"})
+    assert json.loads(ok.text)["code"] == 200
+    assert client.get("/").status == 200
+
+
+def test_day_json_needs_xhr_and_has_court_ids(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    day = open_day(site)
+    booking_id = site.add_booking(3, day, 1140, 90, user_id=5000, name="Smith, Jane")
+    path = f"/scheduling/index/jsoncourtdata/sport/1/date/{day.isoformat()}"
+    assert client.get(path).status == 400
+
+    courts = client.day_json(day)["e"]
+    assert [c["mn"] for c in courts] == [1, 2, 3, 4, 5, 6]
+    assert [c["n"] for c in courts][2] == "Court 3"
+    ids = [c["i"] for c in courts]
+    assert all(i != c["mn"] for i, c in zip(ids, courts, strict=True))
+    assert len({i - c["mn"] for i, c in zip(ids, courts, strict=True)}) > 1
+    assert ids == [site.court_id(n) for n in range(1, 7)]
+    assert courts[2]["b"] == [{"t": 1140, "d": 90, "bkId": booking_id,
+                              "p": [{"n": "Smith, Jane", "u": 5000}]}]
+    assert all(c["b"] == [] for c in courts if c["mn"] != 3)
+
+
+def test_schedule_page_has_the_grid(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    page = client.get("/scheduling/index/index/sport/1").text
+    assert 'class="courtViewer"' in page and "Court 6</th>" in page
+    assert page.count('class="timeslot"') == 6 * 35
+
+
+def _opening_in(minutes: float, zone: ZoneInfo, window_days: int = 6) -> tuple[date, object]:
+    """A (day, opens_at) whose window opens `minutes` from the local now."""
+    opening = (datetime.now(zone) + timedelta(minutes=minutes)).replace(microsecond=0)
+    return opening.date() + timedelta(days=window_days), opening.time()
+
+
+def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
+    zone = ZoneInfo("America/Toronto")
+    day, opens_at = _opening_in(5, zone)
+    early = make_site(opens_at=opens_at)
+    client = Client(early.base_url)
+    client.login()
+    reply = client.get(book_path(early, 1, day, 1140))
+    assert (reply.status, reply.location) == (302, "/scheduling/index/bookerror")
+    countdown = client.get("/scheduling/index/bookerror")
+    assert countdown.status == 200 and 'id="countdown"' in countdown.text
+    assert early.form_loads() == []
+
+    ahead = make_site(opens_at=opens_at, clock_offset=600)
+    client = Client(ahead.base_url)
+    client.login()
+    load_form(client, ahead, 1, day, 1140)
+    assert len(ahead.form_loads()) == 1
+
+
+def test_open_locally_but_not_by_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
+    day, opens_at = _opening_in(-5, ZoneInfo("America/Toronto"))
+    behind = make_site(opens_at=opens_at, clock_offset=-600)
+    client = Client(behind.base_url)
+    client.login()
+    assert client.get(book_path(behind, 2, day, 1140)).location == "/scheduling/index/bookerror"
+    behind.set_clock_offset(0)
+    load_form(client, behind, 2, day, 1140)
+
+
+def test_opens_at_follows_the_zone(make_site: Callable[..., SandboxSite]) -> None:
+    paris = make_site(timezone="Europe/Paris", window_days=2)
+    expected = datetime(2026, 7, 8, 9, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
+    assert paris.opens_at(date(2026, 7, 10)) == expected
+
+
+def test_another_session_holding_the_slot(make_site: Callable[..., SandboxSite]) -> None:
+    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+                           SandboxUser("sam", "b", 4412, "Sam, Test")])
+    jo, sam = Client(two.base_url), Client(two.base_url)
+    jo.login("jo", "a")
+    sam.login("sam", "b")
+    day = open_day(two)
+    load_form(jo, two, 4, day, 1140)
+    held = sam.get(book_path(two, 4, day, 1140))
+    assert held.status == 200
+    assert "Booking Not Available" in held.text
+    assert "Another member is currently booking this court" in held.text
+    load_form(sam, two, 4, day, 1170)  # the next slot is free to hold
+
+
+def test_hold_for_other_member_and_booked_slot(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    day = open_day(site)
+    site.hold_for_other_member(1, day, 1140)
+    assert "Another member is currently booking" in client.get(book_path(site, 1, day, 1140)).text
+    site.release_hold(1, day, 1140)
+    load_form(client, site, 1, day, 1140)
+
+    site.add_booking(2, day, 1110, 60)
+    booked = client.get(book_path(site, 2, day, 1140)).text
+    assert "Booking Not Available" in booked
+    assert "This court is already booked at this time." in booked
+
+
+def test_loading_a_second_form_releases_the_first_hold(
+    make_site: Callable[..., SandboxSite],
+) -> None:
+    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+                           SandboxUser("sam", "b", 4412, "Sam, Test")])
+    jo, sam = Client(two.base_url), Client(two.base_url)
+    jo.login("jo", "a")
+    sam.login("sam", "b")
+    day = open_day(two)
+    first = load_form(jo, two, 1, day, 1140)
+    load_form(jo, two, 2, day, 1140)
+    load_form(sam, two, 1, day, 1140)
+    stale = jo.post(SAVE, filled(jo.signed_form(first)))
+    assert stale.status == 200 and "hold on this court has expired" in stale.text
+    assert [(f["court"], f["session"]) for f in two.form_loads()] == [
+        (1, "s1"), (2, "s1"), (1, "s2")]
+
+
+def test_save_without_the_recaptcha_token_is_refused(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    form = load_form(client, site, 1, open_day(site), 1140)
+    assert form["g-recaptcha-response"] == ""
+    reply = client.post(SAVE, filled(form))
+    assert reply.status == 200
+    assert '<div class="error">The reCAPTCHA check failed.' in reply.text
+    assert site.bookings() == []
+    assert site.saves()[-1]["status"] == 200
+
+
+def test_a_token_is_bound_to_its_session(make_site: Callable[..., SandboxSite]) -> None:
+    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+                           SandboxUser("sam", "b", 4412, "Sam, Test")])
+    jo, sam = Client(two.base_url), Client(two.base_url)
+    jo.login("jo", "a")
+    sam.login("sam", "b")
+    form = load_form(jo, two, 1, open_day(two), 1140)
+    stolen = sam.signed_form(form)["g-recaptcha-response"]
+    reply = jo.post(SAVE, filled({**form, "g-recaptcha-response": stolen}))
+    assert "reCAPTCHA check failed" in reply.text
+    assert two.bookings() == []
+
+
+def test_a_correct_booking(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    day = open_day(site)
+    page = client.get(book_path(site, 3, day, 1140)).text
+    parsed = form_fields(page)
+    assert 'action="/scheduling/index/save?errs="' in page
+    assert "disabled" in parsed.attributes["duration"]
+    assert '<option value="60">1 hour</option>' in page
+    assert '<label for="rtype-13">Singles</label>' in page
+    assert parsed.fields["players[1][user_id]"] == "4411"
+    assert parsed.fields["players[1][name]"] == "Member, Test"
+    assert parsed.fields["court"] == str(site.court_id(3))
+    assert (parsed.fields["date"], parsed.fields["time"]) == (day.isoformat(), "1140")
+
+    reply = client.post(SAVE, filled(client.signed_form(parsed.fields)))
+    assert reply.status == 302
+    booking_id = site.bookings()[0]["id"]
+    assert 100000 <= booking_id <= 999999
+    assert reply.location == f"/scheduling/confirmation/history/sport/1/id/{booking_id}"
+    assert str(booking_id) in client.get(reply.location).text
+
+    court = client.day_json(day)["e"][2]
+    assert court["b"][0]["bkId"] == booking_id
+    assert court["b"][0]["d"] == 60
+    assert 4411 in [p["u"] for p in court["b"][0]["p"]]
+    assert site.saves()[-1] == {"at": pytest.approx(site.now(), abs=5), "status": 302,
+                                "booking_id": booking_id, "reason": None}
+    assert site.bookings()[0]["players"] == [{"name": "Member, Test", "u": 4411},
+                                             {"name": "Partner, Sam", "u": 0}]
+
+
+def test_a_padded_date_and_a_booking_too_long_for_the_court(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    day = open_day(site)
+    site.add_booking(5, day, 1200, 60)
+    padded = (f"/scheduling/index/book/sport/1/court/{site.court_id(5)}/date/"
+              f"{day.isoformat()}/time/1140")
+    form = form_fields(client.get(padded).text).fields
+    reply = client.post(SAVE, filled(client.signed_form(form), duration="90"))
+    assert "not free for the whole duration" in reply.text
+    assert client.post(SAVE, filled(client.signed_form(form))).status == 302
+
+
+def test_date_header_follows_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
+    for offset in (-3600.0, 90.0):
+        shifted = make_site(clock_offset=offset)
+        reply = Client(shifted.base_url).get("/auth")
+        sent = parsedate_to_datetime(reply.headers["Date"]).timestamp()
+        assert sent == pytest.approx(time.time() + offset, abs=2)
+
+
+def test_delay_slows_every_response(make_site: Callable[..., SandboxSite]) -> None:
+    slow = make_site(delay=0.3)
+    client = Client(slow.base_url)
+    started = time.monotonic()
+    assert client.post("/auth", {"username": "member", "password": "secret"}).status == 302
+    assert time.monotonic() - started >= 0.3
+    slow.set_delay(0)
+    started = time.monotonic()
+    client.get("/")
+    assert time.monotonic() - started < 0.3
+
+
+def test_save_500(make_site: Callable[..., SandboxSite]) -> None:
+    failing = make_site(save_500=1.0)
+    client = Client(failing.base_url)
+    client.login()
+    form = client.signed_form(load_form(client, failing, 1, open_day(failing), 1140))
+    reply = client.post(SAVE, filled(form))
+    assert reply.status == 500
+    assert failing.bookings() == []
+    assert failing.saves()[-1]["status"] == 500
+    failing.set_save_500(0)
+    assert client.post(SAVE, filled(form)).status == 302  # the hold was kept
+
+
+def test_cancel_from_the_home_page(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    day = open_day(site)
+    mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
+    theirs = site.add_booking(2, day, 1140)
+    home = client.get("/").text
+    link = f"/scheduling/index/cancel/id/{mine}"
+    assert f'href="{link}"' in home and str(theirs) not in home
+    confirm = client.get(link)
+    assert confirm.status == 200 and f'action="{link}"' in confirm.text
+    assert site.bookings()[0]["id"] == mine
+    reply = client.post(link, {})
+    assert (reply.status, reply.location) == (302, "/")
+    assert [b["id"] for b in site.bookings()] == [theirs]
+    assert link not in client.get("/").text
+    assert client.post(f"/scheduling/index/cancel/id/{theirs}", {}).status == 404
+
+
+def test_an_expired_hold_is_refused_at_save(make_site: Callable[..., SandboxSite]) -> None:
+    brief = make_site(hold_seconds=0.5)
+    client = Client(brief.base_url)
+    client.login()
+    form = client.signed_form(load_form(client, brief, 1, open_day(brief), 1140))
+    time.sleep(0.6)
+    reply = client.post(SAVE, filled(form))
+    assert reply.status == 200
+    assert '<div class="error">Your hold on this court has expired.' in reply.text
+    assert brief.bookings() == []
+
+
+def test_records_and_the_state_route(site: SandboxSite) -> None:
+    client = Client(site.base_url)
+    client.login()
+    form = load_form(client, site, 1, open_day(site), 1140)
+    client.post(SAVE, filled(client.signed_form(form)))
+    state = json.loads(client.get("/_sandbox/state").text)
+    assert set(state) == {"bookings", "saves", "form_loads", "now"}
+    assert state["bookings"] == site.bookings()
+    assert [s["status"] for s in state["saves"]] == [302]
+    assert [(r["method"], r["status"]) for r in site.requests()] == [
+        ("POST", 302), ("GET", 200), ("POST", 200), ("POST", 302)]
+
+
+def test_stop_is_prompt_with_a_kept_alive_connection() -> None:
+    import http.client
+
+    running = SandboxSite(SandboxConfig())
+    running.start()
+    host, port = running.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/auth")
+    connection.getresponse().read()
+    started = time.monotonic()
+    running.stop()
+    running.stop()
+    assert time.monotonic() - started < 2
+    connection.close()
+
+
+_COMMAND = """
+import typer
+from gametime_cli.cli.app import GametimeGroup
+from gametime_cli.cli.sandbox import register
+app = typer.Typer(cls=GametimeGroup)
+register(app)
+@app.callback()
+def root() -> None: pass
+app()
+"""
+
+
+def test_the_command_serves_until_sigterm() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _COMMAND, "sandbox", "--users", "jo:secret,sam:pw2",
+         "--clock-offset", "-30", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("sandbox: serving http://127.0.0.1:")
+        assert line.rstrip().endswith("(users: jo, sam)")
+        base_url = line.split()[2]
+        client = Client(base_url)
+        assert client.login("sam", "pw2").location == "/"
+        sent = parsedate_to_datetime(client.get("/").headers["Date"]).timestamp()
+        assert sent == pytest.approx(time.time() - 30, abs=2)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_the_command_refuses_bad_users() -> None:
+    from gametime_cli.cli.sandbox import parse_users
+    from gametime_cli.errors import BadInput
+
+    assert [(u.username, u.user_id, u.name) for u in parse_users("jo:a,sam:b")] == [
+        ("jo", 4411, "Jo, Test"), ("sam", 4412, "Sam, Test")]
+    for text in ("jo", "jo:", ":pw", "jo:a,jo:b"):
+        with pytest.raises(BadInput):
+            parse_users(text)
+
+
+def _chromium() -> str | None:
+    if os.path.exists("/usr/bin/chromium"):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+def test_a_browser_books_through_the_pages_own_script(site: SandboxSite) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium found (looked for /usr/bin/chromium and on PATH)")
+    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    day = open_day(site)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(site.base_url + "/auth")
+            page.fill("input[name=username]", "member")
+            page.fill("input[name=password]", "secret")
+            page.click("button[type=submit]")
+            page.wait_for_url(site.base_url + "/")
+            page.goto(site.base_url + book_path(site, 2, day, 1140))
+            page.check("input[name=rtype][value='13']")
+            page.select_option("select[name=duration]", "60")
+            page.fill("input[name='players[2][name]']", "Partner, Sam")
+            page.click("#book-button")
+            page.wait_for_url("**/scheduling/confirmation/history/sport/1/id/*")
+            landed = page.url
+        finally:
+            browser.close()
+    [booking] = site.bookings()
+    assert landed.endswith(f"/id/{booking['id']}")
+    assert (booking["court"], booking["time"], booking["duration"], booking["rtype"]) == (
+        2, 1140, 60, 13)
