@@ -207,7 +207,27 @@ def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, c
 
 def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path):
     club()
-    book(gametime)
-    result = gametime("run-pending", env={"GAMETIME_BROWSER": str(tmp_path / "none")})
-    assert result.returncode == 3
-    assert "GAMETIME_BROWSER names" in result.stderr
+    booking = book(gametime)
+    named = gametime("run-pending", env={"GAMETIME_BROWSER": str(tmp_path / "none")})
+    assert named.returncode == 3
+    assert "GAMETIME_BROWSER names" in named.stderr
+    # Nothing named, nothing on PATH (and no Playwright download on this machine).
+    bare = gametime("run-pending", env={"PATH": str(tmp_path), "GAMETIME_BROWSER": "",
+                                        "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path)})
+    assert bare.returncode == 3
+    [line] = bare.stderr.strip().splitlines()
+    assert "apt-get install chromium" in line and "playwright install chromium" in line
+    assert show(gametime, booking)["status"] == "pending"
+
+
+def test_courts_grid_marks_ours(gametime, site, club):
+    club()
+    site.add_booking(2, tomorrow(), 18 * 60, 90, user_id=77, name="Other, Ann")
+    book(gametime, "--court", "1", at="18:00")
+    assert gametime("run-pending", timeout=120).returncode == 0
+    grid = gametime("courts", tomorrow().isoformat(), "--club", "sb", timeout=120)
+    assert grid.returncode == 0, grid.stderr
+    row = next(line for line in grid.stdout.splitlines() if line.strip().startswith("18:00"))
+    assert row.split()[1:4] == ["★", "ours", "Other"]
+    later = next(line for line in grid.stdout.splitlines() if line.strip().startswith("19:00"))
+    assert later.split()[1:3] == ["·", "Other"]

@@ -197,14 +197,32 @@ def test_a_booking_left_running_by_a_dead_run_is_taken_back(cli, home):
     assert [a["outcome"] for a in shown["attempt_history"]] == ["interrupted", "confirmed"]
 
 
-@pytest.mark.parametrize("url", ["https://club.gametime.net"])
-def test_a_club_without_a_usable_driver_leaves_the_booking_pending_exit_3(gametime, cli, url):
-    add_club(cli, "real", url)
+def test_a_gametime_club_without_an_account_waits_with_exit_3(gametime, cli):
+    # No account: nothing is sent anywhere, the booking waits for a login.
+    add_club(cli, "real", "https://club.gametime.net")
     booking = book(cli, "real")
     result = gametime("run-pending", "--json")
     assert result.returncode == 3
+    assert result.stderr.strip() == (
+        "gametime: error: no account at real to book with; run 'gametime login --club real'")
     shown = json.loads(gametime("show", str(booking), "--json").stdout)
     assert shown["status"] == "pending" and shown["attempts"] == 0
+
+
+def test_old_artifacts_are_pruned(tmp_path):
+    import os
+
+    from gametime_cli.executor import prune_artifacts
+
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    old, new = folder / "old.png", folder / "new.png"
+    old.write_bytes(b"x")
+    new.write_bytes(b"y")
+    month_ago = old.stat().st_mtime - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    assert prune_artifacts(folder, 30) == 1
+    assert [p.name for p in folder.iterdir()] == ["new.png"]
 
 
 IDLE_IMPORTS = """
