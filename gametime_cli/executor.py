@@ -56,7 +56,8 @@ class RunReport:
     def exit_code(self) -> ExitCode:
         if any(r.needs_attention for r in self.results):
             return ExitCode.ENVIRONMENT
-        if not self.dry_run and any(r.booking.status == "failed" for r in self.results):
+        if not self.dry_run and any(r.booking.status in ("failed", "missed")
+                                    for r in self.results):
             return ExitCode.BOOKING_FAILED
         return ExitCode.OK
 
@@ -115,6 +116,7 @@ class Executor:
         self.clock = clock
         self.sleep = sleep
         self.owner = new_owner()
+        self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
 
     def dry_run(self) -> RunReport:
@@ -128,12 +130,11 @@ class Executor:
         deadline = self.clock() + timedelta(seconds=wait)
         results: dict[int, BookingResult] = {}
         parked: set[int] = set()
-        lease = timedelta(seconds=self.settings.lease_seconds)
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
         try:
             while True:
                 while booking := self.store.claim_next_due(
-                    self.owner, self.clock(), lease, exclude=parked
+                    self.owner, self.clock(), self.lease, exclude=parked
                 ):
                     result = self._execute(booking)
                     results[booking.id] = result
@@ -172,6 +173,13 @@ class Executor:
         return self._drivers[key]
 
     def _execute(self, booking: Booking) -> BookingResult:
+        if self.clock() >= booking.slot_start:
+            reason = "the slot began before it could be booked"
+            if booking.last_error:
+                reason += f" (last error: {booking.last_error})"
+            self.store.settle_without_attempt(booking, self.owner, "missed", reason,
+                                              self.clock())
+            return BookingResult(self.store.get_booking(booking.id), "missed", reason)
         try:
             driver = self._driver_for(booking)
         except GametimeError as exc:
@@ -179,7 +187,9 @@ class Executor:
             return BookingResult(
                 self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
             )
-        attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock())
+        now = self.clock()
+        check_first = self.store.needs_check(booking.id)
+        attempt_id, number = self.store.start_attempt(booking, self.owner, now, self.lease)
         request = SlotRequest(
             booking_id=booking.id,
             attempt=number,
@@ -190,12 +200,18 @@ class Executor:
             partners=booking.partners,
             type=booking.type,
             account=booking.account,
+            before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
         )
         needs_attention = False
         try:
-            outcome = attempt_courts(driver, request)
+            outcome = self._check_site(driver, booking) if check_first else None
+            if outcome is None:
+                outcome = attempt_courts(driver, request)
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
-                              self.clock(), booking.execute_at)
+                              self.clock(), booking.execute_at, booking.slot_start)
+        except LeaseLost:
+            log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
+            return BookingResult(self.store.get_booking(booking.id), "lost", "lease lost")
         except (KeyboardInterrupt, SystemExit):
             self._finish_interrupted(booking, attempt_id)
             raise
@@ -208,14 +224,15 @@ class Executor:
             log.exception("booking %s: the site driver failed", booking.id)
             outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
-                              self.clock(), booking.execute_at)
+                              self.clock(), booking.execute_at, booking.slot_start)
         self._remember_user_id(booking, driver)
         try:
             self.store.finish(
                 booking,
                 attempt_id,
                 self.owner,
-                outcome="environment" if needs_attention else outcome.kind.value,
+                outcome=("environment" if needs_attention
+                         else "reconciled" if outcome.reconciled else outcome.kind.value),
                 status=decision.status,
                 now=self.clock(),
                 due_at=decision.due_at,
@@ -234,14 +251,42 @@ class Executor:
             needs_attention=needs_attention or outcome.kind in PARKED,
         )
 
+    def _submitting(self, booking: Booking, attempt_id: int, driver: SiteDriver,
+                    court: int) -> None:
+        """Just before a driver submits: record it, fenced by the lease (LeaseLost stops
+        the submit), with the member's id so a later run can find the booking."""
+        self._remember_user_id(booking, driver)
+        self.store.mark_submitting(booking, attempt_id, self.owner, court, self.clock(),
+                                   self.lease)
+
+    def _check_site(self, driver: SiteDriver, booking: Booking) -> Outcome | None:
+        """An earlier attempt submitted without seeing the answer: does the site hold the
+        booking for this account? Confirmed if so; None (book again) if not."""
+        club = self.store.club_by_id(booking.club_id)
+        account = self.store.account_for(club, booking.account)
+        user_id = account.user_id if account else None
+        if user_id is not None:
+            try:
+                courts = driver.day_courts(booking.day)
+            except AttemptFailed as failed:
+                return failed.outcome
+            minutes = booking.time.hour * 60 + booking.time.minute
+            for court in courts:
+                for held in court.bookings:
+                    if held.start == minutes and any(u == user_id for _, u in held.players):
+                        return Outcome(OutcomeKind.CONFIRMED, court.number,
+                                       confirmation=held.booking_id, reconciled=True)
+        self.store.mark_checked(booking, self.owner, self.clock())
+        return None
+
     def _remember_user_id(self, booking: Booking, driver: SiteDriver) -> None:
         user_id = getattr(driver, "user_id", None)
         if user_id is None:
             return
-        club = self.store.club_by_id(booking.club_id)
-        for account in self.store.accounts(club):
-            if account.username == booking.account and account.user_id != user_id:
-                self.store.set_user_id(account, user_id)
+        account = self.store.account_for(self.store.club_by_id(booking.club_id),
+                                         booking.account)
+        if account is not None and account.user_id != user_id:
+            self.store.set_user_id(account, user_id)
 
     def _finish_interrupted(self, booking: Booking, attempt_id: int) -> None:
         with contextlib.suppress(LeaseLost):

@@ -97,4 +97,13 @@ def m003_artifacts_and_user_ids(db: Database) -> None:
     db["accounts"].add_column("user_id", int)
 
 
+@migrations()
+def m004_submitted_and_checked(db: Database) -> None:
+    """When an attempt clicked submit, and when the site was last checked for the
+    booking: a submit without a confirmation since the last check means the site must
+    be asked before booking again."""
+    db["attempts"].add_column("submitted_at", str)
+    db["bookings"].add_column("checked_at", str)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import from_iso
 
-STATUSES = ("pending", "running", "confirmed", "failed", "cancelled")
-FINAL_STATUSES = ("confirmed", "failed", "cancelled")
+STATUSES = ("pending", "running", "confirmed", "failed", "missed", "cancelled")
+FINAL_STATUSES = ("confirmed", "failed", "missed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class Attempt:
     confirmation: str | None
     error: str | None
     artifacts: list[str] = field(default_factory=list)
+    submitted_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Attempt:
@@ -138,4 +139,5 @@ class Attempt:
             confirmation=row["confirmation"],
             error=row["error"],
             artifacts=json.loads(row["artifacts"]) if row["artifacts"] else [],
+            submitted_at=from_iso(row["submitted_at"]) if row["submitted_at"] else None,
         )

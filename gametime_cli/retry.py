@@ -36,9 +36,18 @@ def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) 
 
 
 def decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
-           window_opens: datetime) -> Decision:
+           window_opens: datetime, slot_start: datetime) -> Decision:
     """`failures` counts this and earlier transient failures; 'not open yet' answers are
-    retried every second without counting, for up to five minutes past the opening."""
+    retried every second without counting, for up to five minutes past the opening. No
+    retry is planned at or after the slot's own start: the booking is missed."""
+    decision = _decide(outcome, failures, settings, now, window_opens)
+    if decision.status == "pending" and decision.due_at and decision.due_at >= slot_start:
+        return Decision("missed", error=f"the slot began before another try: {decision.error}")
+    return decision
+
+
+def _decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
+            window_opens: datetime) -> Decision:
     if outcome.kind is OutcomeKind.CONFIRMED:
         return Decision("confirmed")
     if outcome.kind in PARKED:

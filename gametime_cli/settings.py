@@ -49,7 +49,7 @@ KNOWN: dict[str, Setting] = {
                 "longest wait between retries, in seconds"),
         Setting("max_wait", 45.0, _bounded(float, 0, 3600),
                 "how long run-pending stays to retry bookings it has just tried, in seconds"),
-        Setting("lease_seconds", 300.0, _bounded(float, 10, 86400),
+        Setting("lease_seconds", 300.0, _bounded(float, 2, 86400),
                 "how long a run's claim on a booking lasts before another run may take it"),
         Setting("browser", "", str,
                 "the Chromium to drive (a path); empty: GAMETIME_BROWSER, Playwright's, PATH",

@@ -19,7 +19,7 @@ from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -332,10 +332,57 @@ class Store:
         )
         return self.get_booking(row["id"])
 
-    def start_attempt(self, booking: Booking, owner: str, now: datetime) -> tuple[int, int]:
-        """Record a new attempt; returns its row id and its number for the booking."""
+    def needs_check(self, booking_id: int) -> bool:
+        """Has an attempt submitted the form without seeing a confirmation since the site
+        was last checked? Then the site may hold the booking already, and must be asked
+        before booking again."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
+            " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL"
+            " AND COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
+            " AND a.submitted_at > COALESCE(b.checked_at, ''))",
+            [booking_id],
+        ).fetchone()
+        return bool(row[0])
+
+    def mark_checked(self, booking: Booking, owner: str, now: datetime) -> None:
+        """The site was asked and doesn't hold the booking: submitting again is safe."""
+        cur = self.conn.execute(
+            "UPDATE bookings SET checked_at = ? WHERE id = ? AND lease_owner = ?",
+            [to_iso(now), booking.id, owner],
+        )
+        if cur.rowcount == 0:
+            raise LeaseLost(booking.id)
+
+    def mark_submitting(self, booking: Booking, attempt_id: int, owner: str, court: int,
+                        now: datetime, lease: timedelta) -> None:
+        """Record, fenced by the lease, that this attempt is about to submit; renews the
+        lease. LeaseLost means another run has the booking: do not submit."""
         with self.transaction() as conn:
-            self._check_lease(conn, booking.id, owner)
+            cur = conn.execute(
+                "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
+                " AND status = 'running'",
+                [to_iso(now + lease), booking.id, owner],
+            )
+            if cur.rowcount == 0:
+                raise LeaseLost(booking.id)
+            conn.execute(
+                "UPDATE attempts SET submitted_at = ?, court = ? WHERE id = ?",
+                [to_iso(now), court, attempt_id],
+            )
+
+    def start_attempt(self, booking: Booking, owner: str, now: datetime,
+                      lease: timedelta) -> tuple[int, int]:
+        """Record a new attempt and renew the lease; returns the attempt's row id and its
+        number for the booking."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
+                " AND status = 'running'",
+                [to_iso(now + lease), booking.id, owner],
+            )
+            if cur.rowcount == 0:
+                raise LeaseLost(booking.id)
             number = conn.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE booking_id = ?",
                 [booking.id],
@@ -379,6 +426,17 @@ class Store:
                 [status, to_iso(due_at) if due_at else None, court, confirmation, error,
                  stamp, booking.id, owner],
             )
+
+    def settle_without_attempt(self, booking: Booking, owner: str, status: str,
+                               error: str, now: datetime) -> None:
+        """End a claimed booking with no attempt made (e.g. missed: its slot began)."""
+        cur = self.conn.execute(
+            "UPDATE bookings SET status = ?, last_error = ?, lease_owner = NULL,"
+            " lease_expires = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?",
+            [status, error, to_iso(now), booking.id, owner],
+        )
+        if cur.rowcount == 0:
+            raise LeaseLost(booking.id)
 
     def release(self, booking: Booking, owner: str, now: datetime, reason: str) -> None:
         """Hand a claimed booking back untouched (interrupted before an attempt)."""

@@ -29,6 +29,7 @@ from gametime_cli.sandbox.state import (
 )
 
 COOKIE = "sandbox_session"
+SAVE_PATH = "/scheduling/index/save"
 CONTROL_PREFIX = "/_sandbox/"
 """Routes for scripts, not part of the site: no delay, not recorded."""
 
@@ -281,6 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
                             500)
         if not control:
             site.record_request(method, self.path, response.status)
+        if method == "POST" and path == SAVE_PATH and self.server.stopping.wait(
+                site.save_answer_delay()):
+            self.close_connection = True
+            return
         self._write(response)
 
     def _read_form(self) -> dict[str, str]:

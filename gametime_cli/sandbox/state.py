@@ -62,6 +62,9 @@ class SandboxConfig:
     """Seconds every response waits before it is handled."""
     save_500: float = 0.0
     """Fraction of saves answered with HTTP 500 (drawn from the seeded generator)."""
+    save_answer_delay: float = 0.0
+    """Seconds a save waits, after it has booked, before it answers: the client is left
+    not knowing whether its booking went through."""
     clock_offset: float = 0.0
     """The site's clock runs this many seconds ahead of the local one (negative: behind)."""
     booking_types: dict[str, int] = field(default_factory=lambda: {"Singles": 13, "Doubles": 1})
@@ -227,6 +230,14 @@ class SiteState:
     def set_save_500(self, fraction: float) -> None:
         with self._lock:
             self.config.save_500 = fraction
+
+    def save_answer_delay(self) -> float:
+        with self._lock:
+            return self.config.save_answer_delay
+
+    def set_save_answer_delay(self, seconds: float) -> None:
+        with self._lock:
+            self.config.save_answer_delay = seconds
 
     # Courts and slots
 

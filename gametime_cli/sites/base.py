@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
@@ -35,6 +36,8 @@ class Outcome:
     message: str | None = None
     artifacts: tuple[str, ...] = ()
     """Files kept from a failed attempt: a screenshot and the page's HTML."""
+    reconciled: bool = False
+    """Confirmed by finding the booking on the site, not by booking it now."""
 
 
 class LoginRefused(BadInput):
@@ -72,6 +75,13 @@ class SlotRequest:
     partners: list[str] = field(default_factory=list)
     type: str | None = None
     account: str | None = None
+    before_submit: Callable[[int], None] | None = field(default=None, compare=False)
+    """Called with the court just before the form is submitted; it raises when this run
+    may no longer book (its lease was lost), and then nothing is submitted."""
+
+    def submitting(self, court: int) -> None:
+        if self.before_submit is not None:
+            self.before_submit(court)
 
     @property
     def minutes(self) -> int:

@@ -344,6 +344,7 @@ class GameTimeSite:
         page = self._page
         form = page.locator("form:has(input[name=temp])").first
         button = form.locator("button[type=submit], input[type=submit], button:not([type])").first
+        request.submitting(court)
         with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             button.click()
         response = navigation.value

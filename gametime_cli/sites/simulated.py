@@ -103,6 +103,7 @@ class SimulatedSite:
         if court in self.options.taken or court > self.options.courts:
             return Outcome(OutcomeKind.TAKEN, court, message=f"court {court} is already booked")
         rng = self._rng(request)
+        request.submitting(court)
         if rng.random() >= self.options.success:
             return Outcome(
                 OutcomeKind.TRANSIENT, court, message="simulated site error (HTTP 503)"
