@@ -7,6 +7,8 @@ to `sqlite3` directly for reads and claims and imports sqlite-utils only to migr
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,26 +33,45 @@ FROM bookings b JOIN clubs c ON c.id = b.club_id
 
 
 def database_error(path: Path, exc: sqlite3.Error) -> Exception:
-    """The user's words for a database failure. SQLite never writes to a file it does
-    not recognise, so a foreign file is left as it was.
+    """The user's words for a database failure, with the fix that fits the cause.
 
-    (The file is never opened except through SQLite: closing any other descriptor on it
-    would drop the locks this process's connections hold on it.)
+    SQLite never writes to a file it does not recognise, so a foreign file is left as it
+    was. (The file is never opened except through SQLite: closing any other descriptor
+    on it would drop the locks this process's connections hold on it.)
     """
     text = str(exc)
-    if "not a database" in text:
-        return EnvironmentProblem(
-            f"{path} is not an SQLite database; it was left untouched: move it away "
-            "or point GAMETIME_HOME at another folder"
-        )
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             f"the database {path} is held by another process ({text}); "
             "nothing was changed, try again in a moment"
         )
-    return EnvironmentProblem(
-        f"cannot use the database {path}: {text}; move the file away to start afresh"
-    )
+    if "not a database" in text:
+        return EnvironmentProblem(
+            f"{path} is not an SQLite database; it was left untouched: move it away "
+            "or point GAMETIME_HOME at another folder"
+        )
+    home = path.parent
+    try:
+        readonly = bool(os.statvfs(home).f_flag & os.ST_RDONLY) or not os.access(home, os.W_OK)
+        full = "full" in text or shutil.disk_usage(home).free < 256 * 1024
+    except OSError:
+        readonly = full = False
+    if readonly:
+        return EnvironmentProblem(
+            f"the data home {home} is not writable ({text}); nothing was changed: fix its "
+            "permissions or mount, or set GAMETIME_HOME to a folder you can write"
+        )
+    if full:
+        return EnvironmentProblem(
+            f"the disk holding {home} is full ({text}); nothing was changed: free some "
+            "space and try again"
+        )
+    if "malformed" in text:
+        return EnvironmentProblem(
+            f"the database {path} is damaged ({text}); it was left as it is: move it away "
+            "to start afresh, or restore a backup"
+        )
+    return EnvironmentProblem(f"cannot use the database {path}: {text}")
 
 
 class Store:

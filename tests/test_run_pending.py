@@ -10,8 +10,6 @@ import sys
 from datetime import UTC, datetime
 from itertools import pairwise
 
-import pytest
-
 from tests.helpers import db_rows, db_snapshot
 
 

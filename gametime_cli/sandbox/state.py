@@ -116,6 +116,8 @@ class Hold:
     minutes: int
     expires_at: float | None
     """Site-clock instant it lapses; None holds until released."""
+    member: int | None = None
+    """The holder's user id: a member is never blocked by their own hold."""
 
     def live(self, now: float) -> bool:
         return self.expires_at is None or now < self.expires_at
@@ -356,7 +358,8 @@ class SiteState:
         with self._lock:
             self._others += 1
             temp = self._new_temp()
-            self._holds[temp] = Hold(temp, f"other-{self._others}", court, day, minutes, None)
+            self._holds[temp] = Hold(temp, f"other-{self._others}", court, day, minutes, None,
+                                     member=-self._others)
 
     def release_hold(self, court: int, day: date, minutes: int) -> None:
         """Drop every hold on the slot."""
@@ -380,7 +383,8 @@ class SiteState:
         return None
 
     def open_form(self, session: Session, court_id: int, day: date, minutes: int) -> FormOutcome:
-        """What the book URL answers; a served form holds the slot for this session."""
+        """What the book URL answers; a served form holds the slot for this session (a
+        member's own older hold, from another session, gives way to it)."""
         with self._lock:
             court = self.court_number(court_id)
             if court is None or not self._is_slot(minutes):
@@ -393,12 +397,14 @@ class SiteState:
             if self._booked(court, day, minutes, minutes + SLOT_MINUTES):
                 return FormOutcome(refusal=FormRefusal.BOOKED)
             current = self._live_hold(court, day, minutes, now)
-            if current is not None and current.session != session.token:
+            member = session.user.user_id
+            if current is not None and current.member != member:
                 return FormOutcome(refusal=FormRefusal.HELD)
-            for temp in [t for t, h in self._holds.items() if h.session == session.token]:
+            for temp in [t for t, h in self._holds.items()
+                         if h.session == session.token or h is current]:
                 del self._holds[temp]
             hold = Hold(self._new_temp(), session.token, court, day, minutes,
-                        now + self.config.hold_seconds)
+                        now + self.config.hold_seconds, member=member)
             self._holds[hold.temp] = hold
             self._form_loads.append({"at": now, "court": court, "date": day.isoformat(),
                                      "time": minutes, "session": session.label})
