@@ -38,8 +38,25 @@ def idle_tick(argv: list[str]) -> int | None:
     return 0
 
 
+def undecodable_argument(args: list[str]) -> str | None:
+    """The first argument that isn't valid text (bytes the locale can't decode)."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    bad = undecodable_argument(args)
+    if bad is not None:
+        from gametime_cli.errors import ExitCode
+
+        sys.stderr.write(f"gametime: error: the argument '{bad}' is not valid UTF-8 text; "
+                         "retype it\n")
+        sys.exit(ExitCode.BAD_INPUT)
     code = idle_tick(args)
     if code is not None:
         sys.exit(code)
