@@ -25,6 +25,7 @@ STATUS_STYLE = {
     "running": "cyan",
     "confirmed": "green",
     "failed": "red",
+    "missed": "red",
     "cancelled": "dim",
 }
 
@@ -108,6 +109,7 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
         "number": attempt.number,
         "started_at": to_iso(attempt.started_at),
         "finished_at": to_iso(attempt.finished_at) if attempt.finished_at else None,
+        "submitted_at": to_iso(attempt.submitted_at) if attempt.submitted_at else None,
         "outcome": attempt.outcome,
         "court": attempt.court,
         "confirmation": attempt.confirmation,
