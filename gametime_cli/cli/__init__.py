@@ -44,7 +44,7 @@ def undecodable_argument(args: list[str]) -> str | None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            return arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            return ascii(arg.encode("utf-8", "surrogateescape"))[2:-1]
     return None
 
 

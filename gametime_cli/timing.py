@@ -1,0 +1,116 @@
+"""Clocks and waiting: the site's clock from its Date headers, and waking on time.
+
+The site decides when a window opens by its own clock, which may run ahead of or
+behind ours. Its `Date` header has whole seconds only; timing many requests around the
+moment that second changes, each bounded by when it was sent and received, pins the
+offset far below a second (and so corrects for the round trip).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+SPIN_SECONDS = 0.003
+"""The last few milliseconds before firing are busy-waited, not slept."""
+COARSE_SLEEP = 0.25
+"""Sleeps are at most this long, so a clock step or a sleeping machine is noticed."""
+
+
+@dataclass(frozen=True)
+class ClockSample:
+    sent: float
+    received: float
+    server_second: float
+    """The Date header as epoch seconds: the server's clock read somewhere in
+    [server_second, server_second + 1) while the request was in flight."""
+
+    @property
+    def low(self) -> float:
+        """The least the offset (server minus local) can be, given this sample."""
+        return self.server_second - self.received
+
+    @property
+    def high(self) -> float:
+        return self.server_second + 1 - self.sent
+
+
+@dataclass(frozen=True)
+class ClockEstimate:
+    offset: float
+    """Seconds the site's clock runs ahead of ours (negative: behind)."""
+    uncertainty: float
+    """Half the width of the interval the samples leave."""
+    samples: int
+
+
+def parse_date_header(value: str) -> float:
+    return parsedate_to_datetime(value).timestamp()
+
+
+def estimate_offset(samples: list[ClockSample]) -> ClockEstimate:
+    """Intersect what each sample allows; with inconsistent samples (a clock step),
+    fall back on the median of their midpoints."""
+    if not samples:
+        raise ValueError("no samples")
+    low = max(s.low for s in samples)
+    high = min(s.high for s in samples)
+    if low <= high:
+        return ClockEstimate((low + high) / 2, (high - low) / 2, len(samples))
+    middle = statistics.median((s.low + s.high) / 2 for s in samples)
+    return ClockEstimate(middle, 0.5, len(samples))
+
+
+def measure_offset(probe: Callable[[], str], *, now: Callable[[], float] = time.time,
+                   sleep: Callable[[float], None] = time.sleep,
+                   coarse: int = 12, spacing: float = 0.09, fine: int = 24,
+                   fine_spacing: float = 0.004) -> ClockEstimate:
+    """Sample `probe` (a request returning the Date header) across a change of the
+    server's second, then densely around the next change, which the first pass
+    predicts. About 2 s on a nearby site."""
+    samples: list[ClockSample] = []
+
+    def take() -> None:
+        sent = now()
+        header = probe()
+        samples.append(ClockSample(sent, now(), parse_date_header(header)))
+
+    for _ in range(coarse):
+        take()
+        sleep(spacing)
+    first = estimate_offset(samples)
+    # The server's next whole second, in local time; straddle it with dense samples.
+    server_now = now() + first.offset
+    boundary = int(server_now) + 1 - first.offset
+    if boundary - now() < 0.15:
+        boundary += 1
+    wait_until(boundary - fine * fine_spacing / 2, now=now, sleep=sleep)
+    for _ in range(fine):
+        take()
+        sleep(fine_spacing)
+    return estimate_offset(samples)
+
+
+def wait_until(target: float, *, now: Callable[[], float] = time.time,
+               sleep: Callable[[float], None] = time.sleep,
+               stop: threading.Event | None = None) -> bool:
+    """Wait for the wall-clock instant `target`, recomputing as it nears; busy-wait the
+    last few milliseconds. False if `stop` was set first."""
+    while True:
+        if stop is not None and stop.is_set():
+            return False
+        remaining = target - now()
+        if remaining <= 0:
+            return True
+        if remaining > SPIN_SECONDS:
+            pause = min(remaining - SPIN_SECONDS, COARSE_SLEEP)
+            if stop is not None:
+                if stop.wait(pause):
+                    return False
+            else:
+                sleep(pause)
+        # else: spin, re-reading the clock
