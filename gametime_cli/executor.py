@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from gametime_cli.sites.base import (
     SlotRequest,
 )
 from gametime_cli.store import Store
+from gametime_cli.timing import wait_until
 
 log = logging.getLogger("gametime")
 
@@ -101,65 +103,184 @@ def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
 
 
 class Executor:
+    """Runs the bookings one run has claimed. One Executor works in one thread with its
+    own database connection; bookings of other accounts opening at the same time are
+    handed to Executors of their own, in threads, with one browser each."""
+
     def __init__(
         self,
         store: Store,
         *,
         clock: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], None] = time_module.sleep,
         headed: bool = False,
+        owner: str | None = None,
+        stop: threading.Event | None = None,
+        on_result: Callable[[BookingResult], None] | None = None,
     ):
         self.store = store
         self.headed = headed
         self.home = store.path.parent
         self.settings = Settings(store.settings())
         self.clock = clock
-        self.sleep = sleep
-        self.owner = new_owner()
+        self.owner = owner or new_owner()
+        self.stop = stop or threading.Event()
+        self.on_result = on_result
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
 
-    def dry_run(self) -> RunReport:
-        due = self.store.due_bookings(self.clock())
-        return RunReport([BookingResult(b, "would_run") for b in due], dry_run=True)
+    def dry_run(self, lookahead: float | None = None) -> RunReport:
+        now = self.clock()
+        horizon = now + timedelta(seconds=self._lookahead(lookahead))
+        return RunReport([BookingResult(b, "would_run")
+                          for b in self.store.due_bookings(now, horizon)], dry_run=True)
 
-    def run_pending(self, max_wait: float | None = None) -> RunReport:
-        """Execute every due booking; stay up to `max_wait` seconds for the retries this
-        run schedules, so a transient failure is retried in seconds, not next minute."""
+    def _lookahead(self, lookahead: float | None) -> float:
+        return self.settings.lookahead if lookahead is None else lookahead
+
+    def run_pending(self, max_wait: float | None = None,
+                    lookahead: float | None = None) -> RunReport:
+        """Run every booking that is due, or whose window opens within `lookahead`
+        seconds (waiting for the opening in-process); stay up to `max_wait` seconds for
+        the retries this run schedules, so a failure is retried in seconds."""
         wait = self.settings.max_wait if max_wait is None else max_wait
+        ahead = timedelta(seconds=self._lookahead(lookahead))
         deadline = self.clock() + timedelta(seconds=wait)
         results: dict[int, BookingResult] = {}
         parked: set[int] = set()
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
         try:
-            while True:
+            while not self.stop.is_set():
+                claimed = []
                 while booking := self.store.claim_next_due(
-                    self.owner, self.clock(), self.lease, exclude=parked
+                    self.owner, self.clock(), self.lease, exclude=parked | set(results),
+                    horizon=self.clock() + ahead,
                 ):
-                    result = self._execute(booking)
-                    results[booking.id] = result
+                    claimed.append(booking)
+                if not claimed:
+                    claimed_retry = self._claim_retries(results, parked, deadline)
+                    if not claimed_retry:
+                        break
+                    claimed = claimed_retry
+                for result in self._run_claimed(claimed):
+                    results[result.booking.id] = result
                     if result.needs_attention:
-                        parked.add(booking.id)
-                retry_at = min(
-                    (r.booking.due_at for r in results.values()
-                     if r.booking.status == "pending" and r.booking.id not in parked),
-                    default=None,
-                )
-                if retry_at is None or retry_at > deadline:
-                    break
-                self.sleep(max(0.0, (retry_at - self.clock()).total_seconds()))
+                        parked.add(result.booking.id)
+        except BaseException:
+            self.stop.set()
+            raise
         finally:
+            if self.stop.is_set():
+                self.store.release_all(self.owner, self.clock(), "the run stopped before it")
             self.close()
         return RunReport(list(results.values()))
 
-    def _driver_for(self, booking: Booking) -> SiteDriver:
-        """The club's driver, logged in as the booking's account (one per account)."""
+    def _claim_retries(self, results: dict[int, BookingResult], parked: set[int],
+                       deadline: datetime) -> list[Booking]:
+        """Wait for the earliest retry this run scheduled, if it falls before the
+        deadline, and claim it again."""
+        retry_at = min((r.booking.due_at for r in results.values()
+                        if r.booking.status == "pending" and r.booking.id not in parked),
+                       default=None)
+        if retry_at is None or retry_at > deadline:
+            return []
+        if not wait_until(retry_at.timestamp(), stop=self.stop):
+            return []
+        claimed = []
+        while booking := self.store.claim_next_due(self.owner, self.clock(), self.lease,
+                                                   exclude=parked):
+            claimed.append(booking)
+        return claimed
+
+    def _run_claimed(self, claimed: list[Booking]) -> list[BookingResult]:
+        """Per account, in order of due time; several accounts in parallel threads."""
+        groups: dict[tuple[int, str | None], list[Booking]] = {}
+        for booking in sorted(claimed, key=lambda b: (b.due_at, b.id)):
+            groups.setdefault((booking.club_id, booking.account), []).append(booking)
+        if len(groups) == 1:
+            return self._run_group(next(iter(groups.values())))
+        results: list[BookingResult] = []
+        errors: list[BaseException] = []
+
+        def work(bookings: list[Booking]) -> None:
+            worker = Executor(Store.open(self.home), clock=self.clock, headed=self.headed,
+                              owner=self.owner, stop=self.stop, on_result=self.on_result)
+            try:
+                results.extend(worker._run_group(bookings))
+            except BaseException as exc:
+                errors.append(exc)
+                self.stop.set()
+            finally:
+                worker.close()
+                worker.store.close()
+
+        threads = [threading.Thread(target=work, args=(group,), name=f"account-{key[1]}")
+                   for key, group in groups.items()]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)
+        except BaseException:
+            self.stop.set()
+            for thread in threads:
+                thread.join(60)
+            raise
+        if errors:
+            raise errors[0]
+        return results
+
+    def _run_group(self, bookings: list[Booking]) -> list[BookingResult]:
+        results = []
+        for booking in bookings:
+            if self.stop.is_set():
+                break
+            if booking.due_at > self.clock():
+                result = self._at_its_time(booking)
+            else:
+                result = self._execute(booking)
+            if result is not None:
+                results.append(result)
+                if self.on_result:
+                    self.on_result(result)
+        return results
+
+    def _at_its_time(self, booking: Booking) -> BookingResult | None:
+        """Wait for a booking that falls due soon. At its window's opening: prepare
+        `lead_seconds` ahead (browser, login, courts, the site's clock), then fire at the
+        opening by the site's clock. None if the run is stopping."""
+        opening = booking.attempts == 0 and booking.due_at == booking.execute_at
+        if opening:
+            lead = timedelta(seconds=self.settings.lead_seconds)
+            if not wait_until((booking.due_at - lead).timestamp(), stop=self.stop):
+                return None
+            try:
+                driver = self._driver_for(booking)
+                driver.prepare(booking.day)
+            except AttemptFailed as failed:
+                log.warning("booking %s: preparing failed (%s); firing anyway", booking.id,
+                            failed.outcome.message)
+            except GametimeError:
+                pass  # _execute meets it again and reports it
+            offset = getattr(self._drivers.get(self._driver_key(booking)), "clock_offset", 0.0)
+            return self._execute(booking, fire_at=booking.due_at.timestamp() - offset)
+        if not wait_until(booking.due_at.timestamp(), stop=self.stop):
+            return None
+        return self._execute(booking)
+
+    def _driver_key(self, booking: Booking) -> tuple[int, str | None]:
         club = self.store.club_by_id(booking.club_id)
         try:
             account = self.store.account_for(club, booking.account)
         except GametimeError as exc:
             raise CredentialsUnavailable(str(exc)) from None
-        key = (club.id, account.username if account else None)
+        return (club.id, account.username if account else None)
+
+    def _driver_for(self, booking: Booking) -> SiteDriver:
+        """The club's driver, logged in as the booking's account (one per account)."""
+        club = self.store.club_by_id(booking.club_id)
+        key = self._driver_key(booking)
+        account = self.store.account_for(club, key[1]) if key[1] else None
         if key not in self._drivers:
             login = None
             if account is not None:
@@ -172,7 +293,10 @@ class Executor:
             self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed)
         return self._drivers[key]
 
-    def _execute(self, booking: Booking) -> BookingResult:
+    def _execute(self, booking: Booking, fire_at: float | None = None) -> BookingResult | None:
+        """One attempt. With `fire_at` (a local epoch), everything that can be done
+        beforehand is, and the attempt starts at that instant; None if the run stopped
+        while waiting for it."""
         if self.clock() >= booking.slot_start:
             reason = "the slot began before it could be booked"
             if booking.last_error:
@@ -200,10 +324,15 @@ class Executor:
             partners=booking.partners,
             type=booking.type,
             account=booking.account,
+            too_early_until=(fire_at + self.settings.fire_retry_seconds
+                             if fire_at is not None else None),
             before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
         )
         needs_attention = False
         try:
+            if fire_at is not None and not wait_until(fire_at, stop=self.stop):
+                self._finish_interrupted(booking, attempt_id)
+                return None
             outcome = self._check_site(driver, booking) if check_first else None
             if outcome is None:
                 outcome = attempt_courts(driver, request)

@@ -151,24 +151,24 @@ def run_json(report: RunReport) -> dict[str, Any]:
         "version": RUN_JSON_VERSION,
         "dry_run": report.dry_run,
         "exit_code": int(report.exit_code),
-        "bookings": [
-            {
-                "id": r.booking.id,
-                "club": r.booking.club,
-                "date": r.booking.day.isoformat(),
-                "time": r.booking.time.strftime("%H:%M"),
-                "court": r.booking.court,
-                "status": r.booking.status,
-                "outcome": r.outcome,
-                "confirmation": r.booking.confirmation,
-                "error": r.error,
-                "attempts": r.booking.attempts,
-                "next_try_at": to_iso(r.booking.due_at)
-                if r.booking.status == "pending"
-                else None,
-            }
-            for r in report.results
-        ],
+        "bookings": [run_json_entry(r) for r in report.results],
+    }
+
+
+def run_json_entry(result: Any) -> dict[str, Any]:
+    b = result.booking
+    return {
+        "id": b.id,
+        "club": b.club,
+        "date": b.day.isoformat(),
+        "time": b.time.strftime("%H:%M"),
+        "court": b.court,
+        "status": b.status,
+        "outcome": result.outcome,
+        "confirmation": b.confirmation,
+        "error": result.error,
+        "attempts": b.attempts,
+        "next_try_at": to_iso(b.due_at) if b.status == "pending" else None,
     }
 
 
@@ -357,6 +357,49 @@ def courts_grid(club: str, day: date, courts: list[CourtDay], ours: set[str],
                 cells.append(Text(who or "booked", style="red"))
         _add_row(table, *cells)
     return table
+
+
+def watch_view(pending: list[Booking], results: list[Any],
+               zones: dict[str, ZoneInfo]) -> Any:
+    """The live screen of `watch`: what comes next, with countdowns, and what happened."""
+    from rich.console import Group
+
+    from gametime_cli.clock import utcnow
+
+    now = utcnow()
+    upcoming = _table("ID", "Club", "Slot", "Opens", "In", title="Next bookings")
+    for b in sorted(pending, key=lambda b: b.due_at)[:8]:
+        zone = zones.get(b.club)
+        opens = b.due_at.astimezone(zone).strftime("%a %d %b %H:%M:%S") if zone else ""
+        _add_row(upcoming, str(b.id), b.club, slot_label(b), opens, relative(b.due_at - now))
+    done = _table("ID", "Club", "Slot", "Status", "Confirmation / error", title="Last results")
+    for r in results:
+        _add_row(done, str(r.booking.id), r.booking.club, slot_label(r.booking),
+                 _status(r.booking.status), r.booking.confirmation or r.error or "")
+    return Group(upcoming, done)
+
+
+def watch_event(event: Any, as_json: bool) -> str | None:
+    """One line for a log, or one JSON object, per event of `watch`."""
+    at = to_iso(event.at)
+    if as_json:
+        data: dict[str, Any] = {"event": event.kind, "at": at}
+        if event.result is not None:
+            data["booking"] = run_json_entry(event.result)
+        if event.next_due is not None:
+            data["next_due"] = to_iso(event.next_due)
+        return json.dumps(data)
+    if event.kind == "result" and event.result is not None:
+        b = event.result.booking
+        detail = (f"court {b.court}, confirmation {b.confirmation}" if b.confirmation
+                  else event.result.error or "")
+        return f"{at} booking {b.id} ({b.club} {slot_label(b)}): {b.status} {detail}".rstrip()
+    if event.kind == "waiting":
+        nxt = f"next due {to_iso(event.next_due)}" if event.next_due else "nothing pending"
+        return f"{at} waiting: {nxt}"
+    if event.kind in ("started", "stopped", "changed"):
+        return f"{at} watch {event.kind}"
+    return None
 
 
 def clubs_table(clubs: list[Club]) -> Table:

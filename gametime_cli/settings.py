@@ -60,6 +60,15 @@ KNOWN: dict[str, Setting] = {
                 "seconds a click or a form field may take"),
         Setting("artifacts_days", 30, _bounded(int, 1, 3650),
                 "days to keep the screenshots and pages of failed attempts"),
+        Setting("lookahead", 90.0, _bounded(float, 0, 3600),
+                "run-pending claims bookings whose window opens within this many seconds "
+                "and waits for the opening in-process"),
+        Setting("lead_seconds", 60.0, _bounded(float, 5, 3600),
+                "how long before the opening the browser starts, logs in, reads the courts "
+                "and measures the site's clock"),
+        Setting("fire_retry_seconds", 20.0, _bounded(float, 0, 600),
+                "at the opening, how long to keep reloading a booking form the site still "
+                "calls too early, every 100 ms"),
     )
 }
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gametime_cli import paths
-from gametime_cli.clock import to_iso, utcnow
+from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club
 
@@ -101,6 +101,9 @@ class Store:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode NORMAL survives a killed process; only a power cut can lose
+            # the last commits. It keeps the writes around firing quick.
+            conn.execute("PRAGMA synchronous=NORMAL")
             if version != SCHEMA_VERSION:
                 store._migrate()
         except sqlite3.Error as exc:
@@ -306,42 +309,81 @@ class Store:
 
     # -- claims, attempts, outcomes ---------------------------------------------
 
-    def has_due(self, now: datetime) -> bool:
-        """The idle check cron pays every minute: one indexed lookup."""
+    def has_due(self, now: datetime, horizon: datetime | None = None) -> bool:
+        """The idle check cron pays every minute: one indexed lookup for bookings due by
+        `horizon` (default now), or held by a run whose lease ran out."""
         stamp = to_iso(now)
         row = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?)"
             " OR EXISTS (SELECT 1 FROM bookings WHERE status = 'running'"
             " AND lease_expires < ?)",
-            [stamp, stamp],
+            [to_iso(horizon or now), stamp],
         ).fetchone()
         return bool(row[0])
 
-    def due_bookings(self, now: datetime) -> list[Booking]:
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending booking falls due, or another run's lease runs out."""
+        row = self.conn.execute(
+            "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
+            " UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')"
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: a cheap 'did anything change?'."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def renew_lease(self, booking: Booking, owner: str, until: datetime) -> None:
+        cur = self.conn.execute(
+            "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
+            " AND status = 'running'",
+            [to_iso(until), booking.id, owner],
+        )
+        if cur.rowcount == 0:
+            raise LeaseLost(booking.id)
+
+    def release_all(self, owner: str, now: datetime, reason: str) -> int:
+        """Hand back every booking this run still holds (it is stopping)."""
+        cur = self.conn.execute(
+            "UPDATE bookings SET status = 'pending', lease_owner = NULL, lease_expires = NULL,"
+            " last_error = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running'",
+            [reason, to_iso(now), owner],
+        )
+        return cur.rowcount
+
+    def due_bookings(self, now: datetime, horizon: datetime | None = None) -> list[Booking]:
         stamp = to_iso(now)
         rows = self.conn.execute(
             _BOOKING_SELECT + " WHERE (b.status = 'pending' AND b.due_at <= ?)"
             " OR (b.status = 'running' AND b.lease_expires < ?) ORDER BY b.due_at, b.id",
-            [stamp, stamp],
+            [to_iso(horizon or now), stamp],
         )
         return [Booking.from_row(r) for r in rows]
 
     def claim_next_due(
-        self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None
+        self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None,
+        horizon: datetime | None = None,
     ) -> Booking | None:
-        """Claim one due booking (or one whose holder's lease ran out) in one statement.
+        """Claim one booking due by `horizon` (default now), or one whose holder's lease
+        ran out, in one statement. The lease covers the wait until it is due.
 
         Overlapping runs each get different bookings or none: the UPDATE both picks
         and marks the row, so no two runs can hold the same booking.
         """
         stamp = to_iso(now)
+        until = to_iso(max(now, horizon or now) + lease)
         row = self.conn.execute(
             "UPDATE bookings SET status = 'running', lease_owner = ?, lease_expires = ?,"
             " updated_at = ? WHERE id = (SELECT id FROM bookings WHERE"
             " ((status = 'pending' AND due_at <= ?) OR (status = 'running' AND lease_expires < ?))"
             " AND id NOT IN (SELECT value FROM json_each(?))"
             " ORDER BY due_at, id LIMIT 1) RETURNING id",
-            [owner, to_iso(now + lease), stamp, stamp, stamp, json.dumps(sorted(exclude or ()))],
+            [owner, until, stamp, to_iso(horizon or now), stamp,
+             json.dumps(sorted(exclude or ()))],
         ).fetchone()
         if row is None:
             return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+LOOKAHEAD_DEFAULT = 90.0
+"""The `lookahead` setting's default (kept in settings.py, which this path doesn't load)."""
 IDLE_FORMS = {("run-pending",): False, ("run-pending", "--json"): True}
 """The argument lists that can be answered without Typer, with whether they want JSON."""
 
@@ -19,13 +21,17 @@ def idle_tick(argv: list[str]) -> int | None:
     as_json = IDLE_FORMS.get(tuple(argv))
     if as_json is None:
         return None
+    from datetime import timedelta
+
     from gametime_cli.clock import utcnow
     from gametime_cli.store import Store
 
     try:
         store = Store.open()
         try:
-            if store.has_due(utcnow()):
+            now = utcnow()
+            lookahead = float(store.setting("lookahead") or LOOKAHEAD_DEFAULT)
+            if store.has_due(now, now + timedelta(seconds=lookahead)):
                 return None
         finally:
             store.close()

@@ -103,13 +103,24 @@ def _root(
 
 
 def _register() -> None:
-    from gametime_cli.cli import accounts, bookings, clubs, config, courts, demo, run, sandbox
+    from gametime_cli.cli import (
+        accounts,
+        bookings,
+        clubs,
+        config,
+        courts,
+        demo,
+        run,
+        sandbox,
+        watch,
+    )
 
     app.add_typer(clubs.app, name="club")
     app.add_typer(config.app, name="config")
     bookings.register(app)
     accounts.register(app)
     run.register(app)
+    watch.register(app)
     courts.register(app)
     sandbox.register(app)
     demo.register(app)

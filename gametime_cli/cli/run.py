@@ -24,13 +24,24 @@ def run_pending(
         help="Seconds to stay for retries of bookings tried in this run "
         "(default: the max_wait setting).",
     ),
+    lookahead: float | None = typer.Option(
+        None, "--lookahead", min=0, max=3600,
+        help="Also take bookings whose window opens within this many seconds, and book "
+        "them at the opening (default: the lookahead setting, 90).",
+    ),
     headed: bool = typer.Option(False, "--headed", help="Show the browser while booking."),
 ) -> None:
-    """Book every booking that is due. Prints nothing when nothing is due."""
+    """Book what is due, and what opens within the lookahead at the very opening.
+    Prints nothing when nothing is due."""
+    from datetime import timedelta
+
     from gametime_cli.clock import utcnow
+    from gametime_cli.settings import Settings
 
     store = open_store()
-    if not store.has_due(utcnow()):
+    ahead = Settings(store.settings()).lookahead if lookahead is None else lookahead
+    now = utcnow()
+    if not store.has_due(now, now + timedelta(seconds=ahead)):
         if as_json:
             from gametime_cli import render
 
@@ -42,7 +53,7 @@ def run_pending(
 
     _sigterm_as_interrupt()
     executor = Executor(store, headed=headed)
-    report = executor.dry_run() if dry_run else executor.run_pending(max_wait)
+    report = executor.dry_run(ahead) if dry_run else executor.run_pending(max_wait, ahead)
     if as_json:
         render.print_json(render.run_json(report))
     elif report.results:

@@ -75,6 +75,9 @@ class SlotRequest:
     partners: list[str] = field(default_factory=list)
     type: str | None = None
     account: str | None = None
+    too_early_until: float | None = None
+    """Firing at the opening: keep reloading a form the site calls too early, every
+    100 ms, until this local instant."""
     before_submit: Callable[[int], None] | None = field(default=None, compare=False)
     """Called with the court just before the form is submitted; it raises when this run
     may no longer book (its lease was lost), and then nothing is submitted."""
@@ -119,6 +122,12 @@ class CourtDay:
 class SiteDriver(Protocol):
     user_id: int | None
     """The logged-in member's id on the site, once known."""
+    clock_offset: float
+    """Seconds the site's clock runs ahead of ours, as `prepare` measured it."""
+
+    def prepare(self, day: date) -> None:
+        """Before an opening: log in, read the day's courts, measure the site's clock."""
+        ...
 
     def verify_login(self) -> None:
         """Log in; LoginRefused when the site refuses the credentials."""

@@ -32,6 +32,7 @@ from gametime_cli.sites.base import (
 )
 
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
+FIRE_RETRY_INTERVAL = 0.1
 TAKEN_WORDS = ("another member is currently booking", "not available", "already booked")
 _LABEL_JS = """el => {
   const label = el.labels && el.labels[0];
@@ -54,6 +55,8 @@ class GameTimeSite:
         self.artifacts_dir = artifacts_dir
         self.types: dict[str, Any] = club.settings.get("booking_types", {})
         self.user_id: int | None = None
+        self.clock_offset = 0.0
+        self._courts_day: date | None = None
         self._pw: Any = None
         self._browser: Any = None
         self._context: Any = None
@@ -190,6 +193,7 @@ class GameTimeSite:
                 OutcomeKind.TRANSIENT, message="the day's court data had an unexpected shape"
             )) from None
         self._courts = {c.number: c for c in courts}
+        self._courts_day = day
         return sorted(courts, key=lambda c: c.number)
 
     def _day_json(self, day: date) -> dict[str, Any] | None:
@@ -223,10 +227,40 @@ class GameTimeSite:
         except Exception:
             return None
 
+    # -- the opening ---------------------------------------------------------------------
+
+    def prepare(self, day: date) -> None:
+        """Log in, read the day's courts and measure the site's clock, ahead of firing."""
+        from gametime_cli.timing import measure_offset
+
+        self.day_courts(day)
+        self.clock_offset = measure_offset(self._date_header).offset
+
+    def _date_header(self) -> str:
+        from playwright.sync_api import Error
+
+        try:
+            response = self._context.request.get(
+                f"{self.base}/auth", max_redirects=0,
+                timeout=self.options.navigation_timeout * 1000)
+        except Error as exc:
+            raise AttemptFailed(Outcome(
+                OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
+            )) from None
+        date_header = response.headers.get("date")
+        if not date_header:
+            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                        message="the site sends no Date header"))
+        return date_header
+
     # -- booking ----------------------------------------------------------------------
 
     def candidate_courts(self, request: SlotRequest) -> list[int]:
-        courts = self.day_courts(request.day)
+        """At the opening, the courts read while preparing; otherwise read afresh."""
+        if request.too_early_until is not None and self._courts_day == request.day:
+            courts = sorted(self._courts.values(), key=lambda c: c.number)
+        else:
+            courts = self.day_courts(request.day)
         if request.courts:
             return list(request.courts)
         return [c.number for c in courts if c.free(request.minutes, request.duration)]
@@ -247,6 +281,10 @@ class GameTimeSite:
             if self._path() == "/auth":  # the session ran out
                 self._logged_in = False
                 self._log_in()
+                self._goto(path)
+            while ("/bookerror" in self._path() and request.too_early_until is not None
+                   and time.time() + FIRE_RETRY_INTERVAL < request.too_early_until):
+                time.sleep(FIRE_RETRY_INTERVAL)  # fired a hair early by the site's clock
                 self._goto(path)
             return self._complete_form(request, court)
         except AttemptFailed as failed:

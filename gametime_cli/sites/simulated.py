@@ -73,6 +73,10 @@ class SimulatedSite:
         self.options = SimulatedOptions.parse(club.url)
         self.login = login
         self.user_id: int | None = None
+        self.clock_offset = 0.0
+
+    def prepare(self, day: date) -> None:
+        """Nothing to prepare: the simulated site shares our clock."""
 
     def day_courts(self, day: date) -> list[CourtDay]:
         """Every court; the taken ones booked all day."""
