@@ -33,6 +33,8 @@ from gametime_cli.sites.base import (
 
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
 FIRE_RETRY_INTERVAL = 0.1
+CLOCK_FRESH_SECONDS = 600.0
+"""A measurement of the site's clock is trusted this long."""
 TAKEN_WORDS = ("another member is currently booking", "not available", "already booked")
 _LABEL_JS = """el => {
   const label = el.labels && el.labels[0];
@@ -56,6 +58,7 @@ class GameTimeSite:
         self.types: dict[str, Any] = club.settings.get("booking_types", {})
         self.user_id: int | None = None
         self.clock_offset = 0.0
+        self._measured_at = -CLOCK_FRESH_SECONDS
         self._courts_day: date | None = None
         self._pw: Any = None
         self._browser: Any = None
@@ -230,11 +233,17 @@ class GameTimeSite:
     # -- the opening ---------------------------------------------------------------------
 
     def prepare(self, day: date) -> None:
-        """Log in, read the day's courts and measure the site's clock, ahead of firing."""
+        """Log in, read the day's courts and measure the site's clock, ahead of firing.
+        A driver already prepared for that day (the account's earlier booking at the
+        same opening) keeps what it has: it must not fall behind measuring again."""
         from gametime_cli.timing import measure_offset
 
-        self.day_courts(day)
-        self.clock_offset = measure_offset(self._date_header).offset
+        fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
+        if self._courts_day != day or not fresh:
+            self.day_courts(day)
+        if not fresh:
+            self.clock_offset = measure_offset(self._date_header).offset
+            self._measured_at = time.monotonic()
 
     def _date_header(self) -> str:
         from playwright.sync_api import Error
