@@ -255,6 +255,7 @@ def dispatch(site: SiteState, request: Request) -> Response:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once, as a real server's
     timeout = 30
     server: _Server
 

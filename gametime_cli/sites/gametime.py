@@ -10,6 +10,7 @@ constants here.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import time
@@ -58,7 +59,8 @@ class GameTimeSite:
         self.types: dict[str, Any] = club.settings.get("booking_types", {})
         self.user_id: int | None = None
         self.clock_offset = 0.0
-        self._measured_at = -CLOCK_FRESH_SECONDS
+        self._measured_at = -math.inf
+        self._probe: Any = None
         self._courts_day: date | None = None
         self._pw: Any = None
         self._browser: Any = None
@@ -242,21 +244,38 @@ class GameTimeSite:
         if self._courts_day != day or not fresh:
             self.day_courts(day)
         if not fresh:
-            self.clock_offset = measure_offset(self._date_header).offset
+            estimate = measure_offset(self._date_header)
+            # Err late by the estimate's own uncertainty: a request that arrives early
+            # costs a 100 ms retry, one that arrives a few ms late costs those ms.
+            self.clock_offset = estimate.offset - estimate.uncertainty
             self._measured_at = time.monotonic()
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
 
     def _date_header(self) -> str:
-        from playwright.sync_api import Error
+        """One plain GET of the login page on a kept-alive connection: straight from
+        this process, so the send and receive times bracket the server's tightly."""
+        import http.client
 
+        parts = urlsplit(self.base)
+        if self._probe is None:
+            kind = (http.client.HTTPSConnection if parts.scheme == "https"
+                    else http.client.HTTPConnection)
+            self._probe = kind(parts.hostname, parts.port,
+                               timeout=self.options.navigation_timeout)
         try:
-            response = self._context.request.get(
-                f"{self.base}/auth", max_redirects=0,
-                timeout=self.options.navigation_timeout * 1000)
-        except Error as exc:
+            self._probe.request("GET", f"{parts.path}/auth",
+                                headers={"Connection": "keep-alive"})
+            response = self._probe.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self._probe.close()
+            self._probe = None
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
             )) from None
-        date_header = response.headers.get("date")
+        date_header = response.getheader("Date")
         if not date_header:
             raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
                                         message="the site sends no Date header"))
