@@ -113,13 +113,22 @@ def run_until_settled(gametime, rounds: int = 10) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_eight_runs_against_the_site_save_each_booking_once(gametime, site, home,
-                                                            needs_browser):
+def test_eight_runs_and_a_watch_save_each_booking_once(gametime, site, home, needs_browser):
     ids = setup_club(gametime, site, lease="60", bookings=6)
+    watch = subprocess.Popen([gametime_executable(), "watch"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "GAMETIME_HOME": str(home)})
     runs = [start_run(home) for _ in range(8)]
-    for run in runs:
-        _, err = run.communicate(timeout=300)
-        assert run.returncode == 0, err
+    try:
+        for run in runs:
+            _, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err
+        wait_for(lambda: all(b["status"] == "confirmed" for b in statuses(gametime).values()),
+                 timeout=120, what="every booking confirmed")
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        _, watch_err = watch.communicate(timeout=60)
+    assert watch.returncode == 0, watch_err
     booked = statuses(gametime)
     assert all(booked[i]["status"] == "confirmed" for i in ids)
     ok_saves = [s for s in site.saves() if s["status"] == 302]
