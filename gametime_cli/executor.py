@@ -150,6 +150,11 @@ class Executor:
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
         try:
             while not self.stop.is_set():
+                # Due now: one claim at a time, so overlapping runs share the work.
+                while not self.stop.is_set() and (booking := self.store.claim_next_due(
+                        self.owner, self.clock(), self.lease, exclude=parked | set(results))):
+                    self._collect(self._run_claimed([booking]), results, parked)
+                # Opening within the lookahead: all of them, to fire together.
                 claimed = []
                 while booking := self.store.claim_next_due(
                     self.owner, self.clock(), self.lease, exclude=parked | set(results),
@@ -157,14 +162,10 @@ class Executor:
                 ):
                     claimed.append(booking)
                 if not claimed:
-                    claimed_retry = self._claim_retries(results, parked, deadline)
-                    if not claimed_retry:
+                    claimed = self._claim_retries(results, parked, deadline)
+                    if not claimed:
                         break
-                    claimed = claimed_retry
-                for result in self._run_claimed(claimed):
-                    results[result.booking.id] = result
-                    if result.needs_attention:
-                        parked.add(result.booking.id)
+                self._collect(self._run_claimed(claimed), results, parked)
         except BaseException:
             self.stop.set()
             raise
@@ -173,6 +174,14 @@ class Executor:
                 self.store.release_all(self.owner, self.clock(), "the run stopped before it")
             self.close()
         return RunReport(list(results.values()))
+
+    @staticmethod
+    def _collect(found: list[BookingResult], results: dict[int, BookingResult],
+                 parked: set[int]) -> None:
+        for result in found:
+            results[result.booking.id] = result
+            if result.needs_attention:
+                parked.add(result.booking.id)
 
     def _claim_retries(self, results: dict[int, BookingResult], parked: set[int],
                        deadline: datetime) -> list[Booking]:

@@ -338,6 +338,7 @@ class Store:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def renew_lease(self, booking: Booking, owner: str, until: datetime) -> None:
+        """Extend this run's lease; LeaseLost (and no write) if another run has it."""
         cur = self.conn.execute(
             "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
             " AND status = 'running'",
@@ -422,13 +423,7 @@ class Store:
         """Record, fenced by the lease, that this attempt is about to submit; renews the
         lease. LeaseLost means another run has the booking: do not submit."""
         with self.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
-                " AND status = 'running'",
-                [to_iso(now + lease), booking.id, owner],
-            )
-            if cur.rowcount == 0:
-                raise LeaseLost(booking.id)
+            self.renew_lease(booking, owner, now + lease)
             conn.execute(
                 "UPDATE attempts SET submitted_at = ?, court = ? WHERE id = ?",
                 [to_iso(now), court, attempt_id],
@@ -439,13 +434,7 @@ class Store:
         """Record a new attempt and renew the lease; returns the attempt's row id and its
         number for the booking."""
         with self.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
-                " AND status = 'running'",
-                [to_iso(now + lease), booking.id, owner],
-            )
-            if cur.rowcount == 0:
-                raise LeaseLost(booking.id)
+            self.renew_lease(booking, owner, now + lease)
             number = conn.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE booking_id = ?",
                 [booking.id],

@@ -61,3 +61,15 @@ def cli(home: Path) -> Callable[..., object]:
         return runner.invoke(app, list(args), input=input)
 
     return invoke
+
+
+@pytest.fixture
+def needs_browser() -> None:
+    """Skip, with the reason, where no Chromium can be found (CI installs one)."""
+    from gametime_cli.browser import find_browser
+    from gametime_cli.errors import EnvironmentProblem
+
+    try:
+        find_browser()
+    except EnvironmentProblem as exc:
+        pytest.skip(str(exc))

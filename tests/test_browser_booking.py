@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from gametime_cli.browser import find_browser
-from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
 PASSWORD = "Sandbox-Pangolin-4417"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module", autouse=True)
-def browser_available():
-    try:
-        find_browser()
-    except EnvironmentProblem as exc:
-        pytest.skip(str(exc))
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ def test_settings_round_trip_and_bad_values(cli):
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("needs_browser")
 def test_demo_books_a_busy_evening_and_cleans_up(gametime, home):
     result = gametime("demo", timeout=120)
     assert result.returncode == 0, result.stderr

@@ -16,22 +16,12 @@ from datetime import time as clock_time
 
 import pytest
 
-from gametime_cli.browser import find_browser
-from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from tests.conftest import gametime_executable
 from tests.helpers import db_rows, db_snapshot
 
 PASSWORD = "Faults-Ibex-2290"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
-
-
-@pytest.fixture
-def needs_browser():
-    try:
-        find_browser()
-    except EnvironmentProblem as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture

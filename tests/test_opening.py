@@ -12,24 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gametime_cli.browser import find_browser
-from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from tests.conftest import gametime_executable
 from tests.helpers import db_rows
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.usefixtures("needs_browser")]
 
 USERS = [SandboxUser("jo", "pw-jo", 4411, "Jo, Player"),
          SandboxUser("sam", "pw-sam", 4412, "Sam, Player")]
-
-
-@pytest.fixture(autouse=True)
-def browser_available():
-    try:
-        find_browser()
-    except EnvironmentProblem as exc:
-        pytest.skip(str(exc))
 
 
 def opening_site(offset: float, in_seconds: float) -> tuple[SandboxSite, datetime]:

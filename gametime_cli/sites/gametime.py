@@ -14,6 +14,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -86,13 +87,13 @@ class GameTimeSite:
     def _path(self) -> str:
         return urlsplit(self._page.url).path.rstrip("/") or "/"
 
-    def _goto(self, path: str) -> Any:
-        """Load a page; timeouts, refused connections and 5xx become AttemptFailed."""
+    @contextlib.contextmanager
+    def _reaching_the_site(self) -> Iterator[None]:
+        """Timeouts and refused connections become transient AttemptFailed."""
         from playwright.sync_api import Error, TimeoutError
 
-        page = self._start()
         try:
-            response = page.goto(self.base + path, wait_until="domcontentloaded")
+            yield
         except TimeoutError:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
@@ -102,10 +103,19 @@ class GameTimeSite:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
             )) from None
-        if response is not None and response.status >= 500:
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT, message=f"the site answered HTTP {response.status}"
-            ))
+
+    @staticmethod
+    def _no_server_error(status: int | None) -> None:
+        if status is not None and status >= 500:
+            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                        message=f"the site answered HTTP {status}"))
+
+    def _goto(self, path: str) -> Any:
+        """Load a page; timeouts, refused connections and 5xx become AttemptFailed."""
+        page = self._start()
+        with self._reaching_the_site():
+            response = page.goto(self.base + path, wait_until="domcontentloaded")
+        self._no_server_error(response.status if response is not None else None)
         return response
 
     def verify_login(self) -> None:
@@ -202,29 +212,15 @@ class GameTimeSite:
         return sorted(courts, key=lambda c: c.number)
 
     def _day_json(self, day: date) -> dict[str, Any] | None:
-        from playwright.sync_api import Error, TimeoutError
-
         self._start()
         url = (f"{self.base}/scheduling/index/jsoncourtdata/sport/{self.club.sport}"
                f"/date/{day.isoformat()}")
-        try:
+        with self._reaching_the_site():
             response = self._context.request.get(
                 url, headers={"X-Requested-With": "XMLHttpRequest"},
                 timeout=self.options.navigation_timeout * 1000,
             )
-        except TimeoutError:
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT,
-                message=f"the site did not answer within {self.options.navigation_timeout:g} s",
-            )) from None
-        except Error as exc:
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
-            )) from None
-        if response.status >= 500:
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT, message=f"the site answered HTTP {response.status}"
-            ))
+        self._no_server_error(response.status)
         if urlsplit(response.url).path.rstrip("/") == "/auth" or response.status in (401, 403):
             return None
         try:
