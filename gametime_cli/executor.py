@@ -171,9 +171,20 @@ class Executor:
             raise
         finally:
             if self.stop.is_set():
-                self.store.release_all(self.owner, self.clock(), "the run stopped before it")
+                self._release_all()
             self.close()
         return RunReport(list(results.values()))
+
+    def _release_all(self) -> None:
+        """Hand back what this run holds; if the database won't take the write (it is
+        the database that failed), the leases run out by themselves."""
+        import sqlite3
+
+        try:
+            self.store.release_all(self.owner, self.clock(), "the run stopped before it")
+        except sqlite3.Error as exc:
+            log.debug("could not hand back this run's bookings (%s); their leases will "
+                      "run out", exc)
 
     @staticmethod
     def _collect(found: list[BookingResult], results: dict[int, BookingResult],
