@@ -45,7 +45,7 @@ def test_the_offset_of_a_site_ahead_or_behind(offset):
 def test_wait_until_wakes_on_time_and_stops_when_told():
     target = time.time() + 0.3
     assert wait_until(target) is True
-    assert 0 <= time.time() - target < 0.02
+    assert 0 <= time.time() - target < 0.1  # generous: a loaded machine may be late
     stop = threading.Event()
     threading.Timer(0.1, stop.set).start()
     started = time.monotonic()
