@@ -283,6 +283,8 @@ class Executor:
             except GametimeError:
                 pass  # _execute meets it again and reports it
             offset = getattr(self._drivers.get(self._driver_key(booking)), "clock_offset", 0.0)
+            log.info("booking %s: prepared; the site's clock is %+.3f s from ours; firing "
+                     "at its opening %s", booking.id, offset, booking.due_at.isoformat())
             return self._execute(booking, fire_at=booking.due_at.timestamp() - offset)
         if not wait_until(booking.due_at.timestamp(), stop=self.stop):
             return None
@@ -375,6 +377,10 @@ class Executor:
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start)
         self._remember_user_id(booking, driver)
+        log.info("booking %s attempt %s: %s%s", booking.id, number,
+                 "reconciled" if outcome.reconciled else outcome.kind.value,
+                 f" court {outcome.court} #{outcome.confirmation}" if outcome.confirmation
+                 else f" ({decision.error})" if decision.error else "")
         try:
             self.store.finish(
                 booking,

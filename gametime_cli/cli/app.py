@@ -98,8 +98,21 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                help="More on stderr (-vv for everything)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Errors only: no tables or notes."),
 ) -> None:
-    """Book GameTime courts the moment the club's booking window opens."""
+    """Book GameTime courts the moment the club's booking window opens.
+
+    Everything is kept in $GAMETIME_HOME (default: the user data folder), with a
+    rotating log, gametime.log. NO_COLOR turns colours off.
+    """
+    from gametime_cli import logs, paths
+    from gametime_cli.cli import common
+
+    common.OUTPUT.quiet = quiet
+    logs.configure(paths.data_home(), verbose, quiet)
 
 
 def _register() -> None:
@@ -109,6 +122,7 @@ def _register() -> None:
         clubs,
         config,
         courts,
+        cron,
         demo,
         run,
         sandbox,
@@ -117,6 +131,7 @@ def _register() -> None:
 
     app.add_typer(clubs.app, name="club")
     app.add_typer(config.app, name="config")
+    app.add_typer(cron.app, name="cron")
     bookings.register(app)
     accounts.register(app)
     run.register(app)

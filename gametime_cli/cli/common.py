@@ -12,6 +12,15 @@ if TYPE_CHECKING:
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
 
 
+class Output:
+    """What the global options asked of the output (-q)."""
+
+    quiet = False
+
+
+OUTPUT = Output()
+
+
 def open_store() -> Store:
     from gametime_cli.store import Store
 

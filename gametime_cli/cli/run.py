@@ -54,9 +54,11 @@ def run_pending(
     _sigterm_as_interrupt()
     executor = Executor(store, headed=headed)
     report = executor.dry_run(ahead) if dry_run else executor.run_pending(max_wait, ahead)
+    from gametime_cli.cli.common import OUTPUT
+
     if as_json:
         render.print_json(render.run_json(report))
-    elif report.results:
+    elif report.results and not OUTPUT.quiet:
         render.console().print(render.run_table(report))
     for problem in dict.fromkeys(r.error for r in report.results if r.needs_attention):
         render.error_line(problem or "a booking needs attention")

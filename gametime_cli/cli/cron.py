@@ -1,0 +1,51 @@
+"""`gametime cron install|remove|show`."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, subapp
+
+app = subapp("Run run-pending from your crontab every minute.")
+
+
+@app.command("install")
+def install() -> None:
+    """Add (or replace) the crontab entry: every minute, this gametime, this data home."""
+    from gametime_cli import crontab, paths
+    from gametime_cli.errors import GametimeError
+
+    browser = None
+    try:
+        from gametime_cli.browser import find_browser
+
+        browser = find_browser()
+    except GametimeError:
+        typer.echo("warning: no browser found yet; GameTime clubs need one "
+                   "(apt-get install chromium)", err=True)
+    line = crontab.install(paths.ensure_home(), browser)
+    typer.echo(f"Installed: {line}")
+
+
+@app.command("remove")
+def remove() -> None:
+    """Remove the crontab entry."""
+    from gametime_cli import crontab
+
+    removed = crontab.remove()
+    typer.echo("Removed the crontab entry." if removed else "There was no entry to remove.")
+
+
+@app.command("show")
+def show(as_json: bool = JSON_OPTION) -> None:
+    """Show the crontab entry, if there is one."""
+    from gametime_cli import crontab, render
+
+    found = crontab.ours(crontab.read())
+    if as_json:
+        render.print_json({"installed": bool(found), "entries": found})
+    elif found:
+        for line in found:
+            typer.echo(line)
+    else:
+        typer.echo("No crontab entry; add one with 'gametime cron install'.", err=True)

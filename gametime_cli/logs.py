@@ -1,0 +1,47 @@
+"""The log: a rotating file in the data home, and stderr at the verbosity asked for."""
+
+from __future__ import annotations
+
+import logging
+import os
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_NAME = "gametime.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every file it opens, the first and each after a rotation, is 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding)
+
+
+def configure(home: Path, verbose: int = 0, quiet: bool = False) -> None:
+    """INFO and up to the file always; WARNING to stderr, INFO with -v, DEBUG with -vv,
+    errors only with -q. Never called on the idle cron tick, which writes nothing."""
+    logger = logging.getLogger("gametime")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.ERROR if quiet else
+                    {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    stderr.setFormatter(logging.Formatter("gametime: %(message)s"))
+    logger.addHandler(stderr)
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file = PrivateRotatingFileHandler(home / LOG_NAME, maxBytes=MAX_BYTES,
+                                          backupCount=BACKUPS, encoding="utf-8",
+                                          delay=True)  # no file until something is said
+    except OSError:
+        return  # an unwritable home is reported by the command itself
+    file.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    file.setFormatter(logging.Formatter(
+        "%(asctime)s %(process)d %(levelname)s %(message)s"))
+    logger.addHandler(file)
