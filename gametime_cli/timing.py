@@ -114,3 +114,42 @@ def wait_until(target: float, *, now: Callable[[], float] = time.time,
             else:
                 sleep(pause)
         # else: spin, re-reading the clock
+
+
+class DateProbe:
+    """GETs of a site's login page on one kept-alive connection, straight from this
+    process, so the send and receive times bracket the server's tightly. Calling it
+    returns the Date header; close() when done."""
+
+    def __init__(self, base_url: str, timeout: float = 15.0):
+        from urllib.parse import urlsplit
+
+        self.parts = urlsplit(base_url.rstrip("/"))
+        self.timeout = timeout
+        self._conn: object | None = None
+
+    def __call__(self) -> str:
+        import http.client
+
+        if self._conn is None:
+            kind = (http.client.HTTPSConnection if self.parts.scheme == "https"
+                    else http.client.HTTPConnection)
+            self._conn = kind(self.parts.hostname, self.parts.port, timeout=self.timeout)
+        conn = self._conn
+        try:
+            conn.request("GET", f"{self.parts.path}/auth",  # type: ignore[attr-defined]
+                         headers={"Connection": "keep-alive"})
+            response = conn.getresponse()  # type: ignore[attr-defined]
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        header = response.getheader("Date")
+        if not header:
+            raise OSError("the site sends no Date header")
+        return header
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # type: ignore[attr-defined]
+            self._conn = None

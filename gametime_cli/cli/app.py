@@ -124,6 +124,7 @@ def _register() -> None:
         courts,
         cron,
         demo,
+        doctor,
         run,
         sandbox,
         watch,
@@ -136,6 +137,7 @@ def _register() -> None:
     accounts.register(app)
     run.register(app)
     watch.register(app)
+    doctor.register(app)
     courts.register(app)
     sandbox.register(app)
     demo.register(app)

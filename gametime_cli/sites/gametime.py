@@ -61,7 +61,6 @@ class GameTimeSite:
         self.user_id: int | None = None
         self.clock_offset = 0.0
         self._measured_at = -math.inf
-        self._probe: Any = None
         self._courts_day: date | None = None
         self._pw: Any = None
         self._browser: Any = None
@@ -234,48 +233,25 @@ class GameTimeSite:
         """Log in, read the day's courts and measure the site's clock, ahead of firing.
         A driver already prepared for that day (the account's earlier booking at the
         same opening) keeps what it has: it must not fall behind measuring again."""
-        from gametime_cli.timing import measure_offset
+        from gametime_cli.timing import DateProbe, measure_offset
 
         fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
         if self._courts_day != day or not fresh:
             self.day_courts(day)
         if not fresh:
-            estimate = measure_offset(self._date_header)
+            probe = DateProbe(self.base, self.options.navigation_timeout)
+            try:
+                estimate = measure_offset(probe)
+            except OSError as exc:
+                raise AttemptFailed(Outcome(
+                    OutcomeKind.TRANSIENT,
+                    message=f"could not read the site's clock: {_first_line(exc)}")) from None
+            finally:
+                probe.close()
             # Err late by the estimate's own uncertainty: a request that arrives early
             # costs a 100 ms retry, one that arrives a few ms late costs those ms.
             self.clock_offset = estimate.offset - estimate.uncertainty
             self._measured_at = time.monotonic()
-            if self._probe is not None:
-                self._probe.close()
-                self._probe = None
-
-    def _date_header(self) -> str:
-        """One plain GET of the login page on a kept-alive connection: straight from
-        this process, so the send and receive times bracket the server's tightly."""
-        import http.client
-
-        parts = urlsplit(self.base)
-        if self._probe is None:
-            kind = (http.client.HTTPSConnection if parts.scheme == "https"
-                    else http.client.HTTPConnection)
-            self._probe = kind(parts.hostname, parts.port,
-                               timeout=self.options.navigation_timeout)
-        try:
-            self._probe.request("GET", f"{parts.path}/auth",
-                                headers={"Connection": "keep-alive"})
-            response = self._probe.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._probe.close()
-            self._probe = None
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
-            )) from None
-        date_header = response.getheader("Date")
-        if not date_header:
-            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
-                                        message="the site sends no Date header"))
-        return date_header
 
     # -- booking ----------------------------------------------------------------------
 

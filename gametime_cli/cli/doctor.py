@@ -1,0 +1,36 @@
+"""`gametime doctor`."""
+
+from __future__ import annotations
+
+import typer
+
+from gametime_cli.cli.common import JSON_OPTION, open_store
+
+
+def doctor(as_json: bool = JSON_OPTION) -> None:
+    """Check everything a booking depends on; one line each, with the fix. Exit 0 only
+    if all pass (3 otherwise)."""
+    from rich.text import Text
+
+    from gametime_cli import render
+    from gametime_cli.doctor import run_checks
+    from gametime_cli.errors import ExitCode
+
+    checks = []
+    out = render.console()
+    for check in run_checks(open_store()):
+        checks.append(check)
+        if not as_json:
+            mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
+            line = Text.assemble(mark, (check.name, "bold"), f": {check.detail}")
+            if check.fix:
+                line.append(f" — fix: {check.fix}", style="yellow")
+            out.print(line)
+    if as_json:
+        render.print_json([{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix}
+                           for c in checks])
+    raise typer.Exit(int(ExitCode.OK if all(c.ok for c in checks) else ExitCode.ENVIRONMENT))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
