@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
 
 from gametime_cli.errors import BadInput
-from gametime_cli.models import Booking
+from gametime_cli.models import Booking, Club, Series
 from gametime_cli.store import Store
 from gametime_cli.windows import local_instant, parse_day, parse_slot_time, window_opens_at
 
@@ -24,7 +26,21 @@ def _clean_text(value: str, what: str, limit: int = 60) -> str:
     return cleaned
 
 
-def create_booking(
+@dataclass(frozen=True)
+class Request:
+    """A booking request, checked: what `book` stores, or what a series repeats."""
+
+    club: Club
+    account: str | None
+    day: date
+    slot: time
+    duration: int
+    courts: list[int]
+    partners: list[str]
+    type: str | None
+
+
+def check_request(
     store: Store,
     *,
     club_name: str,
@@ -36,8 +52,8 @@ def create_booking(
     booking_type: str | None,
     account: str | None,
     now: datetime,
-) -> Booking:
-    """Validate a booking request and store it as pending; nothing is written on error."""
+) -> Request:
+    """Validate what a player typed; BadInput with the fix when something is wrong."""
     club = store.get_club(club_name)
     chosen = store.account_for(club, account)
     zone = club.zone
@@ -51,10 +67,8 @@ def create_booking(
     bad_courts = [c for c in courts if not 1 <= c <= 99]
     if bad_courts:
         raise BadInput(f"--court {bad_courts[0]} is not a court number; courts are 1 to 99")
-    courts = list(dict.fromkeys(courts))
     if len(partners) > MAX_PARTNERS:
         raise BadInput(f"at most {MAX_PARTNERS} partners fit on a booking")
-    partners = [_clean_text(p, "a partner's name") for p in partners]
     if booking_type is not None and booking_type not in BOOKING_TYPES:
         raise BadInput(f"--type {booking_type!r} is not known; use singles or doubles")
     start = local_instant(day, slot, zone)
@@ -63,17 +77,47 @@ def create_booking(
             f"{day.isoformat()} {slot.strftime('%H:%M')} at {club.name} has already begun; "
             "pick a later date or time"
         )
-    opens = window_opens_at(day, club.window_days, club.opens_at, zone)
+    return Request(club, chosen.username if chosen else None, day, slot, duration,
+                   list(dict.fromkeys(courts)),
+                   [_clean_text(p, "a partner's name") for p in partners], booking_type)
+
+
+def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:
+    """Validate a booking request and store it as pending; nothing is written on error."""
+    request = check_request(store, now=now, **typed)
+    zone = request.club.zone
+    opens = window_opens_at(request.day, request.club.window_days, request.club.opens_at, zone)
     return store.add_booking(
-        club=club,
-        account=chosen.username if chosen else None,
-        day=day.isoformat(),
-        time=slot.strftime("%H:%M"),
-        duration=duration,
-        courts=courts,
-        partners=partners,
-        type=booking_type,
+        club=request.club,
+        account=request.account,
+        day=request.day.isoformat(),
+        time=request.slot.strftime("%H:%M"),
+        duration=request.duration,
+        courts=request.courts,
+        partners=request.partners,
+        type=request.type,
         execute_at=max(opens, now),
-        slot_start=start,
+        slot_start=local_instant(request.day, request.slot, zone),
         now=now,
     )
+
+
+def create_series(store: Store, *, now: datetime, every: str, until_text: str | None,
+                  count: int | None, **typed: Any) -> tuple[Series, list[Booking]]:
+    """Store a recurring booking from its first occurrence; returns the bookings made
+    at once (those whose window opens within two days)."""
+    from gametime_cli.series import check_rule, materialize
+
+    request = check_request(store, now=now, **typed)
+    until = None
+    if until_text is not None:
+        until = parse_day(until_text, request.slot, now.astimezone(request.club.zone))
+    check_rule(every, until, count, request.day)
+    series = store.add_series(
+        club=request.club, account=request.account, freq=every,
+        first_day=request.day.isoformat(), until_day=until.isoformat() if until else None,
+        count=count, time=request.slot.strftime("%H:%M"), duration=request.duration,
+        courts=request.courts, partners=request.partners, type=request.type, now=now,
+    )
+    made = materialize(store, series, now)
+    return store.get_series(series.id), made

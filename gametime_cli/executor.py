@@ -148,6 +148,9 @@ class Executor:
         results: dict[int, BookingResult] = {}
         parked: set[int] = set()
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
+        from gametime_cli.series import materialize_due
+
+        materialize_due(self.store, self.clock())
         try:
             while not self.stop.is_set():
                 # Due now: one claim at a time, so overlapping runs share the work.

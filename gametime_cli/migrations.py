@@ -106,4 +106,24 @@ def m004_submitted_and_checked(db: Database) -> None:
     db["bookings"].add_column("checked_at", str)
 
 
+@migrations()
+def m005_series(db: Database) -> None:
+    """Recurring bookings: a rule in the club's zone; each occurrence becomes an ordinary
+    booking (with series_id) once its window is near."""
+    db["series"].create(
+        {
+            "id": int, "club_id": int, "account": str, "freq": str, "first_day": str,
+            "until_day": str, "count": int, "time": str, "duration": int, "courts": str,
+            "partners": str, "type": str, "status": str, "last_day": str,
+            "next_at": str, "notes": str, "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("club_id", "clubs", "id")],
+        not_null={"club_id", "freq", "first_day", "time", "duration", "status"},
+        defaults={"status": "active", "notes": "[]", "courts": "[]", "partners": "[]"},
+    )
+    db["series"].create_index(["status", "next_at"], index_name="series_due")
+    db["bookings"].add_column("series_id", int)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

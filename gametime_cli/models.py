@@ -85,6 +85,7 @@ class Booking:
     attempts: int
     created_at: datetime
     lease_owner: str | None = None
+    series_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Booking:
@@ -109,6 +110,7 @@ class Booking:
             attempts=row["attempts"],
             created_at=from_iso(row["created_at"]),
             lease_owner=row["lease_owner"],
+            series_id=row["series_id"],
         )
 
 
@@ -140,4 +142,41 @@ class Attempt:
             error=row["error"],
             artifacts=json.loads(row["artifacts"]) if row["artifacts"] else [],
             submitted_at=from_iso(row["submitted_at"]) if row["submitted_at"] else None,
+        )
+
+
+@dataclass(frozen=True)
+class Series:
+    """A recurring booking: its rule, in the club's zone, and how far it has come."""
+
+    id: int
+    club: str
+    club_id: int
+    account: str | None
+    freq: str
+    first_day: date
+    until_day: date | None
+    count: int | None
+    time: time
+    duration: int
+    courts: list[int]
+    partners: list[str]
+    type: str | None
+    status: str
+    last_day: date | None
+    next_at: datetime | None
+    notes: list[str]
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Series:
+        return cls(
+            id=row["id"], club=row["club"], club_id=row["club_id"], account=row["account"],
+            freq=row["freq"], first_day=date.fromisoformat(row["first_day"]),
+            until_day=date.fromisoformat(row["until_day"]) if row["until_day"] else None,
+            count=row["count"], time=time.fromisoformat(row["time"]),
+            duration=row["duration"], courts=json.loads(row["courts"]),
+            partners=json.loads(row["partners"]), type=row["type"], status=row["status"],
+            last_day=date.fromisoformat(row["last_day"]) if row["last_day"] else None,
+            next_at=from_iso(row["next_at"]) if row["next_at"] else None,
+            notes=json.loads(row["notes"] or "[]"),
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import to_iso
-from gametime_cli.models import Account, Attempt, Booking, Club
+from gametime_cli.models import Account, Attempt, Booking, Club, Series
 from gametime_cli.sites.base import CourtDay, SiteBooking
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "court": booking.court,
         "confirmation": booking.confirmation,
         "last_error": booking.last_error,
+        "series": booking.series_id,
     }
 
 
@@ -400,6 +401,36 @@ def watch_event(event: Any, as_json: bool) -> str | None:
     if event.kind in ("started", "stopped", "changed"):
         return f"{at} watch {event.kind}"
     return None
+
+
+def series_rule(series: Series) -> str:
+    every = {"day": "every day", "week": "every week", "2weeks": "every 2 weeks"}[series.freq]
+    if series.freq != "day":
+        every += f" on {series.first_day.strftime('%A')}"
+    end = (f", until {series.until_day.isoformat()}" if series.until_day
+           else f", {series.count} games" if series.count else "")
+    return (f"{every} at {series.time.strftime('%H:%M')} at {series.club}, from "
+            f"{series.first_day.isoformat()}{end}, {series.duration} min, "
+            f"court {courts_label(series.courts)}")
+
+
+def series_json(series: Series) -> dict[str, Any]:
+    return {
+        "id": series.id, "club": series.club, "account": series.account,
+        "every": series.freq, "first_date": series.first_day.isoformat(),
+        "until": series.until_day.isoformat() if series.until_day else None,
+        "count": series.count, "time": series.time.strftime("%H:%M"),
+        "duration": series.duration, "courts": series.courts, "partners": series.partners,
+        "type": series.type, "status": series.status, "notes": series.notes,
+        "next_booking_made_at": to_iso(series.next_at) if series.next_at else None,
+    }
+
+
+def series_table(found: list[Series]) -> Table:
+    table = _table("ID", "Status", "Rule")
+    for series in found:
+        _add_row(table, str(series.id), series.status, series_rule(series))
+    return table
 
 
 def clubs_table(clubs: list[Club]) -> Table:

@@ -19,9 +19,9 @@ from typing import Any
 from gametime_cli import paths
 from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
-from gametime_cli.models import Account, Attempt, Booking, Club
+from gametime_cli.models import Account, Attempt, Booking, Club, Series
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -243,6 +243,7 @@ class Store:
         execute_at: datetime,
         slot_start: datetime,
         now: datetime,
+        series_id: int | None = None,
     ) -> Booking:
         with self.transaction() as conn:
             clash = conn.execute(
@@ -258,11 +259,11 @@ class Store:
             stamp = to_iso(now)
             cur = conn.execute(
                 "INSERT INTO bookings (club_id, account, day, time, duration, courts, partners,"
-                " type, status, execute_at, due_at, slot_start, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                " type, status, execute_at, due_at, slot_start, created_at, updated_at,"
+                " series_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 [club.id, account, day, time, duration, json.dumps(courts),
                  json.dumps(partners), type, to_iso(execute_at), to_iso(execute_at),
-                 to_iso(slot_start), stamp, stamp],
+                 to_iso(slot_start), stamp, stamp, series_id],
             )
             booking_id = cur.lastrowid
         return self.get_booking(booking_id)
@@ -316,8 +317,9 @@ class Store:
         row = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?)"
             " OR EXISTS (SELECT 1 FROM bookings WHERE status = 'running'"
-            " AND lease_expires < ?)",
-            [to_iso(horizon or now), stamp],
+            " AND lease_expires < ?)"
+            " OR EXISTS (SELECT 1 FROM series WHERE status = 'active' AND next_at <= ?)",
+            [to_iso(horizon or now), stamp, stamp],
         ).fetchone()
         return bool(row[0])
 
@@ -576,6 +578,65 @@ class Store:
             names = ", ".join(a.username for a in accounts)
             raise BadInput(f"{club.name} has several accounts ({names}); pick one with --account")
         return accounts[0] if accounts else None
+
+    # -- series ----------------------------------------------------------------
+
+    _SERIES_SELECT = "SELECT s.*, c.name AS club FROM series s JOIN clubs c ON c.id = s.club_id"
+
+    def add_series(self, *, club: Club, account: str | None, freq: str, first_day: str,
+                   until_day: str | None, count: int | None, time: str, duration: int,
+                   courts: list[int], partners: list[str], type: str | None,
+                   now: datetime) -> Series:
+        cur = self.conn.execute(
+            "INSERT INTO series (club_id, account, freq, first_day, until_day, count, time,"
+            " duration, courts, partners, type, status, next_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+            [club.id, account, freq, first_day, until_day, count, time, duration,
+             json.dumps(courts), json.dumps(partners), type, to_iso(now), to_iso(now)],
+        )
+        return self.get_series(cur.lastrowid)
+
+    def get_series(self, series_id: int) -> Series:
+        row = self.conn.execute(self._SERIES_SELECT + " WHERE s.id = ?", [series_id]).fetchone()
+        if row is None:
+            raise BadInput(f"no series with id {series_id}; 'gametime series list' shows them")
+        return Series.from_row(row)
+
+    def list_series(self) -> list[Series]:
+        return [Series.from_row(r) for r in self.conn.execute(
+            self._SERIES_SELECT + " ORDER BY s.id")]
+
+    def series_due(self, now: datetime) -> list[Series]:
+        rows = self.conn.execute(
+            self._SERIES_SELECT + " WHERE s.status = 'active' AND s.next_at <= ?",
+            [to_iso(now)])
+        return [Series.from_row(r) for r in rows]
+
+    def series_progress(self, series: Series, *, last_day: str | None,
+                        next_at: datetime | None, notes: list[str]) -> None:
+        """Record how far a series has been turned into bookings; no next: finished."""
+        self.conn.execute(
+            "UPDATE series SET last_day = COALESCE(?, last_day), next_at = ?, notes = ?,"
+            " status = CASE WHEN status = 'active' AND ? IS NULL THEN 'finished'"
+            " ELSE status END WHERE id = ?",
+            [last_day, to_iso(next_at) if next_at else None, json.dumps(notes),
+             to_iso(next_at) if next_at else None, series.id],
+        )
+
+    def cancel_series(self, series: Series, now: datetime) -> int:
+        """Stop the series and cancel its bookings still to run; returns how many."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE series SET status = 'cancelled', next_at = NULL WHERE id = ?",
+                         [series.id])
+            cur = conn.execute(
+                "UPDATE bookings SET status = 'cancelled', updated_at = ? WHERE series_id = ?"
+                " AND status = 'pending'", [to_iso(now), series.id])
+        return cur.rowcount
+
+    def series_bookings(self, series: Series) -> list[Booking]:
+        rows = self.conn.execute(_BOOKING_SELECT + " WHERE b.series_id = ? ORDER BY b.day",
+                                 [series.id])
+        return [Booking.from_row(r) for r in rows]
 
     # -- settings --------------------------------------------------------------
 

@@ -19,19 +19,39 @@ def book(
     booking_type: str | None = typer.Option(None, "--type", help="singles or doubles."),
     account: str | None = typer.Option(None, "--account",
                                        help="The username to book with (clubs with several)."),
+    every: str | None = typer.Option(None, "--every", metavar="week|2weeks|day",
+                                     help="Repeat: a series, one booking per occurrence."),
+    until: str | None = typer.Option(None, "--until", metavar="DATE",
+                                     help="The series' last date."),
+    count: int | None = typer.Option(None, "--count", help="How many games in the series."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a booking; it runs the moment its day's window opens."""
     from gametime_cli import render
-    from gametime_cli.bookings import create_booking
+    from gametime_cli.bookings import create_booking, create_series
     from gametime_cli.clock import utcnow
+    from gametime_cli.errors import BadInput
 
     now = utcnow()
     store = open_store()
-    booking = create_booking(
-        store, club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
-        partners=partner, booking_type=booking_type, account=account, now=now,
-    )
+    typed = dict(club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
+                 partners=partner, booking_type=booking_type, account=account)
+    if every is None:
+        if until is not None or count is not None:
+            raise BadInput("--until and --count go with --every")
+    else:
+        series, made = create_series(store, now=now, every=every, until_text=until,
+                                     count=count, **typed)
+        if as_json:
+            render.print_json({**render.series_json(series),
+                               "bookings": [render.booking_json(b) for b in made]})
+            return
+        typer.echo(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
+                   "booking two days before its window opens.")
+        for booking in made:
+            typer.echo(f"  booking {booking.id}: {render.slot_label(booking)}")
+        return
+    booking = create_booking(store, now=now, **typed)
     if as_json:
         render.print_json(render.booking_json(booking))
         return
@@ -106,7 +126,58 @@ def cancel(booking_id: int = typer.Argument(..., metavar="ID", help="The booking
         typer.echo(f"Cancelled booking {booking_id}.")
 
 
+series_app = typer.Typer(help="Recurring bookings made with book --every.",
+                         no_args_is_help=True)
+
+
+@series_app.command("list")
+def series_list(as_json: bool = JSON_OPTION) -> None:
+    """Every series and its rule."""
+    from gametime_cli import render
+
+    found = open_store().list_series()
+    if as_json:
+        render.print_json([render.series_json(s) for s in found])
+    elif found:
+        render.console().print(render.series_table(found))
+    else:
+        typer.echo("No series; make one with 'gametime book … --every week'.", err=True)
+
+
+@series_app.command("show")
+def series_show(series_id: int = typer.Argument(..., metavar="ID"),
+                as_json: bool = JSON_OPTION) -> None:
+    """A series: its rule, notes, and the bookings made from it."""
+    from gametime_cli import render
+
+    store = open_store()
+    series = store.get_series(series_id)
+    made = store.series_bookings(series)
+    if as_json:
+        render.print_json({**render.series_json(series),
+                           "bookings": [render.booking_json(b) for b in made]})
+        return
+    typer.echo(f"Series {series.id} ({series.status}): {render.series_rule(series)}")
+    for note in series.notes:
+        typer.echo(f"  note: {note}")
+    if made:
+        from gametime_cli.clock import utcnow
+
+        render.console().print(render.bookings_table(made, utcnow()))
+
+
+@series_app.command("cancel")
+def series_cancel(series_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Stop a series and cancel its bookings still to run."""
+    from gametime_cli.clock import utcnow
+
+    store = open_store()
+    cancelled = store.cancel_series(store.get_series(series_id), utcnow())
+    typer.echo(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(series_app, name="series")
     app.command("book")(book)
     app.command("list")(list_)
     app.command("show")(show)
