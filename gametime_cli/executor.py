@@ -19,6 +19,7 @@ from gametime_cli.clock import utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
 from gametime_cli.models import Booking
+from gametime_cli.notify import Announcer
 from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.settings import Settings
 from gametime_cli.sites import ARTIFACTS_DIR, needs_login, open_driver
@@ -47,6 +48,8 @@ class BookingResult:
     error: str | None = None
     needs_attention: bool = False
     """The player must fix something (login, configuration) before it can go ahead."""
+    artifacts: tuple[str, ...] = ()
+    """The screenshot and page kept from a failed last attempt."""
 
 
 @dataclass
@@ -116,6 +119,8 @@ class Executor:
         owner: str | None = None,
         stop: threading.Event | None = None,
         on_result: Callable[[BookingResult], None] | None = None,
+        on_result_command: str | None = None,
+        announcer: Announcer | None = None,
     ):
         self.store = store
         self.headed = headed
@@ -125,6 +130,9 @@ class Executor:
         self.owner = owner or new_owner()
         self.stop = stop or threading.Event()
         self.on_result = on_result
+        self.announcer = announcer or Announcer(
+            [url for _, url in store.notifiers()],
+            on_result_command if on_result_command is not None else self.settings.on_result)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
 
@@ -226,7 +234,8 @@ class Executor:
 
         def work(bookings: list[Booking]) -> None:
             worker = Executor(Store.open(self.home), clock=self.clock, headed=self.headed,
-                              owner=self.owner, stop=self.stop, on_result=self.on_result)
+                              owner=self.owner, stop=self.stop, on_result=self.on_result,
+                              announcer=self.announcer)
             try:
                 results.extend(worker._run_group(bookings))
             except BaseException as exc:
@@ -264,6 +273,7 @@ class Executor:
                 result = self._execute(booking)
             if result is not None:
                 results.append(result)
+                self.announcer.announce(result)
                 if self.on_result:
                     self.on_result(result)
         return results
@@ -407,6 +417,7 @@ class Executor:
             outcome.kind.value,
             decision.error,
             needs_attention=needs_attention or outcome.kind in PARKED,
+            artifacts=outcome.artifacts,
         )
 
     def _submitting(self, booking: Booking, attempt_id: int, driver: SiteDriver,

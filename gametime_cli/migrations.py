@@ -126,4 +126,11 @@ def m005_series(db: Database) -> None:
     db["bookings"].add_column("series_id", int)
 
 
+@migrations()
+def m006_notifiers(db: Database) -> None:
+    """Where results are announced: apprise URLs (they may hold tokens; the file is 0600)."""
+    db["notifiers"].create({"id": int, "url": str, "created_at": str}, pk="id",
+                           not_null={"url"})
+
+
 SCHEMA_VERSION = len(migrations._migrations)

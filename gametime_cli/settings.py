@@ -66,6 +66,8 @@ KNOWN: dict[str, Setting] = {
         Setting("lead_seconds", 60.0, _bounded(float, 5, 3600),
                 "how long before the opening the browser starts, logs in, reads the courts "
                 "and measures the site's clock"),
+        Setting("on_result", "", str,
+                "a shell command run after each result, with it in GAMETIME_* variables"),
         Setting("fire_retry_seconds", 20.0, _bounded(float, 0, 600),
                 "at the opening, how long to keep reloading a booking form the site still "
                 "calls too early, every 100 ms"),

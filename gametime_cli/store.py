@@ -21,7 +21,7 @@ from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club, Series
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -637,6 +637,21 @@ class Store:
         rows = self.conn.execute(_BOOKING_SELECT + " WHERE b.series_id = ? ORDER BY b.day",
                                  [series.id])
         return [Booking.from_row(r) for r in rows]
+
+    # -- notifications -----------------------------------------------------------
+
+    def notifiers(self) -> list[tuple[int, str]]:
+        return [(r["id"], r["url"]) for r in
+                self.conn.execute("SELECT id, url FROM notifiers ORDER BY id")]
+
+    def add_notifier(self, url: str, now: datetime) -> int:
+        cur = self.conn.execute("INSERT INTO notifiers (url, created_at) VALUES (?, ?)",
+                                [url, to_iso(now)])
+        return cur.lastrowid
+
+    def remove_notifier(self, notifier_id: int) -> bool:
+        cur = self.conn.execute("DELETE FROM notifiers WHERE id = ?", [notifier_id])
+        return cur.rowcount > 0
 
     # -- settings --------------------------------------------------------------
 

@@ -62,7 +62,7 @@ class WatchLock:
 
 
 def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent], None],
-          headed: bool = False) -> None:
+          headed: bool = False, on_result_command: str | None = None) -> None:
     """Run until `stop` is set: book what falls due, at the openings, and sleep between."""
     on_event(WatchEvent("started", utcnow(), next_due=store.next_due()))
     version = store.data_version()
@@ -72,7 +72,8 @@ def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent
         now = utcnow()
         if store.has_due(now, now + ahead):
             executor = Executor(store, headed=headed, stop=stop,
-                                on_result=lambda r: on_event(WatchEvent("result", utcnow(), r)))
+                                on_result=lambda r: on_event(WatchEvent("result", utcnow(), r)),
+                                on_result_command=on_result_command)
             executor.run_pending(max_wait=settings.max_wait,
                                  lookahead=ahead.total_seconds())
             version = store.data_version()

@@ -125,6 +125,7 @@ def _register() -> None:
         cron,
         demo,
         doctor,
+        notify,
         run,
         sandbox,
         watch,
@@ -133,6 +134,7 @@ def _register() -> None:
     app.add_typer(clubs.app, name="club")
     app.add_typer(config.app, name="config")
     app.add_typer(cron.app, name="cron")
+    app.add_typer(notify.app, name="notify")
     bookings.register(app)
     accounts.register(app)
     run.register(app)

@@ -30,6 +30,11 @@ def run_pending(
         "them at the opening (default: the lookahead setting, 90).",
     ),
     headed: bool = typer.Option(False, "--headed", help="Show the browser while booking."),
+    on_result: str | None = typer.Option(
+        None, "--on-result", metavar="CMD",
+        help="Run CMD after each confirmed, failed or missed booking, with GAMETIME_STATUS, "
+        "GAMETIME_CLUB, GAMETIME_DATE, … set (default: the on_result setting).",
+    ),
 ) -> None:
     """Book what is due, and what opens within the lookahead at the very opening.
     Prints nothing when nothing is due."""
@@ -52,7 +57,7 @@ def run_pending(
     from gametime_cli.executor import Executor
 
     _sigterm_as_interrupt()
-    executor = Executor(store, headed=headed)
+    executor = Executor(store, headed=headed, on_result_command=on_result)
     report = executor.dry_run(ahead) if dry_run else executor.run_pending(max_wait, ahead)
     from gametime_cli.cli.common import OUTPUT
 

@@ -8,6 +8,8 @@ import typer
 def watch(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per event, per line."),
     headed: bool = typer.Option(False, "--headed", help="Show the browser while booking."),
+    on_result: str | None = typer.Option(None, "--on-result", metavar="CMD",
+                                         help="Run CMD after each result (see run-pending)."),
 ) -> None:
     """Book each booking at its window's opening, until Ctrl-C or SIGTERM.
 
@@ -50,7 +52,8 @@ def watch(
             with Live(get_renderable=lambda: render.watch_view(state["pending"],
                                                                list(state["results"]), zones),
                       console=render.console(), refresh_per_second=4, transient=False):
-                run_watch(store, stop=stop, on_event=remember, headed=headed)
+                run_watch(store, stop=stop, on_event=remember, headed=headed,
+                          on_result_command=on_result)
         else:
             def log_line(event: WatchEvent) -> None:
                 remember(event)
@@ -58,7 +61,8 @@ def watch(
                 if line:
                     print(line, flush=True)
 
-            run_watch(store, stop=stop, on_event=log_line, headed=headed)
+            run_watch(store, stop=stop, on_event=log_line, headed=headed,
+                      on_result_command=on_result)
     finally:
         lock.release()
 

@@ -1,0 +1,101 @@
+"""Telling the player: apprise notifications and an `--on-result` command, on each
+confirmed, failed or missed booking. A notice that fails is logged, never more: it
+cannot change the booking's outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+from gametime_cli.errors import BadInput, EnvironmentProblem
+
+ANNOUNCED = ("confirmed", "failed", "missed")
+COMMAND_TIMEOUT = 30
+APPRISE_MISSING = "notifications need apprise: pip install 'gametime-cli[notify]'"
+
+log = logging.getLogger("gametime")
+
+
+def _apprise() -> Any:
+    try:
+        import apprise
+    except ImportError:
+        raise EnvironmentProblem(APPRISE_MISSING) from None
+    return apprise
+
+
+def check_url(url: str) -> None:
+    if not _apprise().Apprise().add(url):
+        raise BadInput(f"{url!r} is not a notification URL apprise knows "
+                       "(e.g. tgram://TOKEN/CHAT, mailto://…, json://host/path)")
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    attachment: str | None
+    env: dict[str, str]
+
+
+def message_for(result: Any) -> Message:
+    b = result.booking
+    slot = f"{b.club} {b.day.strftime('%a %d %b')} {b.time.strftime('%H:%M')}"
+    if b.status == "confirmed":
+        title = f"Court booked: {slot}"
+        body = f"Court {b.court}, confirmation {b.confirmation}."
+    else:
+        title = f"Booking {b.status}: {slot}"
+        body = f"{b.last_error or result.error or 'no reason given'}"
+    pictures = [p for p in getattr(result, "artifacts", ()) if p.endswith(".png")]
+    env = {
+        "GAMETIME_BOOKING_ID": str(b.id), "GAMETIME_STATUS": b.status,
+        "GAMETIME_CLUB": b.club, "GAMETIME_DATE": b.day.isoformat(),
+        "GAMETIME_TIME": b.time.strftime("%H:%M"), "GAMETIME_COURT": str(b.court or ""),
+        "GAMETIME_CONFIRMATION": b.confirmation or "",
+        "GAMETIME_ERROR": "" if b.status == "confirmed" else body,
+    }
+    return Message(title, body, pictures[0] if pictures else None, env)
+
+
+class Announcer:
+    """Built in the run's main thread (it reads the store); `announce` may be called
+    from any thread."""
+
+    def __init__(self, urls: list[str], command: str | None):
+        self.urls = urls
+        self.command = command or None
+
+    def announce(self, result: Any) -> None:
+        if result.booking.status not in ANNOUNCED:
+            return
+        message = message_for(result)
+        if self.urls:
+            self._send(message)
+        if self.command:
+            self._run(message)
+
+    def _send(self, message: Message) -> None:
+        try:
+            apprise = _apprise()
+            hub = apprise.Apprise()
+            for url in self.urls:
+                hub.add(url)
+            sent = hub.notify(title=message.title, body=message.body,
+                              attach=message.attachment)
+            if not sent:
+                log.warning("a notification could not be sent (%s)", message.title)
+        except Exception as exc:
+            log.warning("notifications failed: %s", exc)
+
+    def _run(self, message: Message) -> None:
+        try:
+            done = subprocess.run(self.command, shell=True, env={**os.environ, **message.env},
+                                  timeout=COMMAND_TIMEOUT, capture_output=True)
+            if done.returncode:
+                log.warning("the on-result command exited %s", done.returncode)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("the on-result command failed: %s", exc)
