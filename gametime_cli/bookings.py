@@ -38,6 +38,8 @@ class Request:
     courts: list[int]
     partners: list[str]
     type: str | None
+    or_times: list[time]
+    any_court: bool
 
 
 def check_request(
@@ -52,6 +54,8 @@ def check_request(
     booking_type: str | None,
     account: str | None,
     now: datetime,
+    or_times: list[str] | None = None,
+    any_court: bool = False,
 ) -> Request:
     """Validate what a player typed; BadInput with the fix when something is wrong."""
     club = store.get_club(club_name)
@@ -77,9 +81,16 @@ def check_request(
             f"{day.isoformat()} {slot.strftime('%H:%M')} at {club.name} has already begun; "
             "pick a later date or time"
         )
+    alternatives = []
+    for text in or_times or []:
+        other = parse_slot_time(text)
+        local_instant(day, other, zone)  # it must exist that day
+        if other != slot and other not in alternatives:
+            alternatives.append(other)
     return Request(club, chosen.username if chosen else None, day, slot, duration,
                    list(dict.fromkeys(courts)),
-                   [_clean_text(p, "a partner's name") for p in partners], booking_type)
+                   [_clean_text(p, "a partner's name") for p in partners], booking_type,
+                   alternatives, any_court)
 
 
 def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:
@@ -99,6 +110,8 @@ def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:
         execute_at=max(opens, now),
         slot_start=local_instant(request.day, request.slot, zone),
         now=now,
+        or_times=[t.strftime("%H:%M") for t in request.or_times],
+        any_court=request.any_court,
     )
 
 
@@ -117,7 +130,9 @@ def create_series(store: Store, *, now: datetime, every: str, until_text: str | 
         club=request.club, account=request.account, freq=every,
         first_day=request.day.isoformat(), until_day=until.isoformat() if until else None,
         count=count, time=request.slot.strftime("%H:%M"), duration=request.duration,
-        courts=request.courts, partners=request.partners, type=request.type, now=now,
+        courts=request.courts, partners=request.partners, type=request.type,
+        or_times=[t.strftime("%H:%M") for t in request.or_times],
+        any_court=request.any_court, now=now,
     )
     made = materialize(store, series, now)
     return store.get_series(series.id), made

@@ -10,8 +10,8 @@ import socket
 import threading
 import time as time_module
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from gametime_cli import credentials
@@ -72,21 +72,29 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
 
 
-def attempt_courts(driver: SiteDriver, request: SlotRequest) -> Outcome:
+def attempt_courts(driver: SiteDriver, request: SlotRequest,
+                   or_times: list[time] | None = None) -> tuple[Outcome, time]:
     """Try the candidate courts in order until one is booked or something other than
-    'taken' happens; all taken means the slot is not available."""
-    try:
-        candidates = driver.candidate_courts(request)
-        for court in candidates:
-            outcome = driver.book_court(request, court)
-            if outcome.kind is not OutcomeKind.TAKEN:
-                return outcome
-    except AttemptFailed as failed:
-        return failed.outcome
-    except LoginRefused as refused:
-        return Outcome(OutcomeKind.LOGIN_REFUSED, message=str(refused))
-    tried = ", ".join(str(c) for c in candidates) or "none free"
-    return Outcome(OutcomeKind.PERMANENT, message=f"not available: courts tried {tried}")
+    'taken' happens, at the first time, then at each alternative time; all taken means
+    the slot is not available. Returns the outcome and the time it concerns."""
+    tried: list[str] = []
+    for at in [request.time, *(or_times or [])]:
+        asked = replace(request, time=at)
+        try:
+            candidates = driver.candidate_courts(asked)
+            for court in candidates:
+                outcome = driver.book_court(asked, court)
+                if outcome.kind is not OutcomeKind.TAKEN:
+                    return outcome, at
+        except AttemptFailed as failed:
+            return failed.outcome, at
+        except LoginRefused as refused:
+            return Outcome(OutcomeKind.LOGIN_REFUSED, message=str(refused)), at
+        courts = ", ".join(str(c) for c in candidates) or "none free"
+        tried.append(f"courts tried {courts}" if not or_times else
+                     f"{at.strftime('%H:%M')} courts tried {courts}")
+    return (Outcome(OutcomeKind.PERMANENT, message=f"not available: {'; '.join(tried)}"),
+            request.time)
 
 
 def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
@@ -359,18 +367,20 @@ class Executor:
             partners=booking.partners,
             type=booking.type,
             account=booking.account,
+            any_court=booking.any_court,
             too_early_until=(fire_at + self.settings.fire_retry_seconds
                              if fire_at is not None else None),
             before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
         )
         needs_attention = False
+        booked_at = booking.time
         try:
             if fire_at is not None and not wait_until(fire_at, stop=self.stop):
                 self._finish_interrupted(booking, attempt_id)
                 return None
             outcome = self._check_site(driver, booking) if check_first else None
             if outcome is None:
-                outcome = attempt_courts(driver, request)
+                outcome, booked_at = attempt_courts(driver, request, booking.or_times)
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start)
         except LeaseLost:
@@ -408,6 +418,8 @@ class Executor:
                 confirmation=outcome.confirmation,
                 error=decision.error,
                 artifacts=list(outcome.artifacts),
+                booked_time=(booked_at.strftime("%H:%M")
+                             if outcome.kind is OutcomeKind.CONFIRMED else None),
             )
         except LeaseLost:
             log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
@@ -439,10 +451,10 @@ class Executor:
                 courts = driver.day_courts(booking.day)
             except AttemptFailed as failed:
                 return failed.outcome
-            minutes = booking.time.hour * 60 + booking.time.minute
+            starts = {t.hour * 60 + t.minute for t in [booking.time, *booking.or_times]}
             for court in courts:
                 for held in court.bookings:
-                    if held.start == minutes and any(u == user_id for _, u in held.players):
+                    if held.start in starts and any(u == user_id for _, u in held.players):
                         return Outcome(OutcomeKind.CONFIRMED, court.number,
                                        confirmation=held.booking_id, reconciled=True)
         self.store.mark_checked(booking, self.owner, self.clock())

@@ -133,4 +133,14 @@ def m006_notifiers(db: Database) -> None:
                            not_null={"url"})
 
 
+@migrations()
+def m007_alternatives(db: Database) -> None:
+    """Other times to try after every court at the first, any free court after the
+    preferred ones, and which time was booked."""
+    for table in ("bookings", "series"):
+        db[table].add_column("or_times", str, not_null_default="[]")
+        db[table].add_column("any_court", int, not_null_default=0)
+    db["bookings"].add_column("booked_time", str)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

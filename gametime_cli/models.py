@@ -86,6 +86,9 @@ class Booking:
     created_at: datetime
     lease_owner: str | None = None
     series_id: int | None = None
+    or_times: list[time] = field(default_factory=list)
+    any_court: bool = False
+    booked_time: time | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Booking:
@@ -111,6 +114,9 @@ class Booking:
             created_at=from_iso(row["created_at"]),
             lease_owner=row["lease_owner"],
             series_id=row["series_id"],
+            or_times=[time.fromisoformat(t) for t in json.loads(row["or_times"] or "[]")],
+            any_court=bool(row["any_court"]),
+            booked_time=time.fromisoformat(row["booked_time"]) if row["booked_time"] else None,
         )
 
 
@@ -166,6 +172,8 @@ class Series:
     last_day: date | None
     next_at: datetime | None
     notes: list[str]
+    or_times: list[str] = field(default_factory=list)
+    any_court: bool = False
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Series:
@@ -179,4 +187,5 @@ class Series:
             last_day=date.fromisoformat(row["last_day"]) if row["last_day"] else None,
             next_at=from_iso(row["next_at"]) if row["next_at"] else None,
             notes=json.loads(row["notes"] or "[]"),
+            or_times=json.loads(row["or_times"] or "[]"), any_court=bool(row["any_court"]),
         )

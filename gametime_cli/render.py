@@ -102,6 +102,9 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "confirmation": booking.confirmation,
         "last_error": booking.last_error,
         "series": booking.series_id,
+        "or_times": [t.strftime("%H:%M") for t in booking.or_times],
+        "any_court": booking.any_court,
+        "booked_time": booking.booked_time.strftime("%H:%M") if booking.booked_time else None,
     }
 
 
@@ -253,8 +256,15 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
     if booking.status == "pending":
         rows.append(("Next try", f"{local_time(booking.due_at, zone, seconds=True)} "
                                  f"({relative(booking.due_at - now)})"))
+    if booking.or_times or booking.any_court:
+        others = ", ".join(t.strftime("%H:%M") for t in booking.or_times)
+        rows.append(("Else", " then ".join(filter(None, [
+            "any free court" if booking.any_court else "", f"at {others}" if others else ""]))))
     if booking.confirmation:
-        rows.append(("Confirmed", f"court {booking.court}, confirmation {booking.confirmation}"))
+        alternative = (f" at {booking.booked_time.strftime('%H:%M')}, an alternative time"
+                       if booking.booked_time and booking.booked_time != booking.time else "")
+        rows.append(("Confirmed", f"court {booking.court}{alternative}, "
+                                  f"confirmation {booking.confirmation}"))
     if booking.last_error:
         rows.append(("Last error", booking.last_error))
     for label, value in rows:

@@ -21,7 +21,7 @@ from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club, Series
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -244,6 +244,8 @@ class Store:
         slot_start: datetime,
         now: datetime,
         series_id: int | None = None,
+        or_times: list[str] | None = None,
+        any_court: bool = False,
     ) -> Booking:
         with self.transaction() as conn:
             clash = conn.execute(
@@ -260,10 +262,12 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO bookings (club_id, account, day, time, duration, courts, partners,"
                 " type, status, execute_at, due_at, slot_start, created_at, updated_at,"
-                " series_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+                " series_id, or_times, any_court)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
                 [club.id, account, day, time, duration, json.dumps(courts),
                  json.dumps(partners), type, to_iso(execute_at), to_iso(execute_at),
-                 to_iso(slot_start), stamp, stamp, series_id],
+                 to_iso(slot_start), stamp, stamp, series_id, json.dumps(or_times or []),
+                 int(any_court)],
             )
             booking_id = cur.lastrowid
         return self.get_booking(booking_id)
@@ -461,6 +465,7 @@ class Store:
         confirmation: str | None = None,
         error: str | None = None,
         artifacts: list[str] | None = None,
+        booked_time: str | None = None,
     ) -> None:
         """Record an attempt's outcome and the booking's next state, fenced by the lease."""
         stamp = to_iso(now)
@@ -475,10 +480,11 @@ class Store:
             conn.execute(
                 "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
                 " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
+                " booked_time = COALESCE(?, booked_time),"
                 " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
                 " WHERE id = ? AND lease_owner = ?",
-                [status, to_iso(due_at) if due_at else None, court, confirmation, error,
-                 stamp, booking.id, owner],
+                [status, to_iso(due_at) if due_at else None, court, confirmation, booked_time,
+                 error, stamp, booking.id, owner],
             )
 
     def settle_without_attempt(self, booking: Booking, owner: str, status: str,
@@ -586,13 +592,14 @@ class Store:
     def add_series(self, *, club: Club, account: str | None, freq: str, first_day: str,
                    until_day: str | None, count: int | None, time: str, duration: int,
                    courts: list[int], partners: list[str], type: str | None,
-                   now: datetime) -> Series:
+                   or_times: list[str], any_court: bool, now: datetime) -> Series:
         cur = self.conn.execute(
             "INSERT INTO series (club_id, account, freq, first_day, until_day, count, time,"
-            " duration, courts, partners, type, status, next_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+            " duration, courts, partners, type, status, next_at, created_at, or_times,"
+            " any_court) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
             [club.id, account, freq, first_day, until_day, count, time, duration,
-             json.dumps(courts), json.dumps(partners), type, to_iso(now), to_iso(now)],
+             json.dumps(courts), json.dumps(partners), type, to_iso(now), to_iso(now),
+             json.dumps(or_times), int(any_court)],
         )
         return self.get_series(cur.lastrowid)
 

@@ -221,3 +221,17 @@ def test_courts_grid_marks_ours(gametime, site, club):
     assert row.split()[1:4] == ["★", "ours", "Other"]
     later = next(line for line in grid.stdout.splitlines() if line.strip().startswith("19:00"))
     assert later.split()[1:3] == ["·", "Other"]
+
+
+def test_an_alternative_time_is_booked_and_shown(gametime, site, club):
+    club()
+    for court in (1, 2, 3, 4, 5, 6):
+        site.add_booking(court, tomorrow(), 1140, 60)
+    booking = book(gametime, "--court", "2", "--court", "1", "--or-time", "20:00")
+    assert gametime("run-pending", timeout=120).returncode == 0
+    shown = show(gametime, booking)
+    assert (shown["court"], shown["booked_time"]) == (2, "20:00")
+    human = gametime("show", str(booking)).stdout
+    assert "court 2 at 20:00, an alternative time" in human
+    ours = [b for b in site.bookings() if str(b["id"]) == shown["confirmation"]]
+    assert [(b["court"], b["time"]) for b in ours] == [(2, 1200)]

@@ -243,3 +243,26 @@ def test_the_idle_tick_loads_nothing_heavy(cli, home):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_an_alternative_time_after_every_court_at_the_first(cli):
+    # Courts 1 and 2 are taken all day in this simulation, so 19:00 on them fails;
+    # with --any-court the free court 3 is taken at 19:00 before any other time.
+    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2")
+    plain = book(cli, "busy", "--court", "1", "--court", "2", "--or-time", "20:00")
+    wide = book(cli, "busy", "--court", "1", "--any-court", at="18:00")
+    assert cli("run-pending").exit_code == 1
+    failed = json.loads(cli("show", str(plain), "--json").stdout)
+    assert failed["status"] == "failed"
+    assert failed["last_error"] == ("not available: 19:00 courts tried 1, 2; "
+                                    "20:00 courts tried 1, 2")
+    booked = json.loads(cli("show", str(wide), "--json").stdout)
+    assert (booked["status"], booked["court"], booked["booked_time"]) == ("confirmed", 3,
+                                                                          "18:00")
+    assert booked["any_court"] is True
+
+
+def test_bad_alternative_times(cli):
+    add_club(cli, "sim", "simulate:")
+    result = cli("book", "tomorrow", "19:00", "--club", "sim", "--or-time", "25:00")
+    assert result.exit_code == 2 and "is not a time" in result.stderr

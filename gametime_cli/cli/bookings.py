@@ -19,6 +19,11 @@ def book(
     booking_type: str | None = typer.Option(None, "--type", help="singles or doubles."),
     account: str | None = typer.Option(None, "--account",
                                        help="The username to book with (clubs with several)."),
+    or_time: list[str] = typer.Option([], "--or-time", metavar="TIME",
+                                      help="Another time to try, after every court at TIME; "
+                                      "repeatable."),
+    any_court: bool = typer.Option(False, "--any-court",
+                                   help="After the --court choices, any free court."),
     every: str | None = typer.Option(None, "--every", metavar="week|2weeks|day",
                                      help="Repeat: a series, one booking per occurrence."),
     until: str | None = typer.Option(None, "--until", metavar="DATE",
@@ -35,7 +40,8 @@ def book(
     now = utcnow()
     store = open_store()
     typed = dict(club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
-                 partners=partner, booking_type=booking_type, account=account)
+                 partners=partner, booking_type=booking_type, account=account,
+                 or_times=or_time, any_court=any_court)
     if every is None:
         if until is not None or count is not None:
             raise BadInput("--until and --count go with --every")

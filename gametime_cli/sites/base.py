@@ -75,6 +75,8 @@ class SlotRequest:
     partners: list[str] = field(default_factory=list)
     type: str | None = None
     account: str | None = None
+    any_court: bool = False
+    """After the preferred courts, any other free court."""
     too_early_until: float | None = None
     """Firing at the opening: keep reloading a form the site calls too early, every
     100 ms, until this local instant."""
@@ -117,6 +119,17 @@ class CourtDay:
     def free(self, start: int, duration: int) -> bool:
         return all(b.start + b.duration <= start or start + duration <= b.start
                    for b in self.bookings)
+
+
+def choose_courts(courts: list[CourtDay], request: SlotRequest) -> list[int]:
+    """The courts to try, in order: the booking's own order (then, with any_court, the
+    other free ones), or, with no preference, every free court."""
+    free = [c.number for c in sorted(courts, key=lambda c: c.number)
+            if c.free(request.minutes, request.duration)]
+    if not request.courts:
+        return free
+    extra = [n for n in free if n not in request.courts] if request.any_court else []
+    return [*request.courts, *extra]
 
 
 class SiteDriver(Protocol):

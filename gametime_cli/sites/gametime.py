@@ -31,6 +31,7 @@ from gametime_cli.sites.base import (
     OutcomeKind,
     SiteBooking,
     SlotRequest,
+    choose_courts,
 )
 
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
@@ -261,9 +262,7 @@ class GameTimeSite:
             courts = sorted(self._courts.values(), key=lambda c: c.number)
         else:
             courts = self.day_courts(request.day)
-        if request.courts:
-            return list(request.courts)
-        return [c.number for c in courts if c.free(request.minutes, request.duration)]
+        return choose_courts(courts, request)
 
     def book_court(self, request: SlotRequest, court: int) -> Outcome:
         from playwright.sync_api import Error, TimeoutError

@@ -26,6 +26,7 @@ from gametime_cli.sites.base import (
     OutcomeKind,
     SiteBooking,
     SlotRequest,
+    choose_courts,
 )
 
 
@@ -97,9 +98,7 @@ class SimulatedSite:
         return random.Random(f"{self.options.seed}:{request.booking_id}:{request.attempt}")
 
     def candidate_courts(self, request: SlotRequest) -> list[int]:
-        if request.courts:
-            return list(request.courts)
-        return [c for c in range(1, self.options.courts + 1) if c not in self.options.taken]
+        return choose_courts(self.day_courts(request.day), request)
 
     def book_court(self, request: SlotRequest, court: int) -> Outcome:
         if self.options.delay:
