@@ -109,13 +109,19 @@ def _scheduler(store: Store) -> Iterator[Check]:
     except GametimeError:
         entries = []
     watching = _watch_running(store)
+    from gametime_cli.systemd import UNIT, unit_dir
+
+    timer = unit_dir() / f"{UNIT}.timer"
     if entries:
         yield Check("scheduler", True, "the crontab entry runs run-pending every minute")
+    elif timer.exists():
+        yield Check("scheduler", True, f"the systemd user timer {timer.name} is installed")
     elif watching:
         yield Check("scheduler", True, f"gametime watch is running (pid {watching})")
     else:
         yield Check("scheduler", False, "nothing runs run-pending",
-                    "gametime cron install (or keep gametime watch running)")
+                    "gametime cron install (or systemd install, or keep gametime watch "
+                    "running)")
 
 
 def _watch_running(store: Store) -> str | None:

@@ -128,6 +128,7 @@ def _register() -> None:
         notify,
         run,
         sandbox,
+        systemd,
         watch,
     )
 
@@ -135,6 +136,7 @@ def _register() -> None:
     app.add_typer(config.app, name="config")
     app.add_typer(cron.app, name="cron")
     app.add_typer(notify.app, name="notify")
+    app.add_typer(systemd.app, name="systemd")
     bookings.register(app)
     accounts.register(app)
     run.register(app)

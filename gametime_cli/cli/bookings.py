@@ -182,7 +182,29 @@ def series_cancel(series_id: int = typer.Argument(..., metavar="ID")) -> None:
     typer.echo(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
 
 
+def import_csv(
+    path: str = typer.Argument(..., metavar="FILE.csv",
+                               help="date,time,club[,duration,courts,partners,type,account,"
+                               "or_times,any_court]"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Book many slots from a CSV file; one bad row and none of the file is booked."""
+    from pathlib import Path
+
+    from gametime_cli import render
+    from gametime_cli.clock import utcnow
+    from gametime_cli.csvimport import import_bookings
+
+    made = import_bookings(open_store(), Path(path), utcnow())
+    if as_json:
+        render.print_json([render.booking_json(b) for b in made])
+    else:
+        typer.echo(f"Imported {len(made)} booking(s): "
+                   f"{', '.join(str(b.id) for b in made) or 'none'}.")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("import")(import_csv)
     app.add_typer(series_app, name="series")
     app.command("book")(book)
     app.command("list")(list_)
