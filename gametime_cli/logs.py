@@ -16,6 +16,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     """Every file it opens, the first and each after a rotation, is 0600."""
 
     def _open(self):  # type: ignore[no-untyped-def]
+        Path(self.baseFilename).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding)
 
@@ -35,13 +36,13 @@ def configure(home: Path, verbose: int = 0, quiet: bool = False) -> None:
     stderr.setFormatter(logging.Formatter("gametime: %(message)s"))
     logger.addHandler(stderr)
     try:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
         file = PrivateRotatingFileHandler(home / LOG_NAME, maxBytes=MAX_BYTES,
                                           backupCount=BACKUPS, encoding="utf-8",
                                           delay=True)  # no file until something is said
     except OSError:
         return  # an unwritable home is reported by the command itself
     file.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    file.handleError = lambda record: None  # type: ignore[method-assign]  # never noisy
     file.setFormatter(logging.Formatter(
         "%(asctime)s %(process)d %(levelname)s %(message)s"))
     logger.addHandler(file)

@@ -18,8 +18,9 @@ def demo(
     import tempfile
     import time as clock
     from datetime import time, timedelta
+    from pathlib import Path
 
-    from gametime_cli import credentials, render
+    from gametime_cli import credentials, logs, render
     from gametime_cli.bookings import create_booking
     from gametime_cli.clock import utcnow
     from gametime_cli.executor import Executor
@@ -35,6 +36,7 @@ def demo(
     previous = os.environ.get(HOME_ENV)
     with tempfile.TemporaryDirectory(prefix="gametime-demo-") as home, SandboxSite(config) as site:
         os.environ[HOME_ENV] = home
+        logs.configure(Path(home))  # the demo's log goes with its home
         try:
             store = Store.open()
             club = store.add_club(name="sandbox", url=site.base_url, timezone=config.timezone,
