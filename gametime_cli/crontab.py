@@ -23,12 +23,15 @@ def gametime_command() -> list[str]:
     return [sys.executable, "-m", "gametime_cli"]
 
 
+def scheduler_path(browser: str | None) -> str:
+    """A PATH for cron or systemd that finds the browser and the usual tools."""
+    dirs = [str(Path(browser).parent)] if browser else []
+    return ":".join(dict.fromkeys([*dirs, "/usr/local/bin", "/usr/bin", "/bin"]))
+
+
 def entry(home: Path, browser: str | None) -> str:
     """`* * * * *`, the data home, a PATH that finds the browser, output to the log."""
-    path_dirs = ["/usr/local/bin", "/usr/bin", "/bin"]
-    if browser:
-        path_dirs.insert(0, str(Path(browser).parent))
-    path = ":".join(dict.fromkeys(path_dirs))
+    path = scheduler_path(browser)
     command = " ".join(shlex.quote(part) for part in gametime_command())
     log = shlex.quote(str(home / CRON_LOG))
     return (f"* * * * * GAMETIME_HOME={shlex.quote(str(home))} PATH={shlex.quote(path)} "

@@ -18,7 +18,7 @@ from gametime_cli import credentials
 from gametime_cli.clock import utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
-from gametime_cli.models import Booking
+from gametime_cli.models import Account, Booking, Club
 from gametime_cli.notify import Announcer
 from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.settings import Settings
@@ -311,19 +311,21 @@ class Executor:
             return None
         return self._execute(booking)
 
-    def _driver_key(self, booking: Booking) -> tuple[int, str | None]:
+    def _club_and_account(self, booking: Booking) -> tuple[Club, Account | None]:
         club = self.store.club_by_id(booking.club_id)
         try:
-            account = self.store.account_for(club, booking.account)
+            return club, self.store.account_for(club, booking.account)
         except GametimeError as exc:
             raise CredentialsUnavailable(str(exc)) from None
+
+    def _driver_key(self, booking: Booking) -> tuple[int, str | None]:
+        club, account = self._club_and_account(booking)
         return (club.id, account.username if account else None)
 
     def _driver_for(self, booking: Booking) -> SiteDriver:
         """The club's driver, logged in as the booking's account (one per account)."""
-        club = self.store.club_by_id(booking.club_id)
-        key = self._driver_key(booking)
-        account = self.store.account_for(club, key[1]) if key[1] else None
+        club, account = self._club_and_account(booking)
+        key = (club.id, account.username if account else None)
         if key not in self._drivers:
             login = None
             if account is not None:
@@ -443,8 +445,7 @@ class Executor:
     def _check_site(self, driver: SiteDriver, booking: Booking) -> Outcome | None:
         """An earlier attempt submitted without seeing the answer: does the site hold the
         booking for this account? Confirmed if so; None (book again) if not."""
-        club = self.store.club_by_id(booking.club_id)
-        account = self.store.account_for(club, booking.account)
+        _, account = self._club_and_account(booking)
         user_id = account.user_id if account else None
         if user_id is not None:
             try:
@@ -464,8 +465,7 @@ class Executor:
         user_id = getattr(driver, "user_id", None)
         if user_id is None:
             return
-        account = self.store.account_for(self.store.club_by_id(booking.club_id),
-                                         booking.account)
+        _, account = self._club_and_account(booking)
         if account is not None and account.user_id != user_id:
             self.store.set_user_id(account, user_id)
 

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from gametime_cli.crontab import gametime_command
+from gametime_cli.crontab import gametime_command, scheduler_path
 
 UNIT = "gametime-run-pending"
 
@@ -19,9 +19,7 @@ def unit_dir() -> Path:
 
 
 def units(home: Path, browser: str | None) -> dict[str, str]:
-    path = ":".join(dict.fromkeys(
-        [*([str(Path(browser).parent)] if browser else []), "/usr/local/bin", "/usr/bin",
-         "/bin"]))
+    path = scheduler_path(browser)
     command = " ".join(shlex.quote(part) for part in gametime_command())
     service = (
         "[Unit]\nDescription=gametime-cli: book the courts that are due\n\n"
