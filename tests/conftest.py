@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gametime_cli.cli.app import app
+from tests.helpers import pin_clock
 
 BIN_DIR = Path(sys.executable).parent
 
@@ -33,9 +35,29 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "home"
     monkeypatch.setenv("GAMETIME_HOME", str(path))
     monkeypatch.delenv("GAMETIME_DEBUG", raising=False)
+    monkeypatch.delenv("GAMETIME_NOW", raising=False)  # only tests that ask pin the clock
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     return path
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The test's one instant, in UTC, taken once: build the club, its window and every
+    date the test expects from it, never from another reading of the clock."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def pinned_now(now: datetime, monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The test's instant, which is also where the clock of every command it runs
+    starts (GAMETIME_NOW, in-process and installed): a command sees it plus the few
+    seconds it takes. Never in the last minute of an hour, so no test crosses midnight
+    (in any zone) or a whole-hour opening while it runs; test_fixed_instants.py pins the
+    last seconds before midnight on purpose."""
+    instant = now - timedelta(minutes=1) if now.minute == 59 else now
+    pin_clock(monkeypatch, instant)
+    return instant
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import stat
 import time as time_module
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,18 +20,33 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 
 @pytest.fixture
-def site():
+def opening(now: datetime) -> datetime:
+    """An hour before the test's instant: the site and the club open their days at this
+    time of day (UTC), so a day opens an hour ago, or 23 hours from now, at any hour."""
+    return (now - timedelta(hours=1)).replace(microsecond=0)
+
+
+@pytest.fixture
+def day(now: datetime) -> date:
+    """The day the tests book: tomorrow at the test's instant, open long since (its
+    window opened five days ago), and its 18:00 still ahead even past midnight."""
+    return now.date() + timedelta(days=1)
+
+
+@pytest.fixture
+def site(opening: datetime):
     config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
-                           opens_at=time(9, 0), seed=5)
+                           opens_at=opening.time(), seed=5)
     with SandboxSite(config) as running:
         yield running
 
 
 @pytest.fixture
-def club(gametime, site):
+def club(gametime, site, opening):
     def add(window_days: int = 6) -> str:
         result = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
-                          "--window-days", str(window_days), "--opens-at", "09:00")
+                          "--window-days", str(window_days), "--opens-at",
+                          opening.strftime("%H:%M:%S"))
         assert result.returncode == 0, result.stderr
         login = gametime("login", "--club", "sb", "--username", USER.username,
                          "--password-stdin", "--store", "file", input=PASSWORD + "\n")
@@ -41,14 +56,14 @@ def club(gametime, site):
     return add
 
 
-def tomorrow() -> date:
-    return (datetime.now(UTC) + timedelta(days=1)).date()
+@pytest.fixture
+def book(gametime, day):
+    def register(*extra: str, at: str = "19:00") -> int:
+        result = gametime("book", day.isoformat(), at, "--club", "sb", "--json", *extra)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["id"]
 
-
-def book(gametime, *extra: str, at: str = "19:00") -> int:
-    result = gametime("book", tomorrow().isoformat(), at, "--club", "sb", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return register
 
 
 def wait_until_due(entry: dict) -> None:
@@ -61,9 +76,9 @@ def show(gametime, booking: int) -> dict:
     return json.loads(gametime("show", str(booking), "--json").stdout)
 
 
-def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, club):
+def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, club, book, day):
     club()
-    booking = book(gametime, "--court", "3", "--partner", "Sam Lee", "--type", "singles")
+    booking = book("--court", "3", "--partner", "Sam Lee", "--type", "singles")
     result = gametime("run-pending", "--json", timeout=120)
     assert result.returncode == 0, result.stderr
     shown = show(gametime, booking)
@@ -71,42 +86,47 @@ def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, c
     held = [b for b in site.bookings() if str(b["id"]) == shown["confirmation"]]
     assert len(held) == 1
     [mine] = held
-    assert (mine["court"], mine["date"], mine["time"]) == (3, tomorrow().isoformat(), 1140)
+    assert (mine["court"], mine["date"], mine["time"]) == (3, day.isoformat(), 1140)
     assert mine["court_id"] != 3  # the driver mapped the number to the site's id
     assert [p["name"] for p in mine["players"]] == ["Player, Jo", "Sam Lee"]
     assert mine["rtype"] == 13  # "Singles", read from the form's labels
     assert len(site.bookings()) == 1
 
 
-def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, club):
+def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, club, book, day):
     club()
-    site.add_booking(1, tomorrow(), 1140, 60)
-    booking = book(gametime, "--court", "1", "--court", "2")
+    site.add_booking(1, day, 1140, 60)
+    booking = book("--court", "1", "--court", "2")
     assert gametime("run-pending", timeout=120).returncode == 0
     assert show(gametime, booking)["court"] == 2
-    courts = json.loads(gametime("courts", tomorrow().isoformat(), "--club", "sb",
+    courts = json.loads(gametime("courts", day.isoformat(), "--club", "sb",
                                  "--json", timeout=120).stdout)
     marks = {(c["number"], b["time"]): b["ours"] for c in courts["courts"] for b in c["bookings"]}
     assert marks == {(1, "19:00"): False, (2, "19:00"): True}
 
 
-def test_held_by_another_member_then_not_available(gametime, site, club):
+def test_held_by_another_member_then_not_available(gametime, site, club, book, day):
     club()
-    site.hold_for_other_member(1, tomorrow(), 1140)
-    fallback = book(gametime, "--court", "1", "--court", "4")
-    only = book(gametime, "--court", "1", at="19:30")
-    site.hold_for_other_member(1, tomorrow(), 1170)
+    site.hold_for_other_member(1, day, 1140)
+    fallback = book("--court", "1", "--court", "4")
+    only = book("--court", "1", at="19:30")
+    site.hold_for_other_member(1, day, 1170)
+    # Held courts are come back to until the hold can have lapsed; here, not at all.
+    assert gametime("config", "set", "hold_wait", "0").returncode == 0
     result = gametime("run-pending", "--json", timeout=120)
     assert result.returncode == 1  # the second booking failed
     assert show(gametime, fallback)["court"] == 4
     failed = show(gametime, only)
     assert failed["status"] == "failed"
-    assert failed["last_error"] == "not available: courts tried 1"
+    assert failed["last_error"].startswith("not available: held by another member: court 1")
 
 
-def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, club):
-    club(window_days=7)  # our club settings think the day is open; the site doesn't
-    target = tomorrow() + timedelta(days=6)
+def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, club,
+                                                                opening):
+    # Our club's settings (7 days ahead) opened the target day an hour ago; the site's
+    # (6 days ahead) open it in 23 hours.
+    club(window_days=7)
+    target = opening.date() + timedelta(days=7)
     result = gametime("book", target.isoformat(), "19:00", "--club", "sb", "--json")
     booking = json.loads(result.stdout)["id"]
     early = gametime("run-pending", "--json", "--max-wait", "0", timeout=120)
@@ -114,9 +134,10 @@ def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, 
     [entry] = json.loads(early.stdout)["bookings"]
     assert (entry["status"], entry["outcome"]) == ("pending", "not_open")
     assert not site.bookings()
-    # Move the site's clock past the opening (09:00 six days before the target day).
-    opening = site.opens_at(target)
-    site.set_clock_offset(opening - site.now() + 5 + site.config.clock_offset)
+    # Move the site's clock past its opening (six days before the target day).
+    site_opening = site.opens_at(target)
+    assert site_opening == opening.timestamp() + 24 * 3600  # 23 h after the test's instant
+    site.set_clock_offset(site_opening - site.now() + 5 + site.config.clock_offset)
     retry_at = datetime.fromisoformat(entry["next_try_at"])
     assert (retry_at - datetime.now(UTC)).total_seconds() <= 1.0  # 'not open' retries soon
     wait_until_due(entry)
@@ -135,9 +156,9 @@ def test_a_wrong_password_stores_nothing(gametime, site):
     assert json.loads(gametime("accounts", "--json").stdout) == []
 
 
-def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, site, club):
+def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, site, club, book):
     club()
-    booking = book(gametime)
+    booking = book()
     site.config.users[0].password = "changed-on-the-site"
     result = gametime("run-pending", timeout=120)
     assert result.returncode == 3
@@ -146,9 +167,9 @@ def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, sit
     assert show(gametime, booking)["status"] == "pending"
 
 
-def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, home):
+def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, home, book):
     club()
-    booking = book(gametime)
+    booking = book()
     site.set_save_500(1.0)
     first = gametime("run-pending", "--json", "--max-wait", "0", timeout=120)
     assert first.returncode == 0
@@ -172,18 +193,18 @@ def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, hom
     assert str(kept[0]) in gametime("show", str(booking)).stdout
 
 
-def test_a_slow_site_within_the_timeouts_still_books(gametime, site, club):
+def test_a_slow_site_within_the_timeouts_still_books(gametime, site, club, book):
     club()
     site.set_delay(1.0)
-    booking = book(gametime)
+    booking = book()
     assert gametime("run-pending", timeout=180).returncode == 0
     assert show(gametime, booking)["status"] == "confirmed"
 
 
-def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, club):
+def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, club, book):
     club()
     gametime("config", "set", "navigation_timeout", "1")
-    booking = book(gametime)
+    booking = book()
     site.set_delay(2.0)
     result = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)
     assert result.returncode == 0
@@ -195,9 +216,9 @@ def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, c
     assert show(gametime, booking)["status"] == "confirmed"
 
 
-def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path):
+def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path, book):
     club()
-    booking = book(gametime)
+    booking = book()
     named = gametime("run-pending", env={"GAMETIME_BROWSER": str(tmp_path / "none")})
     assert named.returncode == 3
     assert "GAMETIME_BROWSER names" in named.stderr
@@ -210,12 +231,12 @@ def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path):
     assert show(gametime, booking)["status"] == "pending"
 
 
-def test_courts_grid_marks_ours(gametime, site, club):
+def test_courts_grid_marks_ours(gametime, site, club, book, day):
     club()
-    site.add_booking(2, tomorrow(), 18 * 60, 90, user_id=77, name="Other, Ann")
-    book(gametime, "--court", "1", at="18:00")
+    site.add_booking(2, day, 18 * 60, 90, user_id=77, name="Other, Ann")
+    book("--court", "1", at="18:00")
     assert gametime("run-pending", timeout=120).returncode == 0
-    grid = gametime("courts", tomorrow().isoformat(), "--club", "sb", timeout=120)
+    grid = gametime("courts", day.isoformat(), "--club", "sb", timeout=120)
     assert grid.returncode == 0, grid.stderr
     row = next(line for line in grid.stdout.splitlines() if line.strip().startswith("18:00"))
     assert row.split()[1:4] == ["★", "ours", "Other"]
@@ -223,11 +244,11 @@ def test_courts_grid_marks_ours(gametime, site, club):
     assert later.split()[1:3] == ["·", "Other"]
 
 
-def test_an_alternative_time_is_booked_and_shown(gametime, site, club):
+def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day):
     club()
     for court in (1, 2, 3, 4, 5, 6):
-        site.add_booking(court, tomorrow(), 1140, 60)
-    booking = book(gametime, "--court", "2", "--court", "1", "--or-time", "20:00")
+        site.add_booking(court, day, 1140, 60)
+    booking = book("--court", "2", "--court", "1", "--or-time", "20:00")
     assert gametime("run-pending", timeout=120).returncode == 0
     shown = show(gametime, booking)
     assert (shown["court"], shown["booked_time"]) == (2, "20:00")

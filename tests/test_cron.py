@@ -9,8 +9,8 @@ import shutil
 import subprocess
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
+from datetime import timedelta
 
 import pytest
 
@@ -66,7 +66,7 @@ def test_install_twice_leaves_one_entry_and_keeps_the_rest(gametime, home, cront
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.usefixtures("needs_browser")
-def test_a_real_cron_daemon_books_at_the_next_minute(gametime, home, crontab_saved):
+def test_a_real_cron_daemon_books_at_the_next_minute(gametime, home, crontab_saved, now):
     cron = shutil.which("cron")
     if cron is None or os.geteuid() != 0:
         pytest.skip("needs root and Debian's cron daemon")
@@ -80,7 +80,7 @@ def test_a_real_cron_daemon_books_at_the_next_minute(gametime, home, crontab_sav
         assert gametime("login", "--club", "sb", "--username", USER.username,
                         "--password-stdin", "--store", "file", input=USER.password + "\n",
                         timeout=120).returncode == 0
-        day = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+        day = (now + timedelta(days=1)).date().isoformat()  # open since days ago
         booking = json.loads(gametime("book", day, "19:00", "--club", "sb", "--json").stdout)
         assert gametime("cron", "install").returncode == 0
         daemon = subprocess.Popen([cron, "-f"], stdout=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -214,16 +215,22 @@ def test_schedule_page_has_the_grid(site: SandboxSite) -> None:
     assert page.count('class="timeslot"') == 6 * 35
 
 
-def _opening_in(minutes: float, zone: ZoneInfo, window_days: int = 6) -> tuple[date, object]:
-    """A (day, opens_at) whose window opens `minutes` from the local now."""
-    opening = (datetime.now(zone) + timedelta(minutes=minutes)).replace(microsecond=0)
-    return opening.date() + timedelta(days=window_days), opening.time()
+def _site_clock_near_opening(now: datetime, zone: ZoneInfo, minutes: float,
+                             window_days: int = 6) -> tuple[date, clock_time, float]:
+    """(day, opens_at, clock_offset) for a site in `zone` whose clock reads `minutes`
+    past the opening of `day`'s window (negative: before it), from the test's one
+    instant `now`, whatever the hour. The window opens at noon local time, which the
+    clocks never skip or repeat; the site's clock is moved to it, in UTC."""
+    opens_at = clock_time(12, 0)
+    opening = datetime.combine(now.astimezone(zone).date(), opens_at, tzinfo=zone)
+    offset = (opening + timedelta(minutes=minutes)).timestamp() - now.timestamp()
+    return opening.date() + timedelta(days=window_days), opens_at, offset
 
 
-def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
-    zone = ZoneInfo("America/Toronto")
-    day, opens_at = _opening_in(5, zone)
-    early = make_site(opens_at=opens_at)
+def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite],
+                                      now: datetime) -> None:
+    day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
+    early = make_site(opens_at=opens_at, clock_offset=offset)
     client = Client(early.base_url)
     client.login()
     reply = client.get(book_path(early, 1, day, 1140))
@@ -232,20 +239,22 @@ def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite]) -> 
     assert countdown.status == 200 and 'id="countdown"' in countdown.text
     assert early.form_loads() == []
 
-    ahead = make_site(opens_at=opens_at, clock_offset=600)
+    ahead = make_site(opens_at=opens_at, clock_offset=offset + 600)  # 10 min ahead of it
     client = Client(ahead.base_url)
     client.login()
     load_form(client, ahead, 1, day, 1140)
     assert len(ahead.form_loads()) == 1
 
 
-def test_open_locally_but_not_by_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
-    day, opens_at = _opening_in(-5, ZoneInfo("America/Toronto"))
-    behind = make_site(opens_at=opens_at, clock_offset=-600)
+def test_open_locally_but_not_by_the_sites_clock(make_site: Callable[..., SandboxSite],
+                                                 now: datetime) -> None:
+    # By "our" clock the window opened 5 minutes ago; the site's runs 10 minutes behind.
+    day, opens_at, ours = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), 5)
+    behind = make_site(opens_at=opens_at, clock_offset=ours - 600)
     client = Client(behind.base_url)
     client.login()
     assert client.get(book_path(behind, 2, day, 1140)).location == "/scheduling/index/bookerror"
-    behind.set_clock_offset(0)
+    behind.set_clock_offset(ours)  # the site's clock agrees with ours again
     load_form(client, behind, 2, day, 1140)
 
 

@@ -55,14 +55,14 @@ def test_a_date_the_clocks_skip_is_passed_over_with_a_note(paris):
     assert notes == ["2027-03-28: skipped, 02:30 does not exist in Europe/Paris that day"]
 
 
-def test_book_every_through_the_command(gametime, home):
+def test_book_every_through_the_command(gametime, home, pinned_now):
     gametime("club", "add", "sim", "--url", "simulate:?success=1", "--timezone", "UTC",
              "--window-days", "0", "--opens-at", "00:00")
     result = gametime("book", "tomorrow", "19:00", "--club", "sim", "--every", "day",
                       "--count", "5", "--json")
     assert result.returncode == 0, result.stderr
     series = json.loads(result.stdout)
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    tomorrow = pinned_now.date() + timedelta(days=1)
     assert series["every"] == "day" and series["count"] == 5
     assert [b["date"] for b in series["bookings"]] == [
         tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()]

@@ -7,6 +7,7 @@ else goes to the Typer app in `cli/app.py`.
 
 from __future__ import annotations
 
+import os
 import sys
 
 LOOKAHEAD_DEFAULT = 90.0
@@ -54,6 +55,21 @@ def undecodable_argument(args: list[str]) -> str | None:
     return None
 
 
+def start_pinned_clock() -> str | None:
+    """With GAMETIME_NOW set (a testing aid), start the clock at its instant now, as the
+    process starts; the error line when its value is not a UTC instant."""
+    if not os.environ.get("GAMETIME_NOW"):
+        return None
+    from gametime_cli.clock import utcnow
+    from gametime_cli.errors import BadInput
+
+    try:
+        utcnow()
+    except BadInput as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     bad = undecodable_argument(args)
@@ -62,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stderr.write(f"gametime: error: the argument '{bad}' is not valid UTF-8 text; "
                          "retype it\n")
+        sys.exit(ExitCode.BAD_INPUT)
+    problem = start_pinned_clock()
+    if problem is not None:
+        from gametime_cli.errors import ExitCode
+
+        sys.stderr.write(f"gametime: error: {problem}\n")
         sys.exit(ExitCode.BAD_INPUT)
     code = idle_tick(args)
     if code is not None:
