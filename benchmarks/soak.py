@@ -19,6 +19,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -82,10 +83,15 @@ def one_round(index: int, args: argparse.Namespace, rng: random.Random, tally: T
                 "--window-days", "6", "--opens-at", "09:00")
         command(home, "login", "--club", "sb", "--username", USER.username,
                 "--password-stdin", "--store", "file", stdin=USER.password + "\n")
-        for key, value in (("lease_seconds", "3"), ("retry_base", "0.3"),
-                           ("max_attempts", "8"), ("navigation_timeout", "3"),
-                           ("max_wait", "5")):
+        for key, value in (("retry_base", "0.3"), ("max_attempts", "8"),
+                           ("navigation_timeout", "3"), ("max_wait", "5")):
             command(home, "config", "set", key, value)
+        # A lease of seconds, so that killed runs' bookings come back within the round;
+        # `config set` refuses one this short (an attempt may outlast it), so it is
+        # stored as is.
+        with sqlite3.connect(Path(home) / "gametime.db") as conn:
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES"
+                         " ('lease_seconds', '3')")
         for n in range(args.bookings):
             at = f"{8 + n}:00"
             command(home, "book", day, at, "--club", "sb", "--court", str(1 + n % 6),

@@ -1,16 +1,24 @@
-"""Finding and launching the Chromium that Playwright drives."""
+"""Finding the Chromium that Playwright drives, and the one browser a run shares."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import os
 import shutil
+import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gametime_cli.errors import EnvironmentProblem
 
 BROWSER_ENV = "GAMETIME_BROWSER"
+HEADLESS_SHELLS = ("chromium-headless-shell",)
+"""Chromium's headless shell, as Playwright itself uses for headless runs: no browser
+UI, so about half the memory per account of a full Chromium run headless."""
 PATH_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 QUIET_FLAGS = (
     "--disable-gpu",
@@ -24,6 +32,8 @@ QUIET_FLAGS = (
     "--disable-quic",
 )
 """Flags that keep a headless, offline server quiet: no calls home, no first-run UI."""
+
+T = TypeVar("T")
 
 NO_BROWSER = (
     "no Chromium found for booking; install one with 'apt-get install chromium' or "
@@ -53,9 +63,10 @@ def _playwright_chromium() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
-def find_browser(configured: str = "") -> str:
-    """GAMETIME_BROWSER, then the `browser` setting, then Playwright's Chromium, then
-    chromium, chromium-browser, google-chrome on PATH."""
+def find_browser(configured: str = "", headed: bool = False) -> str:
+    """GAMETIME_BROWSER, then the `browser` setting, then Playwright's Chromium, then on
+    PATH: chromium-headless-shell (headless runs only), chromium, chromium-browser,
+    google-chrome."""
     for source, value in ((BROWSER_ENV, os.environ.get(BROWSER_ENV, "")),
                           ("the browser setting", configured)):
         if value:
@@ -67,7 +78,7 @@ def find_browser(configured: str = "") -> str:
     own = _playwright_chromium()
     if own:
         return own
-    for name in PATH_CANDIDATES:
+    for name in (PATH_CANDIDATES if headed else (*HEADLESS_SHELLS, *PATH_CANDIDATES)):
         found = shutil.which(name)
         if found:
             return found
@@ -83,17 +94,126 @@ def launch_arguments(headed: bool) -> list[str]:
     return args
 
 
-def launch(playwright: Any, options: BrowserOptions) -> Any:
-    """Start Chromium; a browser that won't start is an environment problem (exit 3)."""
-    try:
-        return playwright.chromium.launch(
-            executable_path=options.executable,
-            headless=not options.headed,
-            args=launch_arguments(options.headed),
-            timeout=30_000,
-        )
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise EnvironmentProblem(
-            f"the browser {options.executable} did not start: {first}"
-        ) from None
+class BrowserHost:
+    """One Chromium for a whole run, shared by every account it books for.
+
+    Playwright's async API runs on an event loop in a thread of its own; each account
+    gets a browser context of its own on the one browser (cookies kept apart). Any
+    thread hands the loop a coroutine with `run` and waits for its answer, so accounts
+    firing at the same instant really load their forms concurrently. The browser is
+    found when first asked for and started when the first context is opened.
+    """
+
+    def __init__(self, configured: str = "", *, headed: bool = False,
+                 navigation_timeout: float = 15.0, action_timeout: float = 5.0):
+        self._configured = configured
+        self._headed = headed
+        self._timeouts = (navigation_timeout, action_timeout)
+        self._options: BrowserOptions | None = None
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._launching: asyncio.Lock | None = None
+        self._pw: Any = None
+        self._browser: Any = None
+
+    @property
+    def options(self) -> BrowserOptions:
+        """The browser to drive; EnvironmentProblem (exit 3) when there is none."""
+        with self._lock:
+            if self._options is None:
+                navigation, action = self._timeouts
+                self._options = BrowserOptions(find_browser(self._configured, self._headed),
+                                               self._headed,
+                                               navigation, action)
+            return self._options
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="browser", daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def run(self, work: Coroutine[Any, Any, T], timeout: float) -> T:
+        """Run `work` on the browser's loop and wait at most `timeout` seconds for it."""
+        future = asyncio.run_coroutine_threadsafe(work, self._event_loop())
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise BrowserStalled(f"the browser did not answer within {timeout:g} s") from None
+        except BaseException:
+            future.cancel()
+            raise
+
+    async def new_context(self) -> Any:
+        """A fresh context (its own cookies) on the run's browser, started if need be."""
+        if self._launching is None:
+            self._launching = asyncio.Lock()
+        async with self._launching:
+            if self._browser is None:
+                from playwright.async_api import async_playwright
+
+                options = self.options
+                self._pw = await async_playwright().start()
+                try:
+                    self._browser = await self._pw.chromium.launch(
+                        executable_path=options.executable,
+                        headless=not options.headed,
+                        args=launch_arguments(options.headed),
+                        timeout=30_000,
+                    )
+                except Exception as exc:
+                    await self._stop_playwright()
+                    raise EnvironmentProblem(
+                        f"the browser {options.executable} did not start: {_first_line(exc)}"
+                    ) from None
+        navigation, action = self._timeouts
+        context = await self._browser.new_context()
+        context.set_default_navigation_timeout(navigation * 1000)
+        context.set_default_timeout(action * 1000)
+        return context
+
+    @property
+    def started(self) -> bool:
+        return self._browser is not None
+
+    async def _stop_playwright(self) -> None:
+        if self._pw is not None:
+            with contextlib.suppress(Exception):
+                await self._pw.stop()
+        self._pw = None
+
+    async def _shutdown(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+        self._browser = None
+        await self._stop_playwright()
+
+    def close(self) -> None:
+        """Close the browser and end its loop; safe to call twice."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(10)
+        if not loop.is_running():
+            loop.close()
+
+
+class BrowserStalled(Exception):
+    """The browser's loop did not answer in time."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

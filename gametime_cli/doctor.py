@@ -33,21 +33,22 @@ def run_checks(store: Store, *, cron_probe: bool = True) -> Iterator[Check]:
     yield from _accounts(store, cron_probe)
     yield from _scheduler(store)
     yield from _clocks(store)
+    yield from _openings(store)
 
 
 def _browser(settings: Settings) -> Iterator[Check]:
-    from gametime_cli.browser import BrowserOptions, find_browser, launch
+    from gametime_cli.browser import BrowserHost, BrowserStalled
 
+    host = BrowserHost(settings.browser)
     try:
-        executable = find_browser(settings.browser)
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as pw:
-            launch(pw, BrowserOptions(executable)).close()
+        executable = host.options.executable
+        host.run(host.new_context(), 90)
         yield Check("browser", True, f"{executable} starts")
-    except GametimeError as exc:
+    except (GametimeError, BrowserStalled) as exc:
         yield Check("browser", False, str(exc),
                     "apt-get install chromium, or playwright install chromium")
+    finally:
+        host.close()
 
 
 def _home(store: Store) -> Iterator[Check]:
@@ -166,3 +167,12 @@ def _clocks(store: Store) -> Iterator[Check]:
             yield Check(f"clock at {club.name}", False, detail,
                         "set your clock by NTP (timedatectl set-ntp true)")
 
+
+def _openings(store: Store) -> Iterator[Check]:
+    """Where a run saw the site open at another time than the club's rule says."""
+    from gametime_cli.windows import opening_note
+
+    for club in store.list_clubs():
+        note = opening_note(club)
+        if note is not None:
+            yield Check(f"opening at {club.name}", False, note.problem, note.fix)

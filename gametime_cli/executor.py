@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import secrets
 import socket
 import threading
@@ -13,16 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gametime_cli import credentials
-from gametime_cli.clock import utcnow
+from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
 from gametime_cli.models import Account, Booking, Club
 from gametime_cli.notify import Announcer
 from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.settings import Settings
-from gametime_cli.sites import ARTIFACTS_DIR, needs_login, open_driver
+from gametime_cli.sites import ARTIFACTS_DIR, browser_host, needs_login, open_driver
 from gametime_cli.sites.base import (
     AttemptFailed,
     Login,
@@ -34,6 +36,9 @@ from gametime_cli.sites.base import (
 )
 from gametime_cli.store import Store
 from gametime_cli.timing import wait_until
+
+if TYPE_CHECKING:
+    from gametime_cli.browser import BrowserHost
 
 log = logging.getLogger("gametime")
 
@@ -50,6 +55,9 @@ class BookingResult:
     """The player must fix something (login, configuration) before it can go ahead."""
     artifacts: tuple[str, ...] = ()
     """The screenshot and page kept from a failed last attempt."""
+    note: str | None = None
+    """Something the player should know beyond the outcome (the site's opening
+    disagreeing with the club's rule, and the fix)."""
 
 
 @dataclass
@@ -75,16 +83,21 @@ def new_owner() -> str:
 def attempt_courts(driver: SiteDriver, request: SlotRequest,
                    or_times: list[time] | None = None) -> tuple[Outcome, time]:
     """Try the candidate courts in order until one is booked or something other than
-    'taken' happens, at the first time, then at each alternative time; all taken means
-    the slot is not available. Returns the outcome and the time it concerns."""
+    'taken' or 'held' happens, at the first time, then at each alternative time. All
+    taken means the slot is not available; some held by another member means 'held'
+    (the run comes back to them). Returns the outcome and the time it concerns."""
     tried: list[str] = []
+    held: list[str] = []
     for at in [request.time, *(or_times or [])]:
         asked = replace(request, time=at)
         try:
             candidates = driver.candidate_courts(asked)
             for court in candidates:
                 outcome = driver.book_court(asked, court)
-                if outcome.kind is not OutcomeKind.TAKEN:
+                if outcome.kind is OutcomeKind.HELD:
+                    held.append(f"court {court}" if not or_times else
+                                f"court {court} at {at.strftime('%H:%M')}")
+                elif outcome.kind is not OutcomeKind.TAKEN:
                     return outcome, at
         except AttemptFailed as failed:
             return failed.outcome, at
@@ -93,6 +106,9 @@ def attempt_courts(driver: SiteDriver, request: SlotRequest,
         courts = ", ".join(str(c) for c in candidates) or "none free"
         tried.append(f"courts tried {courts}" if not or_times else
                      f"{at.strftime('%H:%M')} courts tried {courts}")
+    if held:
+        return (Outcome(OutcomeKind.HELD,
+                        message=f"held by another member: {', '.join(held)}"), request.time)
     return (Outcome(OutcomeKind.PERMANENT, message=f"not available: {'; '.join(tried)}"),
             request.time)
 
@@ -113,10 +129,113 @@ def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
     return removed
 
 
+HANDOFF_SECONDS = 0.05
+"""A lane hands its first form load to the browser's loop this long before the firing
+instant; the loop releases every account's at the instant itself (no thread spins)."""
+PROBE_MARGIN = 2.0
+"""Only a run this many seconds or more before its firing instant looks whether the
+site is open already (one request); nearer the opening it just fires."""
+LANE_POLL = 0.5
+"""While lanes work, the run looks for newly due bookings this often."""
+
+
+class AccountLanes:
+    """The run's lanes: one thread per club account, each with a store connection and
+    an Executor of its own, booking its account's bookings one after the other (one
+    booking form per session) on the run's shared browser."""
+
+    def __init__(self, parent: Executor):
+        self.parent = parent
+        self._queues: dict[tuple[int, str | None], queue.Queue[Booking | None]] = {}
+        self._threads: list[threading.Thread] = []
+        self._done: queue.Queue[tuple[int, BookingResult | BaseException | None]] = (
+            queue.Queue())
+        self._in_flight: dict[int, bool] = {}
+        """Booking ids handed to a lane and not yet back, with whether each was due now."""
+
+    def in_flight(self) -> set[int]:
+        return set(self._in_flight)
+
+    def running_due_now(self) -> bool:
+        return any(self._in_flight.values())
+
+    def dispatch(self, booking: Booking, due_now: bool = False) -> None:
+        key = (booking.club_id, booking.account or self._account_of(booking))
+        if key not in self._queues:
+            lane: queue.Queue[Booking | None] = queue.Queue()
+            thread = threading.Thread(target=self._work, args=(lane,), daemon=True,
+                                      name=f"lane-{key[0]}-{key[1]}")
+            self._queues[key] = lane
+            self._threads.append(thread)
+            thread.start()
+        self._in_flight[booking.id] = due_now
+        self._queues[key].put(booking)
+
+    def _account_of(self, booking: Booking) -> str | None:
+        """The account a booking with none named books with (the club's only one)."""
+        try:
+            _, account = self.parent._club_and_account(booking)
+        except GametimeError:
+            return None
+        return account.username if account else None
+
+    def _work(self, lane: queue.Queue[Booking | None]) -> None:
+        parent = self.parent
+        worker: Executor | None = None
+        try:
+            worker = Executor(Store.open(parent.home), clock=parent.clock, headed=parent.headed,
+                              owner=parent.owner, stop=parent.stop, on_result=parent.on_result,
+                              announcer=parent.announcer, browser=parent.browser)
+            while (booking := lane.get()) is not None:
+                try:
+                    result: BookingResult | BaseException | None = worker.run_one(booking)
+                except BaseException as exc:
+                    result = exc
+                    parent.stop.set()
+                self._done.put((booking.id, result))
+        except BaseException as exc:  # the lane could not start: its bookings come back
+            parent.stop.set()
+            self._done.put((-1, exc))
+        finally:
+            if worker is not None:
+                worker.close()
+                worker.store.close()
+
+    def wait(self, timeout: float) -> None:
+        """Until a lane finishes a booking, or `timeout` seconds."""
+        try:
+            item = self._done.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self._done.put(item)
+
+    def finished(self) -> list[BookingResult]:
+        """What the lanes finished since the last call; a lane's error is raised here."""
+        found: list[BookingResult] = []
+        while True:
+            try:
+                booking_id, result = self._done.get_nowait()
+            except queue.Empty:
+                return found
+            self._in_flight.pop(booking_id, None)
+            if isinstance(result, BaseException):
+                raise result
+            if result is not None:
+                found.append(result)
+
+    def close(self) -> None:
+        """Let each lane finish what it holds (at once when the run is stopping)."""
+        for lane in self._queues.values():
+            lane.put(None)
+        for thread in self._threads:
+            while thread.is_alive():
+                thread.join(0.2)
+
+
 class Executor:
     """Runs the bookings one run has claimed. One Executor works in one thread with its
-    own database connection; bookings of other accounts opening at the same time are
-    handed to Executors of their own, in threads, with one browser each."""
+    own database connection; each account's bookings are handed to a lane of their own
+    (`AccountLanes`), all sharing the run's one browser."""
 
     def __init__(
         self,
@@ -129,6 +248,7 @@ class Executor:
         on_result: Callable[[BookingResult], None] | None = None,
         on_result_command: str | None = None,
         announcer: Announcer | None = None,
+        browser: BrowserHost | None = None,
     ):
         self.store = store
         self.headed = headed
@@ -143,6 +263,12 @@ class Executor:
             on_result_command if on_result_command is not None else self.settings.on_result)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
+        self._owns_browser = browser is None
+        self.browser = browser or browser_host(self.settings, headed)
+
+    def _epoch(self) -> float:
+        """The executor's clock as epoch seconds, for waits."""
+        return self.clock().timestamp()
 
     def dry_run(self, lookahead: float | None = None) -> RunReport:
         now = self.clock()
@@ -157,38 +283,57 @@ class Executor:
                     lookahead: float | None = None) -> RunReport:
         """Run every booking that is due, or whose window opens within `lookahead`
         seconds (waiting for the opening in-process); stay up to `max_wait` seconds for
-        the retries this run schedules, so a failure is retried in seconds."""
-        wait = self.settings.max_wait if max_wait is None else max_wait
+        the retries this run schedules, so a failure is retried in seconds.
+
+        Each account books in a lane of its own (a thread, one booking after another),
+        all lanes sharing the run's one browser, so accounts opening at the same
+        instant fire together and one account's slow attempt never delays another's
+        opening. Bookings due now are claimed one at a time, so overlapping runs share
+        them; openings within the lookahead are all claimed, to be prepared ahead."""
+        wait = timedelta(seconds=self.settings.max_wait if max_wait is None else max_wait)
         ahead = timedelta(seconds=self._lookahead(lookahead))
-        deadline = self.clock() + timedelta(seconds=wait)
         results: dict[int, BookingResult] = {}
+        stay: dict[int, datetime] = {}
+        """How long the run stays for each booking's next retry."""
         parked: set[int] = set()
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
         from gametime_cli.series import materialize_due
 
         materialize_due(self.store, self.clock())
+        lanes = AccountLanes(self)
         try:
             while not self.stop.is_set():
-                # Due now: one claim at a time, so overlapping runs share the work.
-                while not self.stop.is_set() and (booking := self.store.claim_next_due(
-                        self.owner, self.clock(), self.lease, exclude=parked | set(results))):
-                    self._collect(self._run_claimed([booking]), results, parked)
-                # Opening within the lookahead: all of them, to fire together.
-                claimed = []
+                for result in lanes.finished():
+                    self._collect([result], results, parked)
+                    stay[result.booking.id] = self._stay_for(result, wait)
+                busy = lanes.in_flight()
+                if not lanes.running_due_now() and (booking := self.store.claim_next_due(
+                        self.owner, self.clock(), self.lease, exclude=parked | busy)):
+                    lanes.dispatch(booking, due_now=True)
+                    continue
                 while booking := self.store.claim_next_due(
-                    self.owner, self.clock(), self.lease, exclude=parked | set(results),
-                    horizon=self.clock() + ahead,
+                    self.owner, self.clock(), self.lease,
+                    exclude=parked | set(results) | lanes.in_flight(),
+                    horizon=self.clock() + ahead, later_only=True,
                 ):
-                    claimed.append(booking)
-                if not claimed:
-                    claimed = self._claim_retries(results, parked, deadline)
-                    if not claimed:
-                        break
-                self._collect(self._run_claimed(claimed), results, parked)
+                    lanes.dispatch(booking)
+                if lanes.in_flight():
+                    lanes.wait(LANE_POLL)
+                    continue
+                retry_at = min((r.booking.due_at for r in results.values()
+                                if r.booking.status == "pending" and r.booking.id not in parked
+                                and r.booking.due_at <= stay[r.booking.id]), default=None)
+                if retry_at is None:
+                    break
+                if not wait_until(retry_at.timestamp(), now=self._epoch, stop=self.stop):
+                    break
+            for result in lanes.finished():
+                self._collect([result], results, parked)
         except BaseException:
             self.stop.set()
             raise
         finally:
+            lanes.close()
             if self.stop.is_set():
                 self._release_all()
             self.close()
@@ -213,78 +358,54 @@ class Executor:
             if result.needs_attention:
                 parked.add(result.booking.id)
 
-    def _claim_retries(self, results: dict[int, BookingResult], parked: set[int],
-                       deadline: datetime) -> list[Booking]:
-        """Wait for the earliest retry this run scheduled, if it falls before the
-        deadline, and claim it again."""
-        retry_at = min((r.booking.due_at for r in results.values()
-                        if r.booking.status == "pending" and r.booking.id not in parked),
-                       default=None)
-        if retry_at is None or retry_at > deadline:
-            return []
-        if not wait_until(retry_at.timestamp(), stop=self.stop):
-            return []
-        claimed = []
-        while booking := self.store.claim_next_due(self.owner, self.clock(), self.lease,
-                                                   exclude=parked):
-            claimed.append(booking)
-        return claimed
+    def _lost(self, booking: Booking) -> BookingResult:
+        """This run may no longer work on the booking: cancelled, or taken over."""
+        now = self.store.get_booking(booking.id)
+        if now.status == "cancelled":
+            log.info("booking %s: cancelled; this run stops before booking it", booking.id)
+            return BookingResult(now, "cancelled")
+        log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
+        return BookingResult(now, "lost", "lease lost")
 
-    def _run_claimed(self, claimed: list[Booking]) -> list[BookingResult]:
-        """Per account, in order of due time; several accounts in parallel threads."""
-        groups: dict[tuple[int, str | None], list[Booking]] = {}
-        for booking in sorted(claimed, key=lambda b: (b.due_at, b.id)):
-            groups.setdefault((booking.club_id, booking.account), []).append(booking)
-        if len(groups) == 1:
-            return self._run_group(next(iter(groups.values())))
-        results: list[BookingResult] = []
-        errors: list[BaseException] = []
+    def _with_opening_note(self, result: BookingResult) -> BookingResult:
+        from gametime_cli.windows import opening_note
 
-        def work(bookings: list[Booking]) -> None:
-            worker = Executor(Store.open(self.home), clock=self.clock, headed=self.headed,
-                              owner=self.owner, stop=self.stop, on_result=self.on_result,
-                              announcer=self.announcer)
-            try:
-                results.extend(worker._run_group(bookings))
-            except BaseException as exc:
-                errors.append(exc)
-                self.stop.set()
-            finally:
-                worker.close()
-                worker.store.close()
+        club = self.store.club_by_id(result.booking.club_id)
+        seen = club.settings.get("opening_seen") or {}
+        note = opening_note(club)
+        if note is None or seen.get("booking") != result.booking.id:
+            return result
+        return replace(result, note=str(note))
 
-        threads = [threading.Thread(target=work, args=(group,), name=f"account-{key[1]}")
-                   for key, group in groups.items()]
-        for thread in threads:
-            thread.start()
+    def _stay_for(self, result: BookingResult, wait: timedelta) -> datetime:
+        """Until when the run stays to retry this booking: `max_wait` from its result,
+        and while the site still says 'too early' at an opening, at least to the end
+        of its `fire_retry_seconds` after the rule's opening, whatever `max_wait` is
+        (each retry's result extends the stay again by `max_wait`)."""
+        until = self.clock() + wait
+        booking = result.booking
+        at_an_opening = booking.execute_at > booking.created_at  # not open when booked
+        if result.outcome == OutcomeKind.NOT_OPEN.value and at_an_opening:
+            fired = timedelta(seconds=self.settings.fire_retry_seconds)
+            until = max(until, result.booking.execute_at + fired)
+        return until
+
+    def run_one(self, booking: Booking) -> BookingResult | None:
+        """A claimed booking, at its time: waited for, prepared, attempted, announced.
+        None if the run stopped first. A lease lost on the way ends only this booking."""
         try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.2)
-        except BaseException:
-            self.stop.set()
-            for thread in threads:
-                thread.join(60)
-            raise
-        if errors:
-            raise errors[0]
-        return results
-
-    def _run_group(self, bookings: list[Booking]) -> list[BookingResult]:
-        results = []
-        for booking in bookings:
-            if self.stop.is_set():
-                break
             if booking.due_at > self.clock():
                 result = self._at_its_time(booking)
             else:
                 result = self._execute(booking)
-            if result is not None:
-                results.append(result)
-                self.announcer.announce(result)
-                if self.on_result:
-                    self.on_result(result)
-        return results
+        except LeaseLost:
+            result = self._lost(booking)
+        if result is not None:
+            result = self._with_opening_note(result)
+            self.announcer.announce(result)
+            if self.on_result:
+                self.on_result(result)
+        return result
 
     def _at_its_time(self, booking: Booking) -> BookingResult | None:
         """Wait for a booking that falls due soon. At its window's opening: prepare
@@ -293,8 +414,10 @@ class Executor:
         opening = booking.attempts == 0 and booking.due_at == booking.execute_at
         if opening:
             lead = timedelta(seconds=self.settings.lead_seconds)
-            if not wait_until((booking.due_at - lead).timestamp(), stop=self.stop):
+            if not wait_until((booking.due_at - lead).timestamp(), now=self._epoch,
+                              stop=self.stop):
                 return None
+            self.store.check_lease(booking, self.owner)  # cancelled while it waited?
             try:
                 driver = self._driver_for(booking)
                 driver.prepare(booking.day)
@@ -303,13 +426,50 @@ class Executor:
                             failed.outcome.message)
             except GametimeError:
                 pass  # _execute meets it again and reports it
-            offset = getattr(self._drivers.get(self._driver_key(booking)), "clock_offset", 0.0)
+            driver = self._drivers.get(self._driver_key(booking))
+            offset = getattr(driver, "clock_offset", 0.0)
+            fire_at = booking.due_at.timestamp() - offset
+            if driver is not None and fire_at - self._epoch() > PROBE_MARGIN and self._open_already(
+                    booking, driver):
+                return self._execute(booking)
             log.info("booking %s: prepared; the site's clock is %+.3f s from ours; firing "
                      "at its opening %s", booking.id, offset, booking.due_at.isoformat())
-            return self._execute(booking, fire_at=booking.due_at.timestamp() - offset)
-        if not wait_until(booking.due_at.timestamp(), stop=self.stop):
+            return self._execute(booking, fire_at=fire_at)
+        if not wait_until(booking.due_at.timestamp(), now=self._epoch, stop=self.stop):
             return None
         return self._execute(booking)
+
+    def _open_already(self, booking: Booking, driver: SiteDriver) -> bool:
+        """While preparing, one request for the form: is the site open before the
+        club's rule says? Then book at once, and note the disagreement."""
+        self.store.check_lease(booking, self.owner)
+        request = SlotRequest(booking.id, 0, booking.day, booking.time, booking.duration,
+                              booking.courts, booking.partners, booking.type, booking.account,
+                              booking.any_court)
+        if driver.window_open(request) is not True:
+            return False
+        early = (booking.execute_at - self.clock()).total_seconds() + driver.clock_offset
+        log.warning("booking %s: the site is open already, %.0f s before the club's rule "
+                    "says; booking now", booking.id, early)
+        self._note_opening(booking, -early, "already open")
+        return True
+
+    def _note_opening(self, booking: Booking, difference: float, how: str) -> None:
+        """Keep what the site showed of its opening against the club's rule."""
+        self.store.note_site_opening(booking.club_id, {
+            "booking": booking.id, "day": booking.day.isoformat(),
+            "rule": to_iso(booking.execute_at), "difference": round(difference, 1),
+            "how": how, "seen": to_iso(self.clock()),
+        })
+
+    def _opening_from(self, booking: Booking, driver: SiteDriver) -> None:
+        """After an attempt that met 'too early' and then the form: when did it open?"""
+        between = getattr(driver, "opened_between", None)
+        if between is None:
+            return
+        driver.opened_between = None  # type: ignore[attr-defined]
+        opened = (between[0] + between[1]) / 2 + driver.clock_offset
+        self._note_opening(booking, opened - booking.execute_at.timestamp(), "opened late")
 
     def _club_and_account(self, booking: Booking) -> tuple[Club, Account | None]:
         club = self.store.club_by_id(booking.club_id)
@@ -335,20 +495,18 @@ class Executor:
                     f"no account at {club.name} to book with; "
                     f"run 'gametime login --club {club.name}'"
                 )
-            self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed)
+            self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed,
+                                             host=self.browser)
         return self._drivers[key]
 
     def _execute(self, booking: Booking, fire_at: float | None = None) -> BookingResult | None:
-        """One attempt. With `fire_at` (a local epoch), everything that can be done
-        beforehand is, and the attempt starts at that instant; None if the run stopped
-        while waiting for it."""
+        """One attempt: check the site if an earlier submit went unanswered, hold the
+        form, submit, settle. With `fire_at` (a local epoch), everything that can be
+        done beforehand is, and the attempt starts at that instant; None if the run
+        stopped while waiting for it. A lost lease (another run, or a cancel) raises
+        LeaseLost, which ends this booking's part in the run quietly."""
         if self.clock() >= booking.slot_start:
-            reason = "the slot began before it could be booked"
-            if booking.last_error:
-                reason += f" (last error: {booking.last_error})"
-            self.store.settle_without_attempt(booking, self.owner, "missed", reason,
-                                              self.clock())
-            return BookingResult(self.store.get_booking(booking.id), "missed", reason)
+            return self._missed(booking)
         try:
             driver = self._driver_for(booking)
         except GametimeError as exc:
@@ -356,40 +514,29 @@ class Executor:
             return BookingResult(
                 self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
             )
-        now = self.clock()
         check_first = self.store.needs_check(booking.id)
-        attempt_id, number = self.store.start_attempt(booking, self.owner, now, self.lease)
-        request = SlotRequest(
-            booking_id=booking.id,
-            attempt=number,
-            day=booking.day,
-            time=booking.time,
-            duration=booking.duration,
-            courts=booking.courts,
-            partners=booking.partners,
-            type=booking.type,
-            account=booking.account,
-            any_court=booking.any_court,
-            too_early_until=(fire_at + self.settings.fire_retry_seconds
-                             if fire_at is not None else None),
-            before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
-        )
+        attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock(),
+                                                      self.lease)
+        request = self._slot_request(booking, driver, attempt_id, number, fire_at)
         needs_attention = False
         booked_at = booking.time
         try:
-            if fire_at is not None and not wait_until(fire_at, stop=self.stop):
+            if fire_at is not None and not wait_until(fire_at - HANDOFF_SECONDS,
+                                                      now=self._epoch, stop=self.stop):
                 self._finish_interrupted(booking, attempt_id)
                 return None
             outcome = self._check_site(driver, booking) if check_first else None
+            if outcome is None and self.store.get_booking(booking.id).cancel_requested:
+                return self._cancelled_before_booking(booking, attempt_id)
             if outcome is None:
                 outcome, booked_at = attempt_courts(driver, request, booking.or_times)
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
-                              self.clock(), booking.execute_at, booking.slot_start)
-        except LeaseLost:
-            log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
-            return BookingResult(self.store.get_booking(booking.id), "lost", "lease lost")
+                              self.clock(), booking.execute_at, booking.slot_start,
+                              held_since=self.store.held_since(booking.id))
         except (KeyboardInterrupt, SystemExit):
             self._finish_interrupted(booking, attempt_id)
+            raise
+        except LeaseLost:
             raise
         except GametimeError as exc:  # e.g. the browser would not start: the player must act
             outcome = Outcome(OutcomeKind.TRANSIENT, message=str(exc))
@@ -402,37 +549,93 @@ class Executor:
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start)
         self._remember_user_id(booking, driver)
-        log.info("booking %s attempt %s: %s%s", booking.id, number,
-                 "reconciled" if outcome.reconciled else outcome.kind.value,
-                 f" court {outcome.court} #{outcome.confirmation}" if outcome.confirmation
-                 else f" ({decision.error})" if decision.error else "")
-        try:
-            self.store.finish(
-                booking,
-                attempt_id,
-                self.owner,
-                outcome=("environment" if needs_attention
-                         else "reconciled" if outcome.reconciled else outcome.kind.value),
-                status=decision.status,
-                now=self.clock(),
-                due_at=decision.due_at,
-                court=outcome.court if outcome.kind is OutcomeKind.CONFIRMED else None,
-                confirmation=outcome.confirmation,
-                error=decision.error,
-                artifacts=list(outcome.artifacts),
-                booked_time=(booked_at.strftime("%H:%M")
-                             if outcome.kind is OutcomeKind.CONFIRMED else None),
-            )
-        except LeaseLost:
-            log.warning("booking %s: another run took it over; leaving it to that run", booking.id)
-            return BookingResult(self.store.get_booking(booking.id), "lost", "lease lost")
+        self._opening_from(booking, driver)
+        self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
+        if outcome.kind is OutcomeKind.CONFIRMED and (
+                self.store.get_booking(booking.id).cancel_requested):
+            self._cancel_confirmed(booking, driver, outcome.confirmation)
         return BookingResult(
             self.store.get_booking(booking.id),
-            outcome.kind.value,
+            "cancelled" if self.store.get_booking(booking.id).status == "cancelled"
+            else outcome.kind.value,
             decision.error,
             needs_attention=needs_attention or outcome.kind in PARKED,
             artifacts=outcome.artifacts,
         )
+
+    def _missed(self, booking: Booking) -> BookingResult:
+        reason = "the slot began before it could be booked"
+        if booking.last_error:
+            reason += f" (last error: {booking.last_error})"
+        self.store.settle_without_attempt(booking, self.owner, "missed", reason, self.clock())
+        return BookingResult(self.store.get_booking(booking.id), "missed", reason)
+
+    def _slot_request(self, booking: Booking, driver: SiteDriver, attempt_id: int,
+                      number: int, fire_at: float | None) -> SlotRequest:
+        """The booking as the driver sees it, with the fences it calls back: before
+        loading a form (the lease still ours, not cancelled), and before submitting."""
+        return SlotRequest(
+            booking_id=booking.id,
+            attempt=number,
+            day=booking.day,
+            time=booking.time,
+            duration=booking.duration,
+            courts=booking.courts,
+            partners=booking.partners,
+            type=booking.type,
+            account=booking.account,
+            any_court=booking.any_court,
+            fire_at=fire_at,
+            too_early_until=(fire_at + self.settings.fire_retry_seconds
+                             if fire_at is not None else None),
+            before_hold=lambda court: self.store.check_lease(booking, self.owner),
+            before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
+        )
+
+    def _settle(self, booking: Booking, attempt_id: int, number: int, outcome: Outcome,
+                decision: Decision, booked_at: time, needs_attention: bool) -> None:
+        """Record the attempt's outcome and the booking's next state (fenced)."""
+        log.info("booking %s attempt %s: %s%s", booking.id, number,
+                 "reconciled" if outcome.reconciled else outcome.kind.value,
+                 f" court {outcome.court} #{outcome.confirmation}" if outcome.confirmation
+                 else f" ({decision.error})" if decision.error else "")
+        confirmed = outcome.kind is OutcomeKind.CONFIRMED
+        self.store.finish(
+            booking,
+            attempt_id,
+            self.owner,
+            outcome=("environment" if needs_attention
+                     else "reconciled" if outcome.reconciled else outcome.kind.value),
+            status=decision.status,
+            now=self.clock(),
+            due_at=decision.due_at,
+            court=outcome.court if confirmed else None,
+            confirmation=outcome.confirmation,
+            error=decision.error,
+            artifacts=list(outcome.artifacts),
+            booked_time=booked_at.strftime("%H:%M") if confirmed else None,
+        )
+
+    def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:
+        """A cancel came while an earlier submit was unanswered, and the site turned out
+        not to hold the booking: nothing to undo there."""
+        self.store.finish(booking, attempt_id, self.owner, outcome="cancelled",
+                          status="cancelled", now=self.clock(),
+                          error="cancelled by the player; the site did not hold it")
+        return BookingResult(self.store.get_booking(booking.id), "cancelled")
+
+    def _cancel_confirmed(self, booking: Booking, driver: SiteDriver,
+                          confirmation: str | None) -> None:
+        """The player cancelled while this run was submitting: now that the club has
+        confirmed it, cancel it on the site."""
+        from gametime_cli.cancelling import cancel_on_site
+
+        try:
+            cancel_on_site(self.store, self.store.get_booking(booking.id), driver, self.clock())
+            log.info("booking %s: cancelled on the site, as asked during the booking",
+                     booking.id)
+        except GametimeError as exc:
+            log.warning("booking %s: %s", booking.id, exc)
 
     def _submitting(self, booking: Booking, attempt_id: int, driver: SiteDriver,
                     court: int) -> None:
@@ -444,20 +647,32 @@ class Executor:
 
     def _check_site(self, driver: SiteDriver, booking: Booking) -> Outcome | None:
         """An earlier attempt submitted without seeing the answer: does the site hold the
-        booking for this account? Confirmed if so; None (book again) if not."""
+        booking for this account? Confirmed if so; None (book again) if it surely
+        doesn't. By the member's id in the day's JSON where it is known, else by the
+        booking ids the member's own page lists; when neither can be read, never book
+        again blind: the booking waits for the player."""
         _, account = self._club_and_account(booking)
-        user_id = account.user_id if account else None
-        if user_id is not None:
-            try:
-                courts = driver.day_courts(booking.day)
-            except AttemptFailed as failed:
-                return failed.outcome
-            starts = {t.hour * 60 + t.minute for t in [booking.time, *booking.or_times]}
-            for court in courts:
-                for held in court.bookings:
-                    if held.start in starts and any(u == user_id for _, u in held.players):
-                        return Outcome(OutcomeKind.CONFIRMED, court.number,
-                                       confirmation=held.booking_id, reconciled=True)
+        user_id = (account.user_id if account else None) or driver.user_id
+        starts = {t.hour * 60 + t.minute for t in [booking.time, *booking.or_times]}
+        try:
+            courts = driver.day_courts(booking.day)
+            mine = None if user_id is not None else driver.my_booking_ids()
+        except AttemptFailed as failed:
+            return Outcome(OutcomeKind.UNCHECKED, message=(
+                f"an earlier attempt sent the booking without an answer, and the site "
+                f"can't be checked now ({failed.outcome.message}); it is not sent again "
+                f"until the site shows whether it went through"))
+        for court in courts:
+            for held in court.bookings:
+                if held.start not in starts:
+                    continue
+                ours = (any(u == user_id for _, u in held.players) if user_id is not None
+                        else held.booking_id in (mine or set()))
+                if ours:
+                    if user_id is None and held.players and held.players[0][1]:
+                        driver.user_id = int(held.players[0][1])  # learnt: the holder
+                    return Outcome(OutcomeKind.CONFIRMED, court.number,
+                                   confirmation=held.booking_id, reconciled=True)
         self.store.mark_checked(booking, self.owner, self.clock())
         return None
 
@@ -483,3 +698,5 @@ class Executor:
             except Exception:
                 log.exception("closing a site driver failed")
         self._drivers.clear()
+        if self._owns_browser:
+            self.browser.close()

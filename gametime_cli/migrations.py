@@ -143,4 +143,18 @@ def m007_alternatives(db: Database) -> None:
     db["bookings"].add_column("booked_time", str)
 
 
+@migrations()
+def m008_cancel_requests(db: Database) -> None:
+    """A cancel asked for while a run was submitting the booking: the run cancels it on
+    the site once the club confirms it. And which submitted attempt the site was last
+    checked after, by attempt id (a sequence), not by the wall clock, which can step back."""
+    db["bookings"].add_column("cancel_requested_at", str)
+    db["bookings"].add_column("checked_attempt", int)
+    db.execute(
+        "UPDATE bookings SET checked_attempt = (SELECT MAX(a.id) FROM attempts a"
+        " WHERE a.booking_id = bookings.id AND a.submitted_at IS NOT NULL"
+        " AND a.submitted_at <= bookings.checked_at) WHERE checked_at IS NOT NULL"
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -89,6 +89,8 @@ class Booking:
     or_times: list[time] = field(default_factory=list)
     any_court: bool = False
     booked_time: time | None = None
+    cancel_requested: bool = False
+    """The player cancelled while a run was submitting it: cancel it once confirmed."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Booking:
@@ -117,6 +119,7 @@ class Booking:
             or_times=[time.fromisoformat(t) for t in json.loads(row["or_times"] or "[]")],
             any_court=bool(row["any_court"]),
             booked_time=time.fromisoformat(row["booked_time"]) if row["booked_time"] else None,
+            cancel_requested=bool(row["cancel_requested_at"]),
         )
 
 

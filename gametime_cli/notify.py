@@ -50,6 +50,9 @@ def message_for(result: Any) -> Message:
     else:
         title = f"Booking {b.status}: {slot}"
         body = f"{b.last_error or result.error or 'no reason given'}"
+    note = getattr(result, "note", None)
+    if note:
+        body += f" Note: {note}."
     pictures = [p for p in getattr(result, "artifacts", ()) if p.endswith(".png")]
     env = {
         "GAMETIME_BOOKING_ID": str(b.id), "GAMETIME_STATUS": b.status,

@@ -263,10 +263,16 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
     if booking.confirmation:
         alternative = (f" at {booking.booked_time.strftime('%H:%M')}, an alternative time"
                        if booking.booked_time and booking.booked_time != booking.time else "")
-        rows.append(("Confirmed", f"court {booking.court}{alternative}, "
-                                  f"confirmation {booking.confirmation}"))
+        rows.append(("Was booked" if booking.status == "cancelled" else "Confirmed",
+                     f"court {booking.court}{alternative}, "
+                     f"confirmation {booking.confirmation}"))
     if booking.last_error:
         rows.append(("Last error", booking.last_error))
+    from gametime_cli.windows import opening_note
+
+    note = opening_note(club)
+    if note is not None:
+        rows.append(("Opening", str(note)))
     for label, value in rows:
         out.print(f"  {label:<13} {value}", markup=False)
     if attempts:

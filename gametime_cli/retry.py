@@ -13,7 +13,7 @@ NOT_OPEN_RETRY_SECONDS = 1.0
 NOT_OPEN_GRACE = timedelta(minutes=5)
 """How long after the computed opening the site may still say 'not open' before the
 booking fails: longer means the club's window settings are wrong."""
-PARKED = (OutcomeKind.LOGIN_REFUSED,)
+PARKED = (OutcomeKind.LOGIN_REFUSED, OutcomeKind.UNCHECKED)
 """Outcomes the player must fix: the booking stays pending, the run exits 3."""
 PARK_SECONDS = 30.0
 
@@ -36,14 +36,30 @@ def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) 
 
 
 def decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
-           window_opens: datetime, slot_start: datetime) -> Decision:
+           window_opens: datetime, slot_start: datetime,
+           held_since: datetime | None = None) -> Decision:
     """`failures` counts this and earlier transient failures; 'not open yet' answers are
-    retried every second without counting, for up to five minutes past the opening. No
-    retry is planned at or after the slot's own start: the booking is missed."""
+    retried every second without counting, for up to five minutes past the opening; a
+    court another member holds is tried again every `hold_retry` seconds until its hold
+    can have lapsed (`hold_wait` since it was first met, `held_since`). No retry is
+    planned at or after the slot's own start: the booking is missed (or, when a hold
+    was all that stood in the way, failed saying so)."""
+    if outcome.kind is OutcomeKind.HELD:
+        return _decide_held(outcome, settings, now, slot_start, held_since or now)
     decision = _decide(outcome, failures, settings, now, window_opens)
     if decision.status == "pending" and decision.due_at and decision.due_at >= slot_start:
         return Decision("missed", error=f"the slot began before another try: {decision.error}")
     return decision
+
+
+def _decide_held(outcome: Outcome, settings: Settings, now: datetime, slot_start: datetime,
+                 held_since: datetime) -> Decision:
+    retry_at = now + timedelta(seconds=settings.hold_retry)
+    if retry_at - held_since > timedelta(seconds=settings.hold_wait) or retry_at >= slot_start:
+        waited = max(0, round((now - held_since).total_seconds()))
+        return Decision("failed", error=f"not available: {outcome.message} (tried again "
+                                        f"for {waited} s; the hold did not lapse)")
+    return Decision("pending", retry_at, f"{outcome.message}; trying again")
 
 
 def _decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,

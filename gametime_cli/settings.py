@@ -71,6 +71,11 @@ KNOWN: dict[str, Setting] = {
         Setting("fire_retry_seconds", 20.0, _bounded(float, 0, 600),
                 "at the opening, how long to keep reloading a booking form the site still "
                 "calls too early, every 100 ms"),
+        Setting("hold_wait", 300.0, _bounded(float, 0, 3600),
+                "how long to keep coming back to a court another member holds (the site's "
+                "hold lapses in minutes), in seconds"),
+        Setting("hold_retry", 15.0, _bounded(float, 5, 30),
+                "how often a court another member holds is tried again, in seconds"),
     )
 }
 
@@ -88,6 +93,40 @@ def parse_setting(key: str, text: str) -> Any:
         raise BadInput(f"{key} = {text!r} is not valid: {exc}") from None
 
 
+def attempt_span(values: Mapping[str, Any]) -> float:
+    """The longest one attempt may take between the lease renewals at its start and at
+    its submit: the burst of too-early reloads, three page loads and the form's steps."""
+    return (values["fire_retry_seconds"] + 3 * values["navigation_timeout"]
+            + 6 * values["action_timeout"] + 10)
+
+
+TIMING_KEYS = frozenset({"lease_seconds", "fire_retry_seconds", "navigation_timeout",
+                         "action_timeout", "lead_seconds"})
+"""The settings whose values must fit together (see `check_together`)."""
+
+
+def check_together(values: Mapping[str, Any]) -> None:
+    """Refuse settings that can't work together (BadInput, with the reason)."""
+    lease = values["lease_seconds"]
+    span = attempt_span(values)
+    if lease < span:
+        raise BadInput(
+            f"lease_seconds = {lease:g} is too short for fire_retry_seconds = "
+            f"{values['fire_retry_seconds']:g}, navigation_timeout = "
+            f"{values['navigation_timeout']:g} and action_timeout = "
+            f"{values['action_timeout']:g}: one attempt may take {span:g} s, and another run "
+            f"could take the booking back in the middle of it; set lease_seconds to at "
+            f"least {span:g}, or lower the others"
+        )
+    if lease < values["lead_seconds"]:
+        raise BadInput(
+            f"lease_seconds = {lease:g} is shorter than lead_seconds = "
+            f"{values['lead_seconds']:g}: a run preparing for an opening could lose the "
+            f"booking to another run before it fires; set lease_seconds to at least "
+            f"{values['lead_seconds']:g}"
+        )
+
+
 class Settings:
     """Typed view of the stored settings, defaults filling the gaps."""
 
@@ -97,6 +136,10 @@ class Settings:
             if key in KNOWN:
                 with contextlib.suppress(ValueError):
                     self._values[key] = KNOWN[key].parse(text)
+
+    def with_value(self, key: str, value: Any) -> dict[str, Any]:
+        """Every value, with `key` changed: to check before storing it."""
+        return {**self._values, key: value}
 
     def __getattr__(self, key: str) -> Any:
         try:

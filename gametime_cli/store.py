@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput, DatabaseBusy, EnvironmentProblem, LeaseLost
 from gametime_cli.models import Account, Attempt, Booking, Club, Series
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -178,6 +178,43 @@ class Store:
             )
         return self.get_club(name)
 
+    def set_club_window(self, club: Club, *, window_days: int, opens_at: str,
+                        now: datetime) -> int:
+        """Change a club's window rule and move its bookings still waiting for their
+        first attempt to the new opening; returns how many moved. The site's opening
+        last seen is forgotten (the next run looks again)."""
+        from gametime_cli.windows import window_opens_at
+
+        changed = Club(club.id, club.name, club.url, club.timezone, window_days,
+                       time.fromisoformat(opens_at), club.sport,
+                       {k: v for k, v in club.settings.items() if k != "opening_seen"})
+        moved = 0
+        with self.transaction() as conn:
+            conn.execute("UPDATE clubs SET window_days = ?, opens_at = ?, settings = ?"
+                         " WHERE id = ?", [window_days, opens_at,
+                                           json.dumps(changed.settings), club.id])
+            rows = conn.execute(
+                "SELECT b.id, b.day, b.created_at FROM bookings b WHERE b.club_id = ? AND"
+                " b.status = 'pending' AND NOT EXISTS (SELECT 1 FROM attempts a"
+                " WHERE a.booking_id = b.id)", [club.id]).fetchall()
+            for row in rows:
+                opens = window_opens_at(date.fromisoformat(row["day"]), window_days,
+                                        changed.opens_at, changed.zone)
+                execute_at = to_iso(max(opens, from_iso(row["created_at"])))
+                conn.execute("UPDATE bookings SET execute_at = ?, due_at = ?, updated_at = ?"
+                             " WHERE id = ?", [execute_at, execute_at, to_iso(now), row["id"]])
+                moved += 1
+        return moved
+
+    def note_site_opening(self, club_id: int, seen: dict[str, Any]) -> None:
+        """Keep, in the club's settings, what a run last saw of the site's opening."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT settings FROM clubs WHERE id = ?", [club_id]).fetchone()
+            settings = json.loads(row[0] or "{}") if row else {}
+            settings["opening_seen"] = seen
+            conn.execute("UPDATE clubs SET settings = ? WHERE id = ?",
+                         [json.dumps(settings), club_id])
+
     def get_club(self, name: str) -> Club:
         row = self.conn.execute(
             "SELECT * FROM clubs WHERE name = ? COLLATE NOCASE", [name]
@@ -296,32 +333,79 @@ class Store:
         )
         return [Booking.from_row(r) for r in rows]
 
-    def cancel_booking(self, booking_id: int, now: datetime) -> Booking:
-        """Cancel a pending booking; say why when it can't be cancelled here."""
+    def cancel_booking(self, booking_id: int, now: datetime) -> str:
+        """Cancel a booking here, whichever run holds it. Returns what happened:
+
+        - 'cancelled': it was waiting, or a run held it but had not submitted it (that
+          run stops at its next fenced step: before loading the form, before submitting);
+        - 'already': it was cancelled before;
+        - 'requested': a run is submitting it right now; the cancel is recorded and the
+          run cancels it on the site as soon as the club confirms it;
+        - 'on_site': it is confirmed: it must be cancelled on the club's site.
+        """
+        stamp = to_iso(now)
         with self.transaction() as conn:
             booking = self.get_booking(booking_id)
-            if booking.status == "pending":
+            if booking.status == "cancelled":
+                return "already"
+            if booking.status == "confirmed":
+                return "on_site"
+            if booking.status in ("pending", "running") and self._submitting_now(conn,
+                                                                               booking_id):
+                # The site may hold it already: the run submitting it (or, for a run that
+                # died there, the next one, at once) checks the site and cancels it there.
                 conn.execute(
-                    "UPDATE bookings SET status = 'cancelled', updated_at = ? WHERE id = ?",
-                    [to_iso(now), booking_id],
-                )
-            elif booking.status == "confirmed":
-                raise BadInput(
-                    f"booking {booking_id} is confirmed on the club's site "
-                    f"(confirmation {booking.confirmation}); cancel it on {booking.club}'s "
-                    "GameTime site"
-                )
-            elif booking.status == "running":
-                raise BadInput(
-                    f"booking {booking_id} is being booked right now; "
-                    "check 'gametime show' in a minute"
-                )
-            elif booking.status != "cancelled":
+                    "UPDATE bookings SET cancel_requested_at = ?, updated_at = ?,"
+                    " due_at = CASE WHEN status = 'pending' THEN MIN(due_at, ?) ELSE due_at END"
+                    " WHERE id = ?", [stamp, stamp, stamp, booking_id])
+                return "requested"
+            if booking.status not in ("pending", "running"):
                 raise BadInput(
                     f"booking {booking_id} has already ended as {booking.status}; "
                     "nothing to cancel"
                 )
-        return self.get_booking(booking_id)
+            conn.execute(
+                "UPDATE attempts SET finished_at = ?, outcome = 'cancelled',"
+                " error = 'cancelled by the player' WHERE booking_id = ? AND finished_at IS NULL",
+                [stamp, booking_id],
+            )
+            conn.execute(
+                "UPDATE bookings SET status = 'cancelled', cancel_requested_at = ?,"
+                " lease_owner = NULL, lease_expires = NULL, updated_at = ? WHERE id = ?",
+                [stamp, stamp, booking_id],
+            )
+        return "cancelled"
+
+    @staticmethod
+    def _submitting_now(conn: sqlite3.Connection, booking_id: int) -> bool:
+        """Has the booking's unfinished attempt, or one never checked, sent the form?"""
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
+            " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL AND (a.finished_at IS NULL"
+            " OR (COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
+            " AND a.id > COALESCE(b.checked_attempt, 0))))",
+            [booking_id],
+        ).fetchone()
+        return bool(row[0])
+
+    def mark_cancelled(self, booking_id: int, now: datetime, note: str | None = None) -> None:
+        """The booking is cancelled (on the site too, where it had been made)."""
+        stamp = to_iso(now)
+        self.conn.execute(
+            "UPDATE bookings SET status = 'cancelled', last_error = ?, lease_owner = NULL,"
+            " lease_expires = NULL, cancel_requested_at = COALESCE(cancel_requested_at, ?),"
+            " updated_at = ? WHERE id = ?",
+            [note, stamp, stamp, booking_id],
+        )
+
+    def check_lease(self, booking: Booking, owner: str) -> None:
+        """LeaseLost unless this run still holds the booking (not cancelled, not taken
+        over): the fence before the site's hold is taken."""
+        self._check_lease(self.conn, booking.id, owner)
+
+    def note_error(self, booking_id: int, error: str, now: datetime) -> None:
+        self.conn.execute("UPDATE bookings SET last_error = ?, updated_at = ? WHERE id = ?",
+                          [error, to_iso(now), booking_id])
 
     # -- claims, attempts, outcomes ---------------------------------------------
 
@@ -384,20 +468,23 @@ class Store:
 
     def claim_next_due(
         self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None,
-        horizon: datetime | None = None,
+        horizon: datetime | None = None, later_only: bool = False,
     ) -> Booking | None:
         """Claim one booking due by `horizon` (default now), or one whose holder's lease
-        ran out, in one statement. The lease covers the wait until it is due.
+        ran out, in one statement. The lease covers the wait until it is due. With
+        `later_only`, only a pending booking not yet due (one opening soon).
 
         Overlapping runs each get different bookings or none: the UPDATE both picks
         and marks the row, so no two runs can hold the same booking.
         """
         stamp = to_iso(now)
         until = to_iso(max(now, horizon or now) + lease)
+        which = ("(status = 'pending' AND due_at <= ? AND due_at > ?)" if later_only else
+                 "((status = 'pending' AND due_at <= ?) OR"
+                 " (status = 'running' AND lease_expires < ?))")
         row = self.conn.execute(
             "UPDATE bookings SET status = 'running', lease_owner = ?, lease_expires = ?,"
-            " updated_at = ? WHERE id = (SELECT id FROM bookings WHERE"
-            " ((status = 'pending' AND due_at <= ?) OR (status = 'running' AND lease_expires < ?))"
+            f" updated_at = ? WHERE id = (SELECT id FROM bookings WHERE {which}"
             " AND id NOT IN (SELECT value FROM json_each(?))"
             " ORDER BY due_at, id LIMIT 1) RETURNING id",
             [owner, until, stamp, to_iso(horizon or now), stamp,
@@ -416,12 +503,12 @@ class Store:
     def needs_check(self, booking_id: int) -> bool:
         """Has an attempt submitted the form without seeing a confirmation since the site
         was last checked? Then the site may hold the booking already, and must be asked
-        before booking again."""
+        before booking again. 'Since' is by attempt id, which only grows."""
         row = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
             " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL"
             " AND COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
-            " AND a.submitted_at > COALESCE(b.checked_at, ''))",
+            " AND a.id > COALESCE(b.checked_attempt, 0))",
             [booking_id],
         ).fetchone()
         return bool(row[0])
@@ -429,8 +516,10 @@ class Store:
     def mark_checked(self, booking: Booking, owner: str, now: datetime) -> None:
         """The site was asked and doesn't hold the booking: submitting again is safe."""
         cur = self.conn.execute(
-            "UPDATE bookings SET checked_at = ? WHERE id = ? AND lease_owner = ?",
-            [to_iso(now), booking.id, owner],
+            "UPDATE bookings SET checked_at = ?, checked_attempt = (SELECT MAX(id) FROM"
+            " attempts WHERE booking_id = ? AND submitted_at IS NOT NULL)"
+            " WHERE id = ? AND lease_owner = ?",
+            [to_iso(now), booking.id, booking.id, owner],
         )
         if cur.rowcount == 0:
             raise LeaseLost(booking.id)
@@ -483,8 +572,8 @@ class Store:
         with self.transaction() as conn:
             self._check_lease(conn, booking.id, owner)
             conn.execute(
-                "UPDATE attempts SET finished_at = ?, outcome = ?, court = ?, confirmation = ?,"
-                " error = ?, artifacts = ? WHERE id = ?",
+                "UPDATE attempts SET finished_at = ?, outcome = ?, court = COALESCE(?, court),"
+                " confirmation = ?, error = ?, artifacts = ? WHERE id = ?",
                 [stamp, outcome, court, confirmation, error,
                  json.dumps(artifacts) if artifacts else None, attempt_id],
             )
@@ -536,6 +625,14 @@ class Store:
             " ('transient', 'interrupted')",
             [booking_id],
         ).fetchone()[0]
+
+    def held_since(self, booking_id: int) -> datetime | None:
+        """When an attempt first found the slot held by another member, if one did."""
+        row = self.conn.execute(
+            "SELECT MIN(started_at) FROM attempts WHERE booking_id = ? AND outcome = 'held'",
+            [booking_id],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
 
     def attempts_for(self, booking_id: int) -> list[Attempt]:
         rows = self.conn.execute(

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+from gametime_cli.clock import epoch
+
 SPIN_SECONDS = 0.003
 """The last few milliseconds before firing are busy-waited, not slept."""
 COARSE_SLEEP = 0.25
@@ -65,7 +67,7 @@ def estimate_offset(samples: list[ClockSample]) -> ClockEstimate:
     return ClockEstimate(middle, 0.5, len(samples))
 
 
-def measure_offset(probe: Callable[[], str], *, now: Callable[[], float] = time.time,
+def measure_offset(probe: Callable[[], str], *, now: Callable[[], float] = epoch,
                    sleep: Callable[[float], None] = time.sleep,
                    coarse: int = 12, spacing: float = 0.09, fine: int = 24,
                    fine_spacing: float = 0.004) -> ClockEstimate:
@@ -95,11 +97,12 @@ def measure_offset(probe: Callable[[], str], *, now: Callable[[], float] = time.
     return estimate_offset(samples)
 
 
-def wait_until(target: float, *, now: Callable[[], float] = time.time,
+def wait_until(target: float, *, now: Callable[[], float] = epoch,
                sleep: Callable[[float], None] = time.sleep,
                stop: threading.Event | None = None) -> bool:
-    """Wait for the wall-clock instant `target`, recomputing as it nears; busy-wait the
-    last few milliseconds. False if `stop` was set first."""
+    """Wait for the wall-clock instant `target` (epoch seconds by `clock.utcnow()`, so
+    GAMETIME_NOW moves it too), recomputing as it nears; busy-wait the last few
+    milliseconds. False if `stop` was set first."""
     while True:
         if stop is not None and stop.is_set():
             return False
@@ -114,6 +117,17 @@ def wait_until(target: float, *, now: Callable[[], float] = time.time,
             else:
                 sleep(pause)
         # else: spin, re-reading the clock
+
+
+async def wait_until_async(target: float, *, now: Callable[[], float] = epoch) -> None:
+    """`wait_until` on an event loop: sleep while far, spin the last few milliseconds
+    (the loop's other work waits those, which is what firing together wants)."""
+    import asyncio
+
+    while (remaining := target - now()) > SPIN_SECONDS:
+        await asyncio.sleep(min(remaining - SPIN_SECONDS, COARSE_SLEEP))
+    while now() < target:
+        pass
 
 
 class DateProbe:

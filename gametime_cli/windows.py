@@ -6,10 +6,15 @@ All instants leave this module in UTC; local wall-clock reasoning stays inside.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from gametime_cli.errors import BadInput
+
+if TYPE_CHECKING:
+    from gametime_cli.models import Club
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_24 = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
@@ -120,3 +125,41 @@ def window_opens_at(day: date, window_days: int, opens_at: time, zone: ZoneInfo)
 
 def minutes_since_midnight(at: time) -> int:
     return at.hour * 60 + at.minute
+
+
+OPENING_TOLERANCE = 1.0
+"""Seconds the site's opening may differ from the club's rule before the player is told."""
+
+
+@dataclass(frozen=True)
+class OpeningNote:
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.problem}; fix: {self.fix}"
+
+
+def opening_note(club: Club) -> OpeningNote | None:
+    """What a run last saw of the site's opening, when it disagrees with the club's
+    rule by more than a second, with the `club set` command that fixes it."""
+    seen = club.settings.get("opening_seen") if isinstance(club.settings, dict) else None
+    try:
+        difference = float(seen["difference"])
+        rule = datetime.fromisoformat(seen["rule"]).astimezone(club.zone)
+        how = str(seen["how"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    if abs(difference) <= OPENING_TOLERANCE:
+        return None
+    said = f"{club.name}'s rule opens {rule.date().isoformat()} at {rule.strftime('%H:%M:%S')}"
+    if how == "already open":
+        return OpeningNote(
+            f"the site was already open {-difference:.0f} s before {said}",
+            f"find when the site opens and run 'gametime club set {club.name} "
+            f"--opens-at HH:MM:SS' (and --window-days N if the day is wrong)")
+    actual = (rule + timedelta(seconds=round(difference))).strftime("%H:%M:%S")
+    return OpeningNote(
+        f"the site opened about {difference:.0f} s {'after' if difference > 0 else 'before'} "
+        f"{said}",
+        f"gametime club set {club.name} --opens-at {actual}")

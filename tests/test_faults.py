@@ -13,12 +13,13 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from tests.conftest import gametime_executable
-from tests.helpers import db_rows, db_snapshot
+from tests.helpers import db_rows, db_snapshot, force_setting
 
 PASSWORD = "Faults-Ibex-2290"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
@@ -32,22 +33,26 @@ def site():
         yield running
 
 
-def tomorrow() -> date:
-    return (datetime.now(UTC) + timedelta(days=1)).date()
+@pytest.fixture
+def day(now: datetime) -> date:
+    """The day the tests book: tomorrow at the test's one instant. Its window opened days
+    ago (6 days ahead, 09:00), and its 17:00 is still ahead even past midnight."""
+    return now.date() + timedelta(days=1)
 
 
-def setup_club(gametime, site, *, lease: str = "3", bookings: int = 1) -> list[int]:
+def setup_club(gametime, site, day: date, *, lease: str = "3",
+               bookings: int = 1) -> list[int]:
     assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
                     "--window-days", "6", "--opens-at", "09:00").returncode == 0
     login = gametime("login", "--club", "sb", "--username", USER.username, "--password-stdin",
                      "--store", "file", input=PASSWORD + "\n", timeout=120)
     assert login.returncode == 0, login.stderr
-    assert gametime("config", "set", "lease_seconds", lease).returncode == 0
+    force_setting(Path(os.environ["GAMETIME_HOME"]), "lease_seconds", lease)
     assert gametime("config", "set", "retry_base", "0.5").returncode == 0
     ids = []
     for index in range(bookings):
         at = f"{17 + index // 2}:{'30' if index % 2 else '00'}"
-        result = gametime("book", tomorrow().isoformat(), at, "--club", "sb",
+        result = gametime("book", day.isoformat(), at, "--club", "sb",
                           "--court", str(1 + index % 6), "--json")
         assert result.returncode == 0, result.stderr
         ids.append(json.loads(result.stdout)["id"])
@@ -103,8 +108,8 @@ def run_until_settled(gametime, rounds: int = 10) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_eight_runs_and_a_watch_save_each_booking_once(gametime, site, home, needs_browser):
-    ids = setup_club(gametime, site, lease="60", bookings=6)
+def test_eight_runs_and_a_watch_save_each_booking_once(gametime, site, home, needs_browser, day):
+    ids = setup_club(gametime, site, day, lease="60", bookings=6)
     watch = subprocess.Popen([gametime_executable(), "watch"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True,
                              env={**os.environ, "GAMETIME_HOME": str(home)})
@@ -131,8 +136,8 @@ def test_eight_runs_and_a_watch_save_each_booking_once(gametime, site, home, nee
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_kill_9_after_the_claim_before_submitting(gametime, site, home, needs_browser):
-    [booking] = setup_club(gametime, site)
+def test_kill_9_after_the_claim_before_submitting(gametime, site, home, needs_browser, day):
+    [booking] = setup_club(gametime, site, day)
     site.set_delay(2.0)  # the run is claimed and working, far from submitting
     run = start_run(home)
     wait_for(lambda: db_rows(home, "SELECT COUNT(*) FROM attempts WHERE finished_at IS NULL"
@@ -151,8 +156,8 @@ def test_kill_9_after_the_claim_before_submitting(gametime, site, home, needs_br
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_kill_9_after_submitting_before_recording(gametime, site, home, needs_browser):
-    [booking] = setup_club(gametime, site)
+def test_kill_9_after_submitting_before_recording(gametime, site, home, needs_browser, day):
+    [booking] = setup_club(gametime, site, day)
     site.set_save_answer_delay(30)  # the site books, then keeps the run waiting
     run = start_run(home)
     wait_for(lambda: len(site.bookings()) == 1, what="the site to record the booking")
@@ -171,10 +176,10 @@ def test_kill_9_after_submitting_before_recording(gametime, site, home, needs_br
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_a_save_slower_than_the_timeout_is_not_booked_twice(gametime, site, home,
+def test_a_save_slower_than_the_timeout_is_not_booked_twice(gametime, site, home, day,
                                                             needs_browser):
-    [booking] = setup_club(gametime, site)
-    gametime("config", "set", "navigation_timeout", "2")
+    [booking] = setup_club(gametime, site, day)
+    force_setting(home, "navigation_timeout", "2")  # beside the forced short lease
     site.set_save_answer_delay(4)
     first = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)
     entry = json.loads(first.stdout)["bookings"][0]
@@ -189,8 +194,8 @@ def test_a_save_slower_than_the_timeout_is_not_booked_twice(gametime, site, home
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_refused_connections_then_500s_then_recovery(gametime, site, home, needs_browser):
-    [booking] = setup_club(gametime, site)
+def test_refused_connections_then_500s_then_recovery(gametime, site, home, needs_browser, day):
+    [booking] = setup_club(gametime, site, day)
     port = int(site.base_url.rsplit(":", 1)[1])
     site.stop()
     down = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)

@@ -48,7 +48,7 @@ def add_club(gametime, site: SandboxSite, opening: datetime) -> str:
 
 @pytest.mark.parametrize("offset", [2.5, -1.5])
 def test_run_pending_waits_and_fires_at_the_sites_opening(gametime, offset):
-    site, opening = opening_site(offset, in_seconds=15)
+    site, opening = opening_site(offset, in_seconds=25)
     with site:
         day = add_club(gametime, site, opening)
         first = gametime("book", day, "19:00", "--club", "sb", "--account", "jo", "--court", "1")

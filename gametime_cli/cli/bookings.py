@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from gametime_cli.cli.common import JSON_OPTION, open_store
+
+if TYPE_CHECKING:
+    from gametime_cli.store import Store
 
 
 def book(
@@ -119,17 +124,85 @@ def show(
     render.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
 
 
-def cancel(booking_id: int = typer.Argument(..., metavar="ID", help="The booking's id.")) -> None:
-    """Cancel a pending booking (a confirmed one is cancelled on the club's site)."""
+CANCEL_WAIT = 60.0
+"""How long `cancel` waits for a run that is submitting the booking to settle it."""
+
+
+def cancel(
+    booking_id: int = typer.Argument(..., metavar="ID", help="The booking's id."),
+    local_only: bool = typer.Option(
+        False, "--local-only",
+        help="For a confirmed booking already cancelled by hand on the site: forget it "
+        "here only, without asking the site."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Cancel a booking: here if it is still to run (a run holding it stops before
+    booking it), on the club's site if it is confirmed."""
     from gametime_cli.clock import utcnow
 
     store = open_store()
     before = store.get_booking(booking_id)
-    store.cancel_booking(booking_id, utcnow())
-    if before.status == "cancelled":
-        typer.echo(f"Booking {booking_id} was already cancelled.")
+    what = store.cancel_booking(booking_id, utcnow())
+    note: str | None = None
+    if what == "already":
+        note = f"Booking {booking_id} was already cancelled."
+    elif what == "cancelled":
+        note = f"Cancelled booking {booking_id}." + (
+            " The run that held it stops before booking it." if before.status == "running"
+            else "")
+    elif what == "on_site" and local_only:
+        store.mark_cancelled(booking_id, utcnow(), "forgotten here only (--local-only); "
+                             "cancelled on the site by hand")
+        note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
+                f"{before.club}'s site (confirmation {before.confirmation}).")
+    elif what == "on_site":
+        from gametime_cli.cancelling import cancel_confirmed
+
+        done = cancel_confirmed(store, before, store.path.parent, utcnow())
+        note = f"Cancelled booking {booking_id}: {done}."
     else:
-        typer.echo(f"Cancelled booking {booking_id}.")
+        note = _await_the_run(store, booking_id)
+    after = store.get_booking(booking_id)
+    if as_json:
+        from gametime_cli import render
+
+        render.print_json({"id": booking_id, "status": after.status,
+                           "cancelled": after.status == "cancelled", "message": note})
+    else:
+        typer.echo(note)
+
+
+def _await_the_run(store: Store, booking_id: int) -> str:
+    """A run is submitting the booking: wait (bounded) for it to settle and cancel it
+    on the site once the club confirms it."""
+    import time
+
+    from gametime_cli.errors import EnvironmentProblem
+
+    deadline = time.monotonic() + CANCEL_WAIT
+    while time.monotonic() < deadline:
+        booking = store.get_booking(booking_id)
+        if booking.status == "cancelled":
+            return (f"Cancelled booking {booking_id}: it was being submitted; "
+                    f"{booking.last_error or 'the club did not keep it'}."
+                    if booking.confirmation is None else
+                    f"Cancelled booking {booking_id}: the club had just confirmed it "
+                    f"(confirmation {booking.confirmation}); it was cancelled on the site.")
+        if booking.status == "confirmed" and (booking.last_error or "").startswith(
+                "cancelling on the site failed"):
+            raise EnvironmentProblem(
+                f"booking {booking_id} was confirmed as the cancel came, and {booking.last_error}; "
+                f"run 'gametime cancel {booking_id}' again")
+        if booking.status in ("failed", "missed"):
+            return f"Booking {booking_id} ended as {booking.status}; nothing was booked."
+        if booking.status == "pending":
+            return (f"Cancel recorded for booking {booking_id}: an earlier attempt sent the "
+                    "form without an answer, so the next run checks the club's site first "
+                    "and cancels it there if it went through.")
+        time.sleep(0.2)
+    return (f"Cancel recorded for booking {booking_id}: it was being submitted, so the "
+            "site may hold it; the run booking it cancels it there as soon as the club "
+            f"confirms it (see 'gametime show {booking_id}').")
 
 
 series_app = typer.Typer(help="Recurring bookings made with book --every.",

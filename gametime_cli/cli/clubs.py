@@ -59,6 +59,33 @@ def add(
     )
 
 
+@app.command("set")
+def set_window(
+    name: str = typer.Argument(..., help="The club's name."),
+    opens_at: str | None = typer.Option(None, "--opens-at",
+                                        help="Local time a day opens, HH:MM[:SS]."),
+    window_days: int | None = typer.Option(None, "--window-days",
+                                           help="Days ahead a day opens."),
+) -> None:
+    """Change a club's booking window; bookings still waiting move to the new opening."""
+    from gametime_cli.clock import utcnow
+    from gametime_cli.errors import BadInput
+    from gametime_cli.windows import parse_opens_at
+
+    if opens_at is None and window_days is None:
+        raise BadInput("nothing to change; give --opens-at HH:MM[:SS] or --window-days N")
+    if window_days is not None and not 0 <= window_days <= 365:
+        raise BadInput(f"--window-days {window_days} is out of range; use 0 to 365")
+    store = open_store()
+    club = store.get_club(name)
+    opens = parse_opens_at(opens_at) if opens_at is not None else club.opens_at
+    days = club.window_days if window_days is None else window_days
+    moved = store.set_club_window(club, window_days=days, opens_at=opens.isoformat(),
+                                  now=utcnow())
+    typer.echo(f"Club {club.name}: a day opens {days} day{'s' if days != 1 else ''} ahead at "
+               f"{opens.isoformat()} {club.timezone}; {moved} booking(s) moved to it.")
+
+
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List the registered clubs."""

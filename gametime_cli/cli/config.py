@@ -26,18 +26,30 @@ def list_(as_json: bool = JSON_OPTION) -> None:
 @app.command("set")
 def set_(key: str = typer.Argument(...), value: str = typer.Argument(...)) -> None:
     """Set a setting."""
-    from gametime_cli.settings import parse_setting
+    from gametime_cli.settings import TIMING_KEYS, Settings, check_together, parse_setting
 
     parsed = parse_setting(key, value)
-    open_store().set_setting(key, str(parsed))
+    store = open_store()
+    if key in TIMING_KEYS:
+        check_together(Settings(store.settings()).with_value(key, parsed))
+    store.set_setting(key, str(parsed))
     typer.echo(f"{key} = {parsed}")
 
 
 @app.command("unset")
 def unset(key: str = typer.Argument(...)) -> None:
     """Return a setting to its default."""
-    from gametime_cli.settings import KNOWN, parse_setting
+    from gametime_cli.settings import (
+        KNOWN,
+        TIMING_KEYS,
+        Settings,
+        check_together,
+        parse_setting,
+    )
 
     parse_setting(key, str(KNOWN[key].default) if key in KNOWN else "")
-    open_store().set_setting(key, None)
+    store = open_store()
+    if key in TIMING_KEYS:
+        check_together(Settings(store.settings()).with_value(key, KNOWN[key].default))
+    store.set_setting(key, None)
     typer.echo(f"{key} = {KNOWN[key].default} (default)")

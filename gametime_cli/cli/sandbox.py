@@ -65,6 +65,15 @@ def sandbox(
                                        "behind)."),
     hold_seconds: float = typer.Option(300.0, "--hold-seconds", min=0.1, max=86400,
                                        help="Seconds a booking form holds its slot."),
+    holds_per_session: bool = typer.Option(
+        False, "--holds-per-session",
+        help="A hold belongs to the browser session that took it: a member's own hold "
+        "from a killed run blocks that member too until it lapses."),
+    no_member_id: bool = typer.Option(
+        False, "--no-member-id", help="The booking form leaves out the member's id."),
+    save_answer_delay: float = typer.Option(
+        0.0, "--save-answer-delay", min=0, max=600,
+        help="Seconds a save waits, after booking, before it answers."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for ids and injected faults."),
 ) -> None:
     """Serve a GameTime-like club site on 127.0.0.1 for trying the tool out; Ctrl-C stops it."""
@@ -75,6 +84,8 @@ def sandbox(
         users=parse_users(users), courts=courts, timezone=parse_zone(timezone).key,
         window_days=window_days, opens_at=parse_opens_at(opens_at), hold_seconds=hold_seconds,
         delay=delay, save_500=save_500, clock_offset=clock_offset, seed=seed,
+        holds_per_session=holds_per_session, form_user_id=not no_member_id,
+        save_answer_delay=save_answer_delay,
     )
     site = SandboxSite(config)
     stopping = _stop_on_signals()

@@ -178,7 +178,7 @@ _FORM_SCRIPT = """
 
 
 def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: int,
-                 user_id: int, user_name: str, booking_types: dict[str, int],
+                 user_id: int | None, user_name: str, booking_types: dict[str, int],
                  durations: list[int]) -> str:
     types = "".join(
         f'<input type="radio" name="rtype" id="rtype-{value}" value="{value}">'
@@ -192,6 +192,8 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
         f'<input id="player-{i}" type="text" name="players[{i}][name]"></p>'
         for i in (2, 3, 4)
     )
+    member_id = ("" if user_id is None else
+                 f'<input type="hidden" name="players[1][user_id]" value="{user_id}">')
     return layout("Book a court", f"""<h1>Book Court {court}</h1>
 <p class="slot">{escape(day_label(day))} at {clock(minutes)}</p>
 <form id="booking-form" method="post" action="{escape(SAVE_ACTION)}">
@@ -199,7 +201,7 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
 <p><label for="duration">Duration</label><select id="duration" name="duration" disabled>
 <option value="">Select a duration</option>{options}</select></p>
 <p><label for="player-1">Player 1</label>
-<input type="hidden" name="players[1][user_id]" value="{user_id}">
+{member_id}
 <input id="player-1" type="text" name="players[1][name]" value="{escape(user_name)}" readonly>
 </p>{partners}
 <input type="hidden" name="court" value="{court_id}">

@@ -146,7 +146,8 @@ def book(site: SiteState, request: Request) -> Response:
     hold, user = outcome.hold, request.session.user
     return html(pages.booking_form(
         court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
-        temp=hold.temp, user_id=user.user_id, user_name=user.name,
+        temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
+        user_name=user.name,
         booking_types=site.config.booking_types, durations=site.config.durations,
     ))
 

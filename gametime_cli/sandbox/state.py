@@ -58,6 +58,12 @@ class SandboxConfig:
     window_days: int = 6
     opens_at: clock_time = clock_time(9, 0)
     hold_seconds: float = 300.0
+    holds_per_session: bool = False
+    """A hold belongs to the session that took it, as some sites keep them: a member's
+    own hold from an earlier session (a run killed after loading the form) then blocks
+    that member too, as if another member held the court, until it lapses."""
+    form_user_id: bool = True
+    """The booking form carries the member's id (`players[1][user_id]`); some don't."""
     delay: float = 0.0
     """Seconds every response waits before it is handled."""
     save_500: float = 0.0
@@ -398,7 +404,9 @@ class SiteState:
                 return FormOutcome(refusal=FormRefusal.BOOKED)
             current = self._live_hold(court, day, minutes, now)
             member = session.user.user_id
-            if current is not None and current.member != member:
+            if current is not None and (
+                    current.member != member
+                    or (self.config.holds_per_session and current.session != session.token)):
                 return FormOutcome(refusal=FormRefusal.HELD)
             for temp in [t for t, h in self._holds.items()
                          if h.session == session.token or h is current]:

@@ -9,6 +9,7 @@ from gametime_cli.errors import BadInput, EnvironmentProblem
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from gametime_cli.browser import BrowserHost
     from gametime_cli.models import Club
     from gametime_cli.settings import Settings
     from gametime_cli.sites.base import Login, SiteDriver
@@ -40,23 +41,35 @@ def needs_login(club: Club) -> bool:
     return not club.url.startswith(SIMULATE_SCHEME)
 
 
+def browser_host(settings: Settings, headed: bool = False) -> BrowserHost:
+    """The one browser a run shares between its accounts (started when first used)."""
+    from gametime_cli.browser import BrowserHost
+
+    return BrowserHost(settings.browser, headed=headed,
+                       navigation_timeout=settings.navigation_timeout,
+                       action_timeout=settings.action_timeout)
+
+
 def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
-                headed: bool = False) -> SiteDriver:
-    """The club's driver. A GameTime club needs a browser: none found is exit 3."""
+                headed: bool = False, host: BrowserHost | None = None) -> SiteDriver:
+    """The club's driver, as one account. A GameTime club needs a browser: none found is
+    exit 3. Given the run's `host`, the driver opens a context on its browser; without,
+    it has a browser of its own, closed with it."""
     if club.url.startswith(SIMULATE_SCHEME):
         from gametime_cli.sites.simulated import SimulatedSite
 
         return SimulatedSite(club, login)
-    from gametime_cli.browser import BrowserOptions, find_browser
     from gametime_cli.sites.gametime import GameTimeSite
 
-    options = BrowserOptions(
-        executable=find_browser(settings.browser),
-        headed=headed,
-        navigation_timeout=settings.navigation_timeout,
-        action_timeout=settings.action_timeout,
-    )
-    return GameTimeSite(club, login, options, home / ARTIFACTS_DIR)
+    own = host is None
+    host = host or browser_host(settings, headed)
+    try:
+        host.options  # noqa: B018 -- finds the browser now: none is exit 3
+    except BaseException:
+        if own:
+            host.close()
+        raise
+    return GameTimeSite(club, login, host, home / ARTIFACTS_DIR, owns_host=own)
 
 
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 class OutcomeKind(Enum):
     CONFIRMED = "confirmed"
     TAKEN = "taken"
-    """This court is booked or held by someone else: try the next one."""
+    """This court is booked by someone else: try the next one."""
+    HELD = "held"
+    """Another member holds this court's form right now (a hold lapses in minutes):
+    try the others, then come back to it."""
     NOT_OPEN = "not_open"
     """The window has not opened yet by the site's clock: retry soon."""
     TRANSIENT = "transient"
@@ -26,6 +29,9 @@ class OutcomeKind(Enum):
     """The site refused the booking for a reason retrying won't change."""
     LOGIN_REFUSED = "login_refused"
     """The credentials were refused: leave the booking pending, ask for a new login."""
+    UNCHECKED = "unchecked"
+    """An earlier submit went unanswered and the site can't tell whether it booked:
+    never submit again blind; the booking waits for the player."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,24 @@ class SlotRequest:
     account: str | None = None
     any_court: bool = False
     """After the preferred courts, any other free court."""
+    fire_at: float | None = None
+    """Firing at the opening: the first booking form is loaded at this local instant
+    (epoch seconds), timed by the driver itself, so that accounts firing together are
+    released together."""
     too_early_until: float | None = None
     """Firing at the opening: keep reloading a form the site calls too early, every
     100 ms, until this local instant."""
+    before_hold: Callable[[int], None] | None = field(default=None, compare=False)
+    """Called with the court just before its booking form is loaded (which takes the
+    site's hold); it raises when this run may no longer book, and nothing is loaded."""
     before_submit: Callable[[int], None] | None = field(default=None, compare=False)
     """Called with the court just before the form is submitted; it raises when this run
-    may no longer book (its lease was lost), and then nothing is submitted."""
+    may no longer book (its lease was lost, the booking was cancelled), and then nothing
+    is submitted."""
+
+    def holding(self, court: int) -> None:
+        if self.before_hold is not None:
+            self.before_hold(court)
 
     def submitting(self, court: int) -> None:
         if self.before_submit is not None:
@@ -156,6 +174,19 @@ class SiteDriver(Protocol):
 
     def book_court(self, request: SlotRequest, court: int) -> Outcome:
         """Try to book the slot on one court."""
+        ...
+
+    def window_open(self, request: SlotRequest) -> bool | None:
+        """Ahead of the opening, one look: is the window already open? None: can't tell."""
+        ...
+
+    def my_booking_ids(self) -> set[str]:
+        """The ids of the member's upcoming bookings, as the site lists them."""
+        ...
+
+    def cancel_booking(self, day: date, confirmation: str) -> bool:
+        """Cancel the member's booking on the site and check it is gone; False when the
+        site no longer had it."""
         ...
 
     def close(self) -> None: ...

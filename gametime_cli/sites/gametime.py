@@ -9,18 +9,20 @@ constants here.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from gametime_cli.browser import BrowserOptions, launch
+from gametime_cli.browser import BrowserHost, BrowserStalled
+from gametime_cli.clock import epoch
 from gametime_cli.models import Club
 from gametime_cli.sites.base import (
     AttemptFailed,
@@ -33,15 +35,34 @@ from gametime_cli.sites.base import (
     SlotRequest,
     choose_courts,
 )
+from gametime_cli.timing import wait_until_async
 
+T = TypeVar("T")
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
 FIRE_RETRY_INTERVAL = 0.1
 CLOCK_FRESH_SECONDS = 600.0
 """A measurement of the site's clock is trusted this long."""
-TAKEN_WORDS = ("another member is currently booking", "not available", "already booked")
+HELD_WORDS = ("another member is currently booking",)
+TAKEN_WORDS = ("not available", "already booked")
 _LABEL_JS = """el => {
   const label = el.labels && el.labels[0];
   return (label ? label.innerText : (el.parentElement ? el.parentElement.innerText : '')) || '';
+}"""
+
+
+_MY_BOOKINGS_JS = """() => {
+  const ids = new Set();
+  for (const row of document.querySelectorAll('[data-booking-id]')) {
+    ids.add(row.getAttribute('data-booking-id'));
+  }
+  for (const link of document.querySelectorAll('a[href]')) {
+    const href = link.getAttribute('href') || '';
+    if (!/cancel/i.test(href + ' ' + link.innerText)) continue;
+    for (const part of href.split(/[/?&=#]/)) {
+      if (/^[0-9]+$/.test(part)) ids.add(part);
+    }
+  }
+  return Array.from(ids);
 }"""
 
 
@@ -51,37 +72,55 @@ def _first_line(exc: BaseException) -> str:
 
 
 class GameTimeSite:
-    def __init__(self, club: Club, login: Login | None, options: BrowserOptions,
-                 artifacts_dir: Path):
+    """One account at one club: a browser context of its own on the run's browser.
+
+    The public methods are called from the executor's threads; each runs its steps as
+    one coroutine on the browser's loop (`BrowserHost.run`). Writes the executor must
+    fence (just before loading the form, just before submitting) are called back in the
+    caller's thread, between those coroutines, never on the loop.
+    """
+
+    def __init__(self, club: Club, login: Login | None, host: BrowserHost,
+                 artifacts_dir: Path, *, owns_host: bool = False):
         self.club = club
         self.base = club.url.rstrip("/")
         self.login = login
-        self.options = options
+        self.host = host
+        self.options = host.options
         self.artifacts_dir = artifacts_dir
         self.types: dict[str, Any] = club.settings.get("booking_types", {})
         self.user_id: int | None = None
         self.clock_offset = 0.0
+        self._owns_host = owns_host
         self._measured_at = -math.inf
         self._courts_day: date | None = None
-        self._pw: Any = None
-        self._browser: Any = None
         self._context: Any = None
         self._page: Any = None
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
+        self._too_early_at: float | None = None
+        self.opened_between: tuple[float, float] | None = None
+        """Local instants of the last 'too early' answer and the first form after it:
+        the site's window opened between them."""
+
+    # -- calling into the browser's loop -------------------------------------------------
+
+    def _budget(self, pages: int = 4, extra: float = 0.0) -> float:
+        """How long one step may take in all: `pages` page loads and their actions."""
+        return pages * (self.options.navigation_timeout + self.options.action_timeout) + extra + 10
+
+    def _call(self, work: Coroutine[Any, Any, T], pages: int = 4, extra: float = 0.0) -> T:
+        try:
+            return self.host.run(work, self._budget(pages, extra))
+        except BrowserStalled as stalled:
+            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT, message=str(stalled))) from None
 
     # -- browser and session ---------------------------------------------------------
 
-    def _start(self) -> Any:
+    async def _start(self) -> Any:
         if self._page is None:
-            from playwright.sync_api import sync_playwright
-
-            self._pw = sync_playwright().start()
-            self._browser = launch(self._pw, self.options)
-            self._context = self._browser.new_context()
-            self._context.set_default_navigation_timeout(self.options.navigation_timeout * 1000)
-            self._context.set_default_timeout(self.options.action_timeout * 1000)
-            self._page = self._context.new_page()
+            self._context = await self.host.new_context()
+            self._page = await self._context.new_page()
         return self._page
 
     def _path(self) -> str:
@@ -90,7 +129,7 @@ class GameTimeSite:
     @contextlib.contextmanager
     def _reaching_the_site(self) -> Iterator[None]:
         """Timeouts and refused connections become transient AttemptFailed."""
-        from playwright.sync_api import Error, TimeoutError
+        from playwright.async_api import Error, TimeoutError
 
         try:
             yield
@@ -110,47 +149,47 @@ class GameTimeSite:
             raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
                                         message=f"the site answered HTTP {status}"))
 
-    def _goto(self, path: str) -> Any:
+    async def _goto(self, path: str) -> Any:
         """Load a page; timeouts, refused connections and 5xx become AttemptFailed."""
-        page = self._start()
+        page = await self._start()
         with self._reaching_the_site():
-            response = page.goto(self.base + path, wait_until="domcontentloaded")
+            response = await page.goto(self.base + path, wait_until="domcontentloaded")
         self._no_server_error(response.status if response is not None else None)
         return response
 
     def verify_login(self) -> None:
-        self._log_in()
+        self._call(self._log_in())
 
-    def _log_in(self) -> None:
+    async def _log_in(self) -> None:
         """Fill the login form; the page is never captured while it holds the password."""
         if self._logged_in:
             return
         if self.login is None:
             raise LoginRefused(f"no account to log in to {self.club.name} with")
-        from playwright.sync_api import Error, TimeoutError
+        from playwright.async_api import Error, TimeoutError
 
-        page = self._start()
-        self._goto("/auth")
+        page = await self._start()
+        await self._goto("/auth")
         try:
-            page.fill("input[name=username]", self.login.username)
-            page.fill("input[name=password]", self.login.password.reveal())
-            with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-                page.press("input[name=password]", "Enter")
-            response = navigation.value
+            await page.fill("input[name=username]", self.login.username)
+            await page.fill("input[name=password]", self.login.password.reveal())
+            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+                await page.press("input[name=password]", "Enter")
+            response = await navigation.value
         except (TimeoutError, Error) as exc:
-            self._clear_password()
+            await self._clear_password()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"logging in failed: {_first_line(exc)}"
             )) from None
         if response is not None and response.status >= 500:
-            self._clear_password()
+            await self._clear_password()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"the site answered HTTP {response.status} to the login",
             ))
         if self._path() == "/auth":
-            reason = self._page_message() or "it stayed on the login page"
-            self._clear_password()
+            reason = await self._page_message() or "it stayed on the login page"
+            await self._clear_password()
             raise LoginRefused(
                 f"{self.club.name} refused the login of {self.login.username} ({reason}); "
                 f"run 'gametime login --club {self.club.name} --username {self.login.username}'",
@@ -158,19 +197,25 @@ class GameTimeSite:
             )
         self._logged_in = True
 
-    def _clear_password(self) -> None:
+    async def _clear_password(self) -> None:
         with contextlib.suppress(Exception):
             if self._page is not None and self._path() == "/auth":
-                self._page.fill("input[name=password]", "", timeout=1000)
+                await self._page.fill("input[name=password]", "", timeout=1000)
 
-    def _page_message(self) -> str:
+    async def _page_text(self) -> str:
+        try:
+            return " ".join((await self._page.locator("body").inner_text(timeout=1000)).split())
+        except Exception:
+            return ""
+
+    async def _page_message(self) -> str:
         """The page's own error text, or its first words."""
         page = self._page
         for selector in (".error", ".alert", ".message", "h1", "h2", "body"):
             try:
                 node = page.locator(selector).first
-                if node.count():
-                    text = " ".join(node.inner_text(timeout=1000).split())
+                if await node.count():
+                    text = " ".join((await node.inner_text(timeout=1000)).split())
                     if text:
                         return text[:200]
             except Exception:
@@ -180,12 +225,15 @@ class GameTimeSite:
     # -- the day's courts --------------------------------------------------------------
 
     def day_courts(self, day: date) -> list[CourtDay]:
-        self._log_in()
-        data = self._day_json(day)
+        return self._call(self._day_courts(day))
+
+    async def _day_courts(self, day: date) -> list[CourtDay]:
+        await self._log_in()
+        data = await self._day_json(day)
         if data is None:  # the session ran out: log in again, once
             self._logged_in = False
-            self._log_in()
-            data = self._day_json(day)
+            await self._log_in()
+            data = await self._day_json(day)
         try:
             courts = [
                 CourtDay(
@@ -211,12 +259,12 @@ class GameTimeSite:
         self._courts_day = day
         return sorted(courts, key=lambda c: c.number)
 
-    def _day_json(self, day: date) -> dict[str, Any] | None:
-        self._start()
+    async def _day_json(self, day: date) -> dict[str, Any] | None:
+        await self._start()
         url = (f"{self.base}/scheduling/index/jsoncourtdata/sport/{self.club.sport}"
                f"/date/{day.isoformat()}")
         with self._reaching_the_site():
-            response = self._context.request.get(
+            response = await self._context.request.get(
                 url, headers={"X-Requested-With": "XMLHttpRequest"},
                 timeout=self.options.navigation_timeout * 1000,
             )
@@ -224,7 +272,7 @@ class GameTimeSite:
         if urlsplit(response.url).path.rstrip("/") == "/auth" or response.status in (401, 403):
             return None
         try:
-            return response.json()
+            return await response.json()
         except Exception:
             return None
 
@@ -256,6 +304,34 @@ class GameTimeSite:
 
     # -- booking ----------------------------------------------------------------------
 
+    def window_open(self, request: SlotRequest) -> bool | None:
+        """One request for a free court's form, ahead of the opening: is the window
+        already open (True: the form came, and holds the slot), not yet (False), or
+        can't tell (None)?"""
+        if self._courts_day != request.day:
+            return None
+        for number in choose_courts(sorted(self._courts.values(), key=lambda c: c.number),
+                                    request):
+            known = self._courts.get(number)
+            if known is not None and known.free(request.minutes, request.duration):
+                return self._call(self._probe(request, known), pages=2)
+        return None
+
+    async def _probe(self, request: SlotRequest, known: CourtDay) -> bool | None:
+        day = request.day
+        path = (f"/scheduling/index/book/sport/{self.club.sport}/court/{known.court_id}"
+                f"/date/{day.year}-{day.month}-{day.day}/time/{request.minutes}")
+        try:
+            await self._goto(path)
+            if "/bookerror" in self._path():
+                self._too_early_at = epoch()
+                return False
+            return bool(await self._page.locator("input[name=temp]").count()) or None
+        except Exception:  # a probe that fails tells nothing; firing goes on as planned
+            return None
+
+
+
     def candidate_courts(self, request: SlotRequest) -> list[int]:
         """At the opening, the courts read while preparing; otherwise read afresh."""
         if request.too_early_until is not None and self._courts_day == request.day:
@@ -265,144 +341,261 @@ class GameTimeSite:
         return choose_courts(courts, request)
 
     def book_court(self, request: SlotRequest, court: int) -> Outcome:
-        from playwright.sync_api import Error, TimeoutError
-
+        """Hold the slot with the booking form, then (the executor agreeing) submit it."""
         known = self._courts.get(court)
         if known is None:
             return Outcome(OutcomeKind.TAKEN, court, message=f"the club has no court {court}")
         if not known.free(request.minutes, request.duration):
             return Outcome(OutcomeKind.TAKEN, court, message=f"court {court} is booked then")
+        request.holding(court)
+        too_early = max(0.0, (request.too_early_until or 0.0) - epoch())
+        held = self._call(self._hold(request, court, known), pages=3, extra=too_early)
+        if held is not None:
+            return held
+        request.submitting(court)
+        return self._call(self._submit(request, court), pages=2)
+
+    async def _hold(self, request: SlotRequest, court: int, known: CourtDay) -> Outcome | None:
+        """Load the booking form (the site's hold) and fill it: None when it is ready
+        to submit, else what stopped it."""
+        from playwright.async_api import Error, TimeoutError
+
         day = request.day
         path = (f"/scheduling/index/book/sport/{self.club.sport}/court/{known.court_id}"
                 f"/date/{day.year}-{day.month}-{day.day}/time/{request.minutes}")
+        if request.fire_at is not None:
+            await wait_until_async(request.fire_at)
         try:
-            self._goto(path)
+            await self._goto(path)
             if self._path() == "/auth":  # the session ran out
                 self._logged_in = False
-                self._log_in()
-                self._goto(path)
+                await self._log_in()
+                await self._goto(path)
             while ("/bookerror" in self._path() and request.too_early_until is not None
-                   and time.time() + FIRE_RETRY_INTERVAL < request.too_early_until):
-                time.sleep(FIRE_RETRY_INTERVAL)  # fired a hair early by the site's clock
-                self._goto(path)
-            return self._complete_form(request, court)
+                   and epoch() + FIRE_RETRY_INTERVAL < request.too_early_until):
+                self._too_early_at = epoch()
+                await asyncio.sleep(FIRE_RETRY_INTERVAL)  # fired a hair early by its clock
+                await self._goto(path)
+            if "/bookerror" in self._path():
+                self._too_early_at = epoch()
+            elif self._too_early_at is not None and self.opened_between is None:
+                self.opened_between = (self._too_early_at, epoch())
+            return await self._fill_form(request, court)
         except AttemptFailed as failed:
-            return self._with_artifacts(request, court, failed.outcome)
-        except TimeoutError:
-            return self._with_artifacts(request, court, Outcome(
-                OutcomeKind.TRANSIENT, court,
-                message=f"the booking page did not respond within "
-                        f"{self.options.action_timeout:g} s",
-            ))
-        except Error as exc:
-            return self._with_artifacts(request, court, Outcome(
-                OutcomeKind.TRANSIENT, court, message=f"browser error: {_first_line(exc)}"
-            ))
+            return await self._with_artifacts(request, court, failed.outcome)
+        except (TimeoutError, Error) as exc:
+            return await self._browser_failure(
+                request, court, exc, f"the booking page did not respond within "
+                                     f"{self.options.action_timeout:g} s")
 
-    def _complete_form(self, request: SlotRequest, court: int) -> Outcome:
+    async def _fill_form(self, request: SlotRequest, court: int) -> Outcome | None:
         page = self._page
         if "/bookerror" in self._path():
             return Outcome(OutcomeKind.NOT_OPEN, court,
                            message="the site says booking for that day hasn't opened yet")
-        if not page.locator("input[name=temp]").count():
-            text = self._page_message()
+        if not await page.locator("input[name=temp]").count():
+            text = await self._page_message()
+            whole = (await self._page_text()).lower()
+            if any(word in whole for word in HELD_WORDS):
+                return Outcome(OutcomeKind.HELD, court,
+                               message=f"court {court} is held by another member")
             if any(word in text.lower() for word in TAKEN_WORDS):
                 return Outcome(OutcomeKind.TAKEN, court, message=f"court {court}: {text}")
-            return self._with_artifacts(request, court, Outcome(
+            return await self._with_artifacts(request, court, Outcome(
                 OutcomeKind.TRANSIENT, court,
                 message=f"the booking form did not appear ({text or self._path()})",
             ))
-        self._note_user_id()
-        problem = self._choose_type(request) or self._choose_duration(request.duration)
+        await self._note_user_id()
+        problem = await self._choose_type(request) or await self._choose_duration(request.duration)
         if problem:
-            return self._with_artifacts(request, court,
-                                        Outcome(OutcomeKind.PERMANENT, court, message=problem))
+            return await self._with_artifacts(
+                request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
         for number, partner in enumerate(request.partners[:3], start=2):
             field = page.locator(f'input[name="players[{number}][name]"]')
-            if field.count():
-                field.fill(partner)
-        return self._submit(request, court)
+            if await field.count():
+                await field.fill(partner)
+        return None
 
-    def _note_user_id(self) -> None:
+    async def _note_user_id(self) -> None:
         field = self._page.locator('input[name="players[1][user_id]"]')
-        if field.count():
-            value = field.input_value()
+        if await field.count():
+            value = await field.input_value()
             if value.isdigit():
                 self.user_id = int(value)
 
-    def _choose_type(self, request: SlotRequest) -> str | None:
+    async def _choose_type(self, request: SlotRequest) -> str | None:
         """Tick the booking type: the club's configured value, else the radio whose
         label names it (Singles, Doubles)."""
         page = self._page
         wanted = request.booking_type
         radios = page.locator("input[name=rtype]")
-        if not radios.count():
+        count = await radios.count()
+        if not count:
             return None
         configured = self.types.get(wanted)
         if configured is not None:
             radio = page.locator(f'input[name=rtype][value="{configured}"]')
-            if radio.count():
-                radio.first.check()
+            if await radio.count():
+                await radio.first.check()
                 return None
             return f"the booking form has no type {configured} ({wanted}, from the club settings)"
         labels = []
-        for index in range(radios.count()):
+        for index in range(count):
             radio = radios.nth(index)
-            label = " ".join(str(radio.evaluate(_LABEL_JS)).split())
-            labels.append(label or radio.get_attribute("value") or "?")
+            label = " ".join(str(await radio.evaluate(_LABEL_JS)).split())
+            labels.append(label or await radio.get_attribute("value") or "?")
             if wanted in label.lower():
-                radio.check()
+                await radio.check()
                 return None
-        if radios.count() == 1:
-            radios.first.check()
+        if count == 1:
+            await radios.first.check()
             return None
         return (f"the booking form offers no {wanted} type (it offers: {', '.join(labels)}); "
                 f"set one with 'gametime club add … --booking-type {wanted}=ID'")
 
-    def _choose_duration(self, minutes: int) -> str | None:
+    async def _choose_duration(self, minutes: int) -> str | None:
         page = self._page
         select = page.locator("select[name=duration]")
-        if not select.count():
+        if not await select.count():
             return None
         options = select.locator("option")
         offered = []
-        for index in range(options.count()):
+        for index in range(await options.count()):
             option = options.nth(index)
-            value = option.get_attribute("value") or ""
-            label = " ".join(option.inner_text().split())
+            value = await option.get_attribute("value") or ""
+            label = " ".join((await option.inner_text()).split())
             offered.append(label or value)
             if value == str(minutes) or _label_minutes(label) == minutes:
-                select.select_option(value=value)  # waits until the page enables it
+                await select.select_option(value=value)  # waits until the page enables it
                 return None
         return f"the site offers no {minutes}-minute booking here (it offers: {', '.join(offered)})"
 
-    def _submit(self, request: SlotRequest, court: int) -> Outcome:
+    async def _submit(self, request: SlotRequest, court: int) -> Outcome:
         """Click the page's own submit button, so its scripts (reCAPTCHA) run."""
+        from playwright.async_api import Error, TimeoutError
+
         page = self._page
-        form = page.locator("form:has(input[name=temp])").first
-        button = form.locator("button[type=submit], input[type=submit], button:not([type])").first
-        request.submitting(court)
-        with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-            button.click()
-        response = navigation.value
+        try:
+            form = page.locator("form:has(input[name=temp])").first
+            button = form.locator(
+                "button[type=submit], input[type=submit], button:not([type])").first
+            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+                await button.click()
+            response = await navigation.value
+        except (TimeoutError, Error) as exc:
+            return await self._browser_failure(
+                request, court, exc, f"the site did not answer the booking within "
+                                     f"{self.options.navigation_timeout:g} s")
         found = CONFIRMATION.search(page.url)
         if found:
             return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
         status = response.status if response is not None else 0
-        reason = self._page_message()
+        reason = await self._page_message()
         if status >= 500:
             outcome = Outcome(OutcomeKind.TRANSIENT, court,
                               message=f"the site answered HTTP {status} to the booking")
-        elif any(word in reason.lower() for word in TAKEN_WORDS):
+        elif any(word in reason.lower() for word in (*HELD_WORDS, *TAKEN_WORDS)):
             outcome = Outcome(OutcomeKind.TAKEN, court, message=f"court {court}: {reason}")
         else:
             outcome = Outcome(OutcomeKind.TRANSIENT, court,
                               message=f"the site did not confirm: {reason or page.url}")
-        return self._with_artifacts(request, court, outcome)
+        return await self._with_artifacts(request, court, outcome)
+
+    # -- the member's own bookings --------------------------------------------------------
+
+    def my_booking_ids(self) -> set[str]:
+        """The ids of the member's upcoming bookings, from the home page's rows and
+        cancel links (the wording of their dates is the club's, and not read)."""
+        return self._call(self._my_booking_ids(), pages=2)
+
+    async def _my_booking_ids(self) -> set[str]:
+        from playwright.async_api import Error, TimeoutError
+
+        await self._log_in()
+        await self._goto("/")
+        if self._path() == "/auth":  # the session ran out
+            self._logged_in = False
+            await self._log_in()
+            await self._goto("/")
+        try:
+            found = await self._page.evaluate(_MY_BOOKINGS_JS)
+        except (TimeoutError, Error) as exc:
+            raise AttemptFailed(Outcome(
+                OutcomeKind.TRANSIENT,
+                message=f"could not read the member's bookings: {_first_line(exc)}")) from None
+        return {str(value) for value in found}
+
+    # -- cancelling ---------------------------------------------------------------------
+
+    def cancel_booking(self, day: date, confirmation: str) -> bool:
+        """Cancel one of the member's bookings as a player does: its cancel link on the
+        home page, then the confirmation step; then check the day's JSON no longer has
+        it. False if the site had no such booking any more (cancelled by hand)."""
+        return self._call(self._cancel(day, confirmation), pages=6)
+
+    async def _cancel(self, day: date, confirmation: str) -> bool:
+        from playwright.async_api import Error, TimeoutError
+
+        await self._log_in()
+        await self._goto("/")
+        page = self._page
+        link = None
+        links = page.locator("a[href]")
+        for index in range(await links.count()):
+            candidate = links.nth(index)
+            href = await candidate.get_attribute("href") or ""
+            text = (await candidate.inner_text()).lower()
+            if "cancel" in (text + href.lower()) and re.search(
+                    rf"(?<![0-9A-Za-z]){re.escape(confirmation)}(?![0-9A-Za-z])", href):
+                link = candidate
+                break
+        if link is None:
+            if not self._still_listed(await self._day_courts(day), confirmation):
+                return False
+            raise AttemptFailed(Outcome(
+                OutcomeKind.PERMANENT,
+                message=f"the site lists booking {confirmation} but shows no cancel link for it",
+            ))
+        try:
+            async with page.expect_navigation(wait_until="domcontentloaded"):
+                await link.click()
+            if self._path() != "/":  # the confirmation step
+                form = page.locator("form[method=post], form[method=POST]").first
+                button = form.locator(
+                    "button[type=submit], input[type=submit], button:not([type])").first
+                async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+                    await button.click()
+                response = await navigation.value
+                self._no_server_error(response.status if response is not None else None)
+        except (TimeoutError, Error) as exc:
+            raise AttemptFailed(Outcome(
+                OutcomeKind.TRANSIENT, message=f"cancelling failed: {_first_line(exc)}"
+            )) from None
+        if self._still_listed(await self._day_courts(day), confirmation):
+            raise AttemptFailed(Outcome(
+                OutcomeKind.TRANSIENT,
+                message=f"the site still lists booking {confirmation} after cancelling it",
+            ))
+        return True
+
+    @staticmethod
+    def _still_listed(courts: list[CourtDay], confirmation: str) -> bool:
+        return any(b.booking_id == confirmation for c in courts for b in c.bookings)
 
     # -- evidence of failures ---------------------------------------------------------
 
-    def _with_artifacts(self, request: SlotRequest, court: int, outcome: Outcome) -> Outcome:
+    async def _browser_failure(self, request: SlotRequest, court: int, exc: Exception,
+                               timed_out: str) -> Outcome:
+        """A Playwright timeout (said as `timed_out`) or error: transient, with evidence."""
+        from playwright.async_api import TimeoutError
+
+        message = timed_out if isinstance(exc, TimeoutError) else (
+            f"browser error: {_first_line(exc)}")
+        return await self._with_artifacts(
+            request, court, Outcome(OutcomeKind.TRANSIENT, court, message=message))
+
+    async def _with_artifacts(self, request: SlotRequest, court: int,
+                              outcome: Outcome) -> Outcome:
         """Keep a screenshot and the HTML of the page a failure landed on (never the
         login page, which may hold the password)."""
         page = self._page
@@ -414,21 +607,23 @@ class GameTimeSite:
             self.artifacts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             html_path = self.artifacts_dir / f"{stem}.html"
             png_path = self.artifacts_dir / f"{stem}.png"
-            _write_private(html_path, page.content().encode("utf-8"))
-            _write_private(png_path, page.screenshot(full_page=True, timeout=5000))
+            _write_private(html_path, (await page.content()).encode("utf-8"))
+            _write_private(png_path, await page.screenshot(full_page=True, timeout=5000))
         except Exception:
             return outcome
         return Outcome(outcome.kind, outcome.court, outcome.confirmation, outcome.message,
                        (str(png_path), str(html_path)))
 
     def close(self) -> None:
-        for step in (self._context and self._context.close, self._browser and self._browser.close,
-                     self._pw and self._pw.stop):
-            if step:
-                with contextlib.suppress(Exception):
-                    step()
-        self._pw = self._browser = self._context = self._page = None
+        """Close this account's context; the run's browser stays for the others."""
+        context = self._context
+        self._context = self._page = None
         self._logged_in = False
+        if context is not None and self.host.started:
+            with contextlib.suppress(Exception):
+                self.host.run(context.close(), 15)
+        if self._owns_host:
+            self.host.close()
 
 
 def _label_minutes(label: str) -> int | None:

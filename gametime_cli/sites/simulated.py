@@ -105,6 +105,7 @@ class SimulatedSite:
             time.sleep(self.options.delay)
         if court in self.options.taken or court > self.options.courts:
             return Outcome(OutcomeKind.TAKEN, court, message=f"court {court} is already booked")
+        request.holding(court)
         rng = self._rng(request)
         request.submitting(court)
         if rng.random() >= self.options.success:
@@ -112,6 +113,16 @@ class SimulatedSite:
                 OutcomeKind.TRANSIENT, court, message="simulated site error (HTTP 503)"
             )
         return Outcome(OutcomeKind.CONFIRMED, court, confirmation=str(rng.randint(100000, 999999)))
+
+    def window_open(self, request: SlotRequest) -> bool | None:
+        return None
+
+    def my_booking_ids(self) -> set[str]:
+        return set()
+
+    def cancel_booking(self, day: date, confirmation: str) -> bool:
+        """The simulated site keeps no bookings: cancelling always succeeds."""
+        return True
 
     def close(self) -> None:
         pass

@@ -1,0 +1,54 @@
+"""Cancelling a booking the club has confirmed: on the club's site, then here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from gametime_cli import credentials
+from gametime_cli.errors import BadInput, EnvironmentProblem
+from gametime_cli.models import Booking
+from gametime_cli.settings import Settings
+from gametime_cli.sites import needs_login, open_driver
+from gametime_cli.sites.base import AttemptFailed, Login, LoginRefused, SiteDriver
+from gametime_cli.store import Store
+
+
+def cancel_on_site(store: Store, booking: Booking, driver: SiteDriver, now: datetime) -> str:
+    """Cancel a confirmed booking through the driver and record it `cancelled`.
+    Returns a note for the player; EnvironmentProblem (exit 3), with the booking left
+    as it was, when the site can't be reached or won't cancel it."""
+    if not booking.confirmation:
+        raise BadInput(f"booking {booking.id} has no confirmation number to cancel on the site")
+    try:
+        had_it = driver.cancel_booking(booking.day, booking.confirmation)
+    except (AttemptFailed, LoginRefused) as exc:
+        reason = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
+        store.note_error(booking.id, f"cancelling on the site failed: {reason}", now)
+        raise EnvironmentProblem(
+            f"could not cancel booking {booking.id} on {booking.club}'s site ({reason}); it "
+            f"is still booked there (confirmation {booking.confirmation}): try again, or "
+            f"cancel it on the site and run 'gametime cancel {booking.id} --local-only'"
+        ) from None
+    note = None if had_it else "the site no longer had it (cancelled by hand?)"
+    store.mark_cancelled(booking.id, now, note)
+    return note or f"cancelled on {booking.club}'s site (confirmation {booking.confirmation})"
+
+
+def cancel_confirmed(store: Store, booking: Booking, home: Path, now: datetime,
+                     headed: bool = False) -> str:
+    """Log in as the booking's account and cancel it on the club's site."""
+    club = store.club_by_id(booking.club_id)
+    account = store.account_for(club, booking.account)
+    login = None
+    if account is not None:
+        login = Login(account.username, credentials.load(home, account))
+    elif needs_login(club):
+        raise EnvironmentProblem(
+            f"no account at {club.name} to cancel with; run 'gametime login --club {club.name}'"
+        )
+    driver = open_driver(club, login, Settings(store.settings()), home, headed)
+    try:
+        return cancel_on_site(store, booking, driver, now)
+    finally:
+        driver.close()
