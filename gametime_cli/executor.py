@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
@@ -12,24 +11,22 @@ import threading
 import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gametime_cli import credentials
+from gametime_cli.attempt import BookingAttempt, BookingResult
 from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
 from gametime_cli.models import Account, Booking, Club
 from gametime_cli.notify import Announcer
-from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.settings import Settings
 from gametime_cli.sites import ARTIFACTS_DIR, browser_host, needs_login, open_driver
 from gametime_cli.sites.base import (
     AttemptFailed,
     Login,
-    LoginRefused,
-    Outcome,
     OutcomeKind,
     SiteDriver,
     SlotRequest,
@@ -41,23 +38,6 @@ if TYPE_CHECKING:
     from gametime_cli.browser import BrowserHost
 
 log = logging.getLogger("gametime")
-
-
-@dataclass(frozen=True)
-class BookingResult:
-    """Where one booking stands after this run touched it."""
-
-    booking: Booking
-    outcome: str
-    """What this run's last attempt came to (an OutcomeKind value, or 'lost', 'skipped')."""
-    error: str | None = None
-    needs_attention: bool = False
-    """The player must fix something (login, configuration) before it can go ahead."""
-    artifacts: tuple[str, ...] = ()
-    """The screenshot and page kept from a failed last attempt."""
-    note: str | None = None
-    """Something the player should know beyond the outcome (the site's opening
-    disagreeing with the club's rule, and the fix)."""
 
 
 @dataclass
@@ -80,39 +60,6 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
 
 
-def attempt_courts(driver: SiteDriver, request: SlotRequest,
-                   or_times: list[time] | None = None) -> tuple[Outcome, time]:
-    """Try the candidate courts in order until one is booked or something other than
-    'taken' or 'held' happens, at the first time, then at each alternative time. All
-    taken means the slot is not available; some held by another member means 'held'
-    (the run comes back to them). Returns the outcome and the time it concerns."""
-    tried: list[str] = []
-    held: list[str] = []
-    for at in [request.time, *(or_times or [])]:
-        asked = replace(request, time=at)
-        try:
-            candidates = driver.candidate_courts(asked)
-            for court in candidates:
-                outcome = driver.book_court(asked, court)
-                if outcome.kind is OutcomeKind.HELD:
-                    held.append(f"court {court}" if not or_times else
-                                f"court {court} at {at.strftime('%H:%M')}")
-                elif outcome.kind is not OutcomeKind.TAKEN:
-                    return outcome, at
-        except AttemptFailed as failed:
-            return failed.outcome, at
-        except LoginRefused as refused:
-            return Outcome(OutcomeKind.LOGIN_REFUSED, message=str(refused)), at
-        courts = ", ".join(str(c) for c in candidates) or "none free"
-        tried.append(f"courts tried {courts}" if not or_times else
-                     f"{at.strftime('%H:%M')} courts tried {courts}")
-    if held:
-        return (Outcome(OutcomeKind.HELD,
-                        message=f"held by another member: {', '.join(held)}"), request.time)
-    return (Outcome(OutcomeKind.PERMANENT, message=f"not available: {'; '.join(tried)}"),
-            request.time)
-
-
 def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
     """Delete kept screenshots and pages older than `days`; returns how many."""
     if not folder.is_dir():
@@ -129,9 +76,6 @@ def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
     return removed
 
 
-HANDOFF_SECONDS = 0.05
-"""A lane hands its first form load to the browser's loop this long before the firing
-instant; the loop releases every account's at the instant itself (no thread spins)."""
 PROBE_MARGIN = 2.0
 """Only a run this many seconds or more before its firing instant looks whether the
 site is open already (one request); nearer the opening it just fires."""
@@ -500,196 +444,8 @@ class Executor:
         return self._drivers[key]
 
     def _execute(self, booking: Booking, fire_at: float | None = None) -> BookingResult | None:
-        """One attempt: check the site if an earlier submit went unanswered, hold the
-        form, submit, settle. With `fire_at` (a local epoch), everything that can be
-        done beforehand is, and the attempt starts at that instant; None if the run
-        stopped while waiting for it. A lost lease (another run, or a cancel) raises
-        LeaseLost, which ends this booking's part in the run quietly."""
-        if self.clock() >= booking.slot_start:
-            return self._missed(booking)
-        try:
-            driver = self._driver_for(booking)
-        except GametimeError as exc:
-            self.store.release(booking, self.owner, self.clock(), str(exc))
-            return BookingResult(
-                self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
-            )
-        check_first = self.store.needs_check(booking.id)
-        attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock(),
-                                                      self.lease)
-        request = self._slot_request(booking, driver, attempt_id, number, fire_at)
-        needs_attention = False
-        booked_at = booking.time
-        try:
-            if fire_at is not None and not wait_until(fire_at - HANDOFF_SECONDS,
-                                                      now=self._epoch, stop=self.stop):
-                self._finish_interrupted(booking, attempt_id)
-                return None
-            outcome = self._check_site(driver, booking) if check_first else None
-            if outcome is None and self.store.get_booking(booking.id).cancel_requested:
-                return self._cancelled_before_booking(booking, attempt_id)
-            if outcome is None:
-                outcome, booked_at = attempt_courts(driver, request, booking.or_times)
-            decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
-                              self.clock(), booking.execute_at, booking.slot_start,
-                              held_since=self.store.held_since(booking.id))
-        except (KeyboardInterrupt, SystemExit):
-            self._finish_interrupted(booking, attempt_id)
-            raise
-        except LeaseLost:
-            raise
-        except GametimeError as exc:  # e.g. the browser would not start: the player must act
-            outcome = Outcome(OutcomeKind.TRANSIENT, message=str(exc))
-            decision = Decision("pending", self.clock() + timedelta(seconds=PARK_SECONDS),
-                                str(exc))
-            needs_attention = True
-        except Exception as exc:  # a driver bug must not lose the booking
-            log.exception("booking %s: the site driver failed", booking.id)
-            outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
-            decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
-                              self.clock(), booking.execute_at, booking.slot_start)
-        self._remember_user_id(booking, driver)
-        self._opening_from(booking, driver)
-        self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
-        if outcome.kind is OutcomeKind.CONFIRMED and (
-                self.store.get_booking(booking.id).cancel_requested):
-            self._cancel_confirmed(booking, driver, outcome.confirmation)
-        return BookingResult(
-            self.store.get_booking(booking.id),
-            "cancelled" if self.store.get_booking(booking.id).status == "cancelled"
-            else outcome.kind.value,
-            decision.error,
-            needs_attention=needs_attention or outcome.kind in PARKED,
-            artifacts=outcome.artifacts,
-        )
-
-    def _missed(self, booking: Booking) -> BookingResult:
-        reason = "the slot began before it could be booked"
-        if booking.last_error:
-            reason += f" (last error: {booking.last_error})"
-        self.store.settle_without_attempt(booking, self.owner, "missed", reason, self.clock())
-        return BookingResult(self.store.get_booking(booking.id), "missed", reason)
-
-    def _slot_request(self, booking: Booking, driver: SiteDriver, attempt_id: int,
-                      number: int, fire_at: float | None) -> SlotRequest:
-        """The booking as the driver sees it, with the fences it calls back: before
-        loading a form (the lease still ours, not cancelled), and before submitting."""
-        return SlotRequest(
-            booking_id=booking.id,
-            attempt=number,
-            day=booking.day,
-            time=booking.time,
-            duration=booking.duration,
-            courts=booking.courts,
-            partners=booking.partners,
-            type=booking.type,
-            account=booking.account,
-            any_court=booking.any_court,
-            fire_at=fire_at,
-            too_early_until=(fire_at + self.settings.fire_retry_seconds
-                             if fire_at is not None else None),
-            before_hold=lambda court: self.store.check_lease(booking, self.owner),
-            before_submit=lambda court: self._submitting(booking, attempt_id, driver, court),
-        )
-
-    def _settle(self, booking: Booking, attempt_id: int, number: int, outcome: Outcome,
-                decision: Decision, booked_at: time, needs_attention: bool) -> None:
-        """Record the attempt's outcome and the booking's next state (fenced)."""
-        log.info("booking %s attempt %s: %s%s", booking.id, number,
-                 "reconciled" if outcome.reconciled else outcome.kind.value,
-                 f" court {outcome.court} #{outcome.confirmation}" if outcome.confirmation
-                 else f" ({decision.error})" if decision.error else "")
-        confirmed = outcome.kind is OutcomeKind.CONFIRMED
-        self.store.finish(
-            booking,
-            attempt_id,
-            self.owner,
-            outcome=("environment" if needs_attention
-                     else "reconciled" if outcome.reconciled else outcome.kind.value),
-            status=decision.status,
-            now=self.clock(),
-            due_at=decision.due_at,
-            court=outcome.court if confirmed else None,
-            confirmation=outcome.confirmation,
-            error=decision.error,
-            artifacts=list(outcome.artifacts),
-            booked_time=booked_at.strftime("%H:%M") if confirmed else None,
-        )
-
-    def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:
-        """A cancel came while an earlier submit was unanswered, and the site turned out
-        not to hold the booking: nothing to undo there."""
-        self.store.finish(booking, attempt_id, self.owner, outcome="cancelled",
-                          status="cancelled", now=self.clock(),
-                          error="cancelled by the player; the site did not hold it")
-        return BookingResult(self.store.get_booking(booking.id), "cancelled")
-
-    def _cancel_confirmed(self, booking: Booking, driver: SiteDriver,
-                          confirmation: str | None) -> None:
-        """The player cancelled while this run was submitting: now that the club has
-        confirmed it, cancel it on the site."""
-        from gametime_cli.cancelling import cancel_on_site
-
-        try:
-            cancel_on_site(self.store, self.store.get_booking(booking.id), driver, self.clock())
-            log.info("booking %s: cancelled on the site, as asked during the booking",
-                     booking.id)
-        except GametimeError as exc:
-            log.warning("booking %s: %s", booking.id, exc)
-
-    def _submitting(self, booking: Booking, attempt_id: int, driver: SiteDriver,
-                    court: int) -> None:
-        """Just before a driver submits: record it, fenced by the lease (LeaseLost stops
-        the submit), with the member's id so a later run can find the booking."""
-        self._remember_user_id(booking, driver)
-        self.store.mark_submitting(booking, attempt_id, self.owner, court, self.clock(),
-                                   self.lease)
-
-    def _check_site(self, driver: SiteDriver, booking: Booking) -> Outcome | None:
-        """An earlier attempt submitted without seeing the answer: does the site hold the
-        booking for this account? Confirmed if so; None (book again) if it surely
-        doesn't. By the member's id in the day's JSON where it is known, else by the
-        booking ids the member's own page lists; when neither can be read, never book
-        again blind: the booking waits for the player."""
-        _, account = self._club_and_account(booking)
-        user_id = (account.user_id if account else None) or driver.user_id
-        starts = {t.hour * 60 + t.minute for t in [booking.time, *booking.or_times]}
-        try:
-            courts = driver.day_courts(booking.day)
-            mine = None if user_id is not None else driver.my_booking_ids()
-        except AttemptFailed as failed:
-            return Outcome(OutcomeKind.UNCHECKED, message=(
-                f"an earlier attempt sent the booking without an answer, and the site "
-                f"can't be checked now ({failed.outcome.message}); it is not sent again "
-                f"until the site shows whether it went through"))
-        for court in courts:
-            for held in court.bookings:
-                if held.start not in starts:
-                    continue
-                ours = (any(u == user_id for _, u in held.players) if user_id is not None
-                        else held.booking_id in (mine or set()))
-                if ours:
-                    if user_id is None and held.players and held.players[0][1]:
-                        driver.user_id = int(held.players[0][1])  # learnt: the holder
-                    return Outcome(OutcomeKind.CONFIRMED, court.number,
-                                   confirmation=held.booking_id, reconciled=True)
-        self.store.mark_checked(booking, self.owner, self.clock())
-        return None
-
-    def _remember_user_id(self, booking: Booking, driver: SiteDriver) -> None:
-        user_id = getattr(driver, "user_id", None)
-        if user_id is None:
-            return
-        _, account = self._club_and_account(booking)
-        if account is not None and account.user_id != user_id:
-            self.store.set_user_id(account, user_id)
-
-    def _finish_interrupted(self, booking: Booking, attempt_id: int) -> None:
-        with contextlib.suppress(LeaseLost):
-            self.store.finish(
-                booking, attempt_id, self.owner, outcome="interrupted", status="pending",
-                now=self.clock(), error="interrupted before the attempt finished",
-            )
+        """One attempt at the booking (see `BookingAttempt`)."""
+        return BookingAttempt(self, booking).run(fire_at)
 
     def close(self) -> None:
         for driver in self._drivers.values():
