@@ -140,7 +140,8 @@ class BookingAttempt:
                                 str(exc))
             needs_attention = True
         except Exception as exc:  # a driver bug must not lose the booking
-            log.exception("booking %s: the site driver failed", booking.id)
+            log.warning("booking %s: the site driver failed: %s", booking.id, exc)
+            log.debug("the driver's trace", exc_info=True)  # with -vv, and in the log
             outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start)
