@@ -169,46 +169,44 @@ def test_cancel_after_the_submit_is_undone_on_the_site_once_confirmed(gametime, 
         assert shown["status"] == "cancelled" and shown["confirmation"]
 
 
-def test_a_confirmed_booking_is_cancelled_on_the_site(gametime, home):
+@pytest.fixture
+def confirmed(gametime):
+    """A booking the club has confirmed, on a site still running: (site, booking id)."""
     day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     with make_site() as site:
         add_club(gametime, site)
         booking = book(gametime, day)
         assert gametime("run-pending", timeout=120).returncode == 0
         assert len(site.bookings()) == 1
-        result = gametime("cancel", str(booking), "--json", timeout=120)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["status"] == "cancelled"
-        assert site.bookings() == []
-        # it went through the member's own page and its confirmation step
-        paths = [(r["method"], r["path"]) for r in site.requests()]
-        assert ("GET", "/") in paths and any(m == "POST" and "/cancel/" in p
-                                             for m, p in paths)
-        assert show(gametime, booking)["status"] == "cancelled"
+        yield site, booking
 
 
-def test_a_booking_cancelled_by_hand_is_forgotten_locally(gametime, home):
-    day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-    with make_site() as site:
-        add_club(gametime, site)
-        booking = book(gametime, day)
-        assert gametime("run-pending", timeout=120).returncode == 0
-        confirmation = int(show(gametime, booking)["confirmation"])
-        assert site.cancel(JO.user_id, confirmation)  # the player, on the site
-        asked = len(site.requests())
-        result = gametime("cancel", str(booking), "--local-only")
-        assert result.returncode == 0, result.stderr
-        assert len(site.requests()) == asked  # the site was not asked
-        assert show(gametime, booking)["status"] == "cancelled"
+def test_a_confirmed_booking_is_cancelled_on_the_site(gametime, confirmed):
+    site, booking = confirmed
+    result = gametime("cancel", str(booking), "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "cancelled"
+    assert site.bookings() == []
+    # it went through the member's own page and its confirmation step
+    paths = [(r["method"], r["path"]) for r in site.requests()]
+    assert ("GET", "/") in paths and any(m == "POST" and "/cancel/" in p for m, p in paths)
+    assert show(gametime, booking)["status"] == "cancelled"
 
 
-def test_cancel_when_the_site_cannot_be_reached_leaves_the_booking(gametime, home):
-    day = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-    with make_site() as site:
-        add_club(gametime, site)
-        booking = book(gametime, day)
-        assert gametime("run-pending", timeout=120).returncode == 0
-    # the site is down now
+def test_a_booking_cancelled_by_hand_is_forgotten_locally(gametime, confirmed):
+    site, booking = confirmed
+    confirmation = int(show(gametime, booking)["confirmation"])
+    assert site.cancel(JO.user_id, confirmation)  # the player, on the site
+    asked = len(site.requests())
+    result = gametime("cancel", str(booking), "--local-only")
+    assert result.returncode == 0, result.stderr
+    assert len(site.requests()) == asked  # the site was not asked
+    assert show(gametime, booking)["status"] == "cancelled"
+
+
+def test_cancel_when_the_site_cannot_be_reached_leaves_the_booking(gametime, confirmed):
+    site, booking = confirmed
+    site.stop()  # the site is down now
     result = gametime("cancel", str(booking), timeout=120)
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()

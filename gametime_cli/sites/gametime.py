@@ -470,18 +470,22 @@ class GameTimeSite:
                 return None
         return f"the site offers no {minutes}-minute booking here (it offers: {', '.join(offered)})"
 
+    async def _submit_form(self, forms: Any) -> Any:
+        """Click the first form's own submit button (its scripts run) and wait for the
+        page it leads to; returns that page's response."""
+        button = forms.first.locator(
+            "button[type=submit], input[type=submit], button:not([type])").first
+        async with self._page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await button.click()
+        return await navigation.value
+
     async def _submit(self, request: SlotRequest, court: int) -> Outcome:
         """Click the page's own submit button, so its scripts (reCAPTCHA) run."""
         from playwright.async_api import Error, TimeoutError
 
         page = self._page
         try:
-            form = page.locator("form:has(input[name=temp])").first
-            button = form.locator(
-                "button[type=submit], input[type=submit], button:not([type])").first
-            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-                await button.click()
-            response = await navigation.value
+            response = await self._submit_form(page.locator("form:has(input[name=temp])"))
         except (TimeoutError, Error) as exc:
             return await self._browser_failure(
                 request, court, exc, f"the site did not answer the booking within "
@@ -560,12 +564,8 @@ class GameTimeSite:
             async with page.expect_navigation(wait_until="domcontentloaded"):
                 await link.click()
             if self._path() != "/":  # the confirmation step
-                form = page.locator("form[method=post], form[method=POST]").first
-                button = form.locator(
-                    "button[type=submit], input[type=submit], button:not([type])").first
-                async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-                    await button.click()
-                response = await navigation.value
+                response = await self._submit_form(
+                    page.locator("form[method=post], form[method=POST]"))
                 self._no_server_error(response.status if response is not None else None)
         except (TimeoutError, Error) as exc:
             raise AttemptFailed(Outcome(
