@@ -67,6 +67,18 @@ def at(monkeypatch):
 
 # -- book today / tomorrow / a weekday ------------------------------------------------
 
+FALL_BACK = [
+    ("utc", "today", "19:00", "2026-11-01"),
+    ("utc", "tomorrow", "19:00", "2026-11-02"),
+    ("tor", "today", "01:00", BEGUN),
+    ("tor", "today", "02:00", "2026-11-01"),
+    ("tor", "sunday", "19:00", "2026-11-01"),
+    ("tor", "tomorrow", "19:00", "2026-11-02"),
+    ("tor", "friday", "19:00", "2026-11-06"),
+]
+"""Toronto's fall-back night: the same answers at both 01:29:30s."""
+
+
 WORDS = {
     "utc-23:59:30": [
         ("utc", "today", "19:00", BEGUN),
@@ -94,24 +106,8 @@ WORDS = {
         ("tor", "today", "03:00", "2026-11-27"),
         ("tor", "+1d", "19:00", "2026-11-28"),
     ],
-    "fall-back-first-01:29:30": [
-        ("utc", "today", "19:00", "2026-11-01"),
-        ("utc", "tomorrow", "19:00", "2026-11-02"),
-        ("tor", "today", "01:00", BEGUN),
-        ("tor", "today", "02:00", "2026-11-01"),
-        ("tor", "sunday", "19:00", "2026-11-01"),
-        ("tor", "tomorrow", "19:00", "2026-11-02"),
-        ("tor", "friday", "19:00", "2026-11-06"),
-    ],
-    "fall-back-second-01:29:30": [
-        ("utc", "today", "19:00", "2026-11-01"),
-        ("utc", "tomorrow", "19:00", "2026-11-02"),
-        ("tor", "today", "01:00", BEGUN),
-        ("tor", "today", "02:00", "2026-11-01"),
-        ("tor", "sunday", "19:00", "2026-11-01"),
-        ("tor", "tomorrow", "19:00", "2026-11-02"),
-        ("tor", "friday", "19:00", "2026-11-06"),
-    ],
+    "fall-back-first-01:29:30": FALL_BACK,
+    "fall-back-second-01:29:30": FALL_BACK,
     "spring-forward-01:59:30": [
         ("tor", "today", "02:30", SKIPPED),
         ("tor", "today", "03:00", "2027-03-14"),  # 30 s ahead: the clocks jump to it
