@@ -269,6 +269,11 @@ class Executor:
                                 and r.booking.due_at <= stay[r.booking.id]), default=None)
                 if retry_at is None:
                     break
+                if retry_at <= self.clock():
+                    # Due, yet not claimed above: another run holds it or finished it.
+                    # It is that run's now; looking again at once would spin.
+                    self._leave_to_others(results, parked)
+                    continue
                 if not wait_until(retry_at.timestamp(), now=self._epoch, stop=self.stop):
                     break
             for result in lanes.finished():
@@ -282,6 +287,20 @@ class Executor:
                 self._release_all()
             self.close()
         return RunReport(list(results.values()))
+
+    def _leave_to_others(self, results: dict[int, BookingResult], parked: set[int]) -> None:
+        """Stop staying for the retries this run scheduled that another run has taken
+        (leased, or already finished): park them here. Whatever is still pending and
+        free is claimed at the next turn; a short pause keeps this from spinning."""
+        now = self.clock()
+        for result in results.values():
+            booking = result.booking
+            if booking.id in parked or booking.status != "pending" or booking.due_at > now:
+                continue
+            current = self.store.get_booking(booking.id)
+            if current.status != "pending" or current.lease_owner not in (None, self.owner):
+                parked.add(booking.id)
+        self.stop.wait(LANE_POLL / 5)
 
     def _release_all(self) -> None:
         """Hand back what this run holds; if the database won't take the write (it is

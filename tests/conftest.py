@@ -2,21 +2,60 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
-from typer.testing import CliRunner
 
-from gametime_cli.cli.app import app
-from tests.helpers import pin_clock
+from tests.helpers import invoke_app, pin_clock
+
+if TYPE_CHECKING:
+    from tests.namespaces import PrivateCron
 
 BIN_DIR = Path(sys.executable).parent
+SETUP_TEST = "bash scripts/setup.sh --test"
+
+
+def in_ci() -> bool:
+    """CI sets CI=true; there every real part the tests use must be present."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_part(what: str, install_hint: str) -> NoReturn:
+    """A real part a test needs is missing: under CI=true the test fails (pytest.fail),
+    elsewhere it is skipped; either way the message names the part and how to get it.
+    Works at module level too (a failure there stops the collection, loudly)."""
+    message = f"missing {what}; {install_hint}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: a missing real part fails the run)", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def debian(*packages: str) -> str:
+    """The install hint for Debian packages that `scripts/setup.sh --test` installs."""
+    them = "them" if len(packages) > 1 else "it"
+    return f"install Debian's {' '.join(packages)} ('{SETUP_TEST}' installs {them})"
+
+
+def import_or_missing(module: str, install_hint: str = f"run '{SETUP_TEST}'") -> object:
+    """pytest.importorskip that goes through missing_part: a test dependency that is not
+    installed fails the run under CI=true."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing_part(f"the Python package {module} ({exc})", install_hint)
 
 
 def gametime_executable() -> str:
@@ -77,21 +116,90 @@ def gametime(home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
 @pytest.fixture
 def cli(home: Path) -> Callable[..., object]:
     """Invoke the Typer app in-process (CliRunner), stderr kept apart."""
-    runner = CliRunner()
-
     def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input)
+        return invoke_app(list(args), input=input)
 
     return invoke
 
 
 @pytest.fixture
-def needs_browser() -> None:
-    """Skip, with the reason, where no Chromium can be found (CI installs one)."""
+def needs_browser() -> str:
+    """The Chromium the command itself would drive (find_browser: GAMETIME_BROWSER, then
+    Playwright's own, then PATH); missing_part where there is none."""
     from gametime_cli.browser import find_browser
     from gametime_cli.errors import EnvironmentProblem
 
     try:
-        find_browser()
+        return find_browser()
     except EnvironmentProblem as exc:
-        pytest.skip(str(exc))
+        missing_part(f"a Chromium for the browser tests ({exc})",
+                     debian("chromium-headless-shell", "chromium"))
+
+
+@pytest.fixture
+def private_cron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateCron]:
+    """A crontab spool of the test's own, bind-mounted over cron's in a private mount
+    namespace, with `crontab` on PATH going there: every `gametime cron ...` the test
+    runs, and a cron daemon it starts with `.start_daemon()`, use it and never the real
+    one. The real spool is checked unchanged at the end. See tests/namespaces.py."""
+    from tests.namespaces import PrivateCron
+
+    cron = PrivateCron.open(tmp_path / "private-cron")
+    try:
+        monkeypatch.setenv("PATH", f"{cron.bin_dir}{os.pathsep}{os.environ['PATH']}")
+        yield cron
+    finally:
+        cron.close()
+    cron.check_real_spool_unchanged()
+
+
+class Hook:
+    """What apprise's json:// notifier POSTed to the test's own loopback server."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.received: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        return f"json://127.0.0.1:{self.port}/{path}"
+
+    def posts(self) -> list[tuple[str, dict]]:
+        with self.lock:
+            return list(self.received)
+
+    def attachments(self, body: dict) -> list[tuple[str, str, bytes]]:
+        """(filename, mimetype, bytes) of each attachment a notice carried."""
+        return [(a["filename"], a["mimetype"], base64.b64decode(a["base64"]))
+                for a in body.get("attachments") or []]
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    """A loopback server of the test's own that apprise's json:// notifiers post to."""
+    import_or_missing("apprise")
+    server: ThreadingHTTPServer | None = None
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with found.lock:
+                found.received.append((self.path, json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    found = Hook(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield found
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

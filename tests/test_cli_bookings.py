@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from tests.helpers import db_snapshot
+from tests.helpers import run_in_process as gt
 
 
 @pytest.fixture
@@ -98,11 +99,11 @@ def test_the_same_slot_twice_is_refused(cli, club):
         (["+2d"], "Missing argument"),
     ],
 )
-def test_bad_booking_input(gametime, club, home, args, fragment):
+def test_bad_booking_input(club, home, args, fragment):
     before = db_snapshot(home)
     if "--club" not in args and len(args) > 1:
         args = [*args, "--club", club]
-    result = gametime("book", *args)
+    result = gt("book", *args)
     assert result.returncode == 2, result.stderr
     assert fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -152,9 +153,9 @@ def test_cancel_a_confirmed_booking_cancels_it_at_the_club(cli, club):
     assert json.loads(cli("show", "1", "--json").stdout)["status"] == "cancelled"
 
 
-def test_unknown_ids_and_statuses(gametime, club):
+def test_unknown_ids_and_statuses(club):
     for args in (["show", "42"], ["cancel", "42"], ["show", "x"], ["list", "--status", "done"]):
-        result = gametime(*args)
+        result = gt(*args)
         assert result.returncode == 2, args
         assert len(result.stderr.strip().splitlines()) == 1
 

@@ -13,6 +13,7 @@ import pytest
 
 from gametime_cli.credentials import Secret
 from tests.helpers import db_rows, db_snapshot
+from tests.helpers import run_in_process as gt
 from tests.memory_keyring import MemoryKeyring
 
 PASSWORD = "Zebra-Quasar-9137!"
@@ -85,6 +86,7 @@ def test_no_keyring_falls_back_to_the_encrypted_file(gametime, club, home):
     assert row["cron"] == {"ok": True, "error": None}
 
 
+@pytest.mark.slow  # scrypt at its real cost, in four fresh processes
 def test_store_file_with_a_passphrase_uses_scrypt(gametime, club, home):
     env = {**no_session_bus_env(home), "GAMETIME_PASSPHRASE": "correct horse"}
     result = gametime("login", "--club", club, "--username", "jo", "--password-stdin",
@@ -115,10 +117,9 @@ def test_store_file_with_a_passphrase_uses_scrypt(gametime, club, home):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "not-json"])
-def test_a_damaged_file_is_a_clear_error_and_left_alone(gametime, club, home, damage):
-    env = no_session_bus_env(home)
-    gametime("login", "--club", club, "--username", "jo", "--password-stdin", "--store",
-             "file", input=PASSWORD + "\n", env=env)
+def test_a_damaged_file_is_a_clear_error_and_left_alone(club, home, damage):
+    gt("login", "--club", club, "--username", "jo", "--password-stdin", "--store",
+             "file", input=PASSWORD + "\n")
     path = home / "credentials.enc"
     data = path.read_bytes()
     if damage == "truncate":
@@ -131,13 +132,13 @@ def test_a_damaged_file_is_a_clear_error_and_left_alone(gametime, club, home, da
     else:
         data = b"hello"
     path.write_bytes(data)
-    gametime("book", "tomorrow", "19:00", "--club", club, env=env)
-    result = gametime("run-pending", env=env)
+    gt("book", "tomorrow", "19:00", "--club", club)
+    result = gt("run-pending")
     assert result.returncode == 3
     assert "left untouched" in result.stderr
     assert "Traceback" not in result.stderr
     assert path.read_bytes() == data
-    assert json.loads(gametime("show", "1", "--json").stdout)["status"] == "pending"
+    assert json.loads(gt("show", "1", "--json").stdout)["status"] == "pending"
 
 
 def test_files_are_0600_under_umask_000(club, home):
@@ -159,22 +160,22 @@ def test_files_are_0600_under_umask_000(club, home):
     assert not [p for p in home.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_no_option_takes_the_password(gametime, club):
-    helped = gametime("login", "--help")
+def test_no_option_takes_the_password(club):
+    helped = gt("login", "--help")
     assert "--password-stdin" in helped.stdout
-    result = gametime("login", "--club", club, "--username", "jo", "--password", PASSWORD)
+    result = gt("login", "--club", club, "--username", "jo", "--password", PASSWORD)
     assert result.returncode == 2
     assert "No such option" in result.stderr
 
 
-def test_an_empty_password_or_no_terminal_stores_nothing(gametime, club, home):
+def test_an_empty_password_or_no_terminal_stores_nothing(club, home):
     before = db_snapshot(home)
-    empty = gametime("login", "--club", club, "--username", "jo", "--password-stdin",
+    empty = gt("login", "--club", club, "--username", "jo", "--password-stdin",
                      input="\n")
     assert empty.returncode == 2 and "empty" in empty.stderr
-    no_tty = gametime("login", "--club", club, "--username", "jo", input=PASSWORD + "\n")
+    no_tty = gt("login", "--club", club, "--username", "jo", input=PASSWORD + "\n")
     assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
-    no_user = gametime("login", "--club", club, "--password-stdin", input=PASSWORD + "\n")
+    no_user = gt("login", "--club", club, "--password-stdin", input=PASSWORD + "\n")
     assert no_user.returncode == 2 and "--username" in no_user.stderr
     assert db_snapshot(home) == before
     assert not (home / "credentials.enc").exists()
@@ -199,13 +200,12 @@ def test_several_accounts_need_account_on_book(cli, club, memory_keyring):
     assert single["account"] == "sam"
 
 
-def test_logout_forgets_the_file_password(gametime, club, home):
-    env = no_session_bus_env(home)
-    gametime("login", "--club", club, "--username", "jo", "--password-stdin", "--store",
-             "file", input=PASSWORD + "\n", env=env)
-    result = gametime("logout", "--club", club, env=env)
+def test_logout_forgets_the_file_password(club, home):
+    gt("login", "--club", club, "--username", "jo", "--password-stdin", "--store",
+             "file", input=PASSWORD + "\n")
+    result = gt("logout", "--club", club)
     assert result.returncode == 0, result.stderr
-    assert json.loads(gametime("accounts", "--json").stdout) == []
+    assert json.loads(gt("accounts", "--json").stdout) == []
     from gametime_cli.vault import Vault
 
     assert Vault(home).get("sim:jo") is None

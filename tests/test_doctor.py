@@ -7,7 +7,6 @@ import json
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.test_cron import crontab_saved  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
@@ -19,7 +18,7 @@ def prepare(gametime, site) -> None:
                     "--store", "file", input="pw\n", timeout=120).returncode == 0
 
 
-@pytest.mark.usefixtures("crontab_saved")
+@pytest.mark.usefixtures("private_cron")  # a crontab spool of the test's own
 def test_all_green_exits_0(gametime):
     with SandboxSite(SandboxConfig(users=[SandboxUser("jo", "pw", 1, "J")])) as site:
         prepare(gametime, site)
@@ -32,11 +31,9 @@ def test_all_green_exits_0(gametime):
     assert "readable now and from cron (file)" in checks["password of jo at sb"]["detail"]
 
 
-@pytest.mark.usefixtures("crontab_saved")
+@pytest.mark.usefixtures("private_cron")  # a crontab spool of the test's own
 def test_each_problem_is_a_red_line_with_its_fix(gametime, home):
-    import subprocess
-
-    subprocess.run(["crontab", "-r"], capture_output=True)
+    # The test's own crontab spool starts empty: no scheduler.
     config = SandboxConfig(users=[SandboxUser("jo", "pw", 1, "J")], clock_offset=4.0)
     with SandboxSite(config) as site:
         prepare(gametime, site)

@@ -105,3 +105,52 @@ def test_config_set_refuses_settings_that_cannot_work_together(cli, home):
     # and going back would break it again
     assert cli("config", "unset", "lease_seconds").exit_code == 2
     assert json.loads(cli("config", "list", "--json").stdout)["lease_seconds"] == 900
+
+
+def test_a_retry_another_run_took_over_is_left_to_it_without_spinning(cli, home):
+    """Two overlapping runs: ours failed an attempt and stays for its retry, but when the
+    retry falls due the other run holds the booking. Ours leaves it to that run and ends,
+    rather than looking again and again until its max_wait is up (it once spun a core
+    for the whole max_wait)."""
+    import threading
+    import time
+
+    assert cli("club", "add", "sim", "--url", "simulate:?success=0", "--timezone", "UTC",
+               "--window-days", "7", "--opens-at", "00:00").exit_code == 0
+    assert cli("config", "set", "retry_base", "1").exit_code == 0
+    booking_id = json.loads(cli("book", "+2d", "19:00", "--club", "sim", "--json").stdout)["id"]
+    spent: dict[str, float] = {}
+
+    def run() -> None:  # a run of its own: its store and Executor in its thread
+        started, cpu = time.monotonic(), time.thread_time()
+        executor = Executor(Store.open(home), owner="ours")
+        try:
+            executor.run_pending(max_wait=12, lookahead=0)
+        finally:
+            executor.store.close()
+            spent.update(wall=time.monotonic() - started, cpu=time.thread_time() - cpu)
+
+    ours = threading.Thread(target=run)
+    ours.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not db_rows(
+                home, "SELECT 1 FROM bookings WHERE status = 'pending' AND"
+                " (SELECT COUNT(*) FROM attempts) = 1"):
+            time.sleep(0.02)
+        # The other run claims it now, before our retry (a second away) falls due.
+        theirs = Store.open(home)
+        try:
+            claimed = theirs.claim_next_due("theirs", datetime.now(UTC) + timedelta(minutes=1),
+                                            LEASE)
+        finally:
+            theirs.close()
+        assert claimed is not None and claimed.id == booking_id
+    finally:
+        ours.join(30)
+    assert not ours.is_alive()
+    assert spent["wall"] < 6, spent  # not the 12 s of max_wait
+    assert spent["cpu"] < 2, spent
+    [row] = db_rows(home, "SELECT status, lease_owner FROM bookings")
+    assert tuple(row) == ("running", "theirs")  # left to the run that holds it
+    assert db_rows(home, "SELECT COUNT(*) FROM attempts")[0][0] == 1

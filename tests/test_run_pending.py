@@ -10,7 +10,10 @@ import sys
 from datetime import UTC, datetime
 from itertools import pairwise
 
+import pytest
+
 from tests.helpers import db_rows, db_snapshot
+from tests.helpers import run_in_process as gt
 
 
 def add_club(cli, name: str, url: str) -> None:
@@ -57,10 +60,10 @@ def test_due_bookings_are_confirmed_with_a_table(gametime, cli):
     assert (again.returncode, again.stdout) == (0, "")
 
 
-def test_json_document(gametime, cli):
+def test_json_document(cli):
     add_club(cli, "sure", "simulate:?success=1&seed=5")
     booking = book(cli, "sure")
-    result = gametime("run-pending", "--json")
+    result = gt("run-pending", "--json")
     assert result.returncode == 0
     doc = json.loads(result.stdout)
     assert doc["version"] == 1 and doc["exit_code"] == 0 and doc["dry_run"] is False
@@ -86,11 +89,11 @@ def test_transient_failure_goes_back_to_pending_with_backoff(cli):
     assert [a["outcome"] for a in shown["attempt_history"]] == ["transient"]
 
 
-def test_retries_within_the_run_then_fails_with_exit_1(gametime, cli, home):
+def test_retries_within_the_run_then_fails_with_exit_1(cli, home):
     add_club(cli, "down", "simulate:?success=0")
     cli("config", "set", "retry_base", "0.2")
     booking = book(cli, "down")
-    result = gametime("run-pending", "--json")
+    result = gt("run-pending", "--json")
     assert result.returncode == 1
     [entry] = json.loads(result.stdout)["bookings"]
     assert entry["status"] == "failed"
@@ -103,11 +106,11 @@ def test_retries_within_the_run_then_fails_with_exit_1(gametime, cli, home):
     assert gaps[0] >= 0.1 and gaps[1] >= 0.2  # doubling backoff, at least half kept
 
 
-def test_failed_run_table_and_exit_code(gametime, cli):
+def test_failed_run_table_and_exit_code(cli):
     add_club(cli, "down", "simulate:?success=0")
     cli("config", "set", "max_attempts", "1")
     book(cli, "down")
-    result = gametime("run-pending")
+    result = gt("run-pending")
     assert result.returncode == 1
     assert "failed" in result.stdout and "gave up after 1 attempts" in result.stdout
 
@@ -138,18 +141,18 @@ def test_any_court_skips_the_taken_ones(cli):
     assert json.loads(cli("show", str(booking), "--json").stdout)["court"] == 3
 
 
-def test_dry_run_changes_nothing(gametime, cli, home):
+def test_dry_run_changes_nothing(cli, home):
     add_club(cli, "sure", "simulate:?success=1")
     booking = book(cli, "sure")
     before = db_snapshot(home)
-    result = gametime("run-pending", "--dry-run", "--json")
+    result = gt("run-pending", "--dry-run", "--json")
     assert result.returncode == 0
     doc = json.loads(result.stdout)
     assert doc["dry_run"] is True
     assert [b["id"] for b in doc["bookings"]] == [booking]
     assert doc["bookings"][0]["status"] == "pending"
     assert db_snapshot(home) == before
-    table = gametime("run-pending", "--dry-run")
+    table = gt("run-pending", "--dry-run")
     assert "Would run" in table.stdout
 
 
@@ -167,6 +170,7 @@ def test_seeded_simulation_is_deterministic(tmp_path, monkeypatch, cli):
     assert {s for s, _ in outcomes[0]} == {"confirmed", "pending"}
 
 
+@pytest.mark.slow  # 112 simulated bookings
 def test_success_rate_defaults_to_four_in_five(cli):
     add_club(cli, "default", "simulate:?seed=11")
     for day in range(1, 8):
@@ -195,15 +199,15 @@ def test_a_booking_left_running_by_a_dead_run_is_taken_back(cli, home):
     assert [a["outcome"] for a in shown["attempt_history"]] == ["interrupted", "confirmed"]
 
 
-def test_a_gametime_club_without_an_account_waits_with_exit_3(gametime, cli):
+def test_a_gametime_club_without_an_account_waits_with_exit_3(cli):
     # No account: nothing is sent anywhere, the booking waits for a login.
     add_club(cli, "real", "https://club.gametime.net")
     booking = book(cli, "real")
-    result = gametime("run-pending", "--json")
+    result = gt("run-pending", "--json")
     assert result.returncode == 3
     assert result.stderr.strip() == (
         "gametime: error: no account at real to book with; run 'gametime login --club real'")
-    shown = json.loads(gametime("show", str(booking), "--json").stdout)
+    shown = json.loads(gt("show", str(booking), "--json").stdout)
     assert shown["status"] == "pending" and shown["attempts"] == 0
 
 

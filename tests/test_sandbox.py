@@ -6,8 +6,6 @@ One test at the end drives the real form with Chromium (marked `browser`).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -524,25 +522,20 @@ def test_the_command_refuses_bad_users() -> None:
             parse_users(text)
 
 
-def _chromium() -> str | None:
-    if os.path.exists("/usr/bin/chromium"):
-        return "/usr/bin/chromium"
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.browser
-def test_a_browser_books_through_the_pages_own_script(site: SandboxSite) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium found (looked for /usr/bin/chromium and on PATH)")
-    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
+def test_a_browser_books_through_the_pages_own_script(site: SandboxSite,
+                                                      needs_browser: str) -> None:
+    """The browser the command itself would drive (find_browser, through needs_browser),
+    started with the command's own arguments."""
+    from playwright.sync_api import sync_playwright
+
+    from gametime_cli.browser import launch_arguments
+
+    args = launch_arguments(headed=False)
     day = open_day(site)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=needs_browser, headless=True,
+                                             args=args)
         try:
             page = browser.new_page()
             page.goto(site.base_url + "/auth")

@@ -3,9 +3,11 @@ environment, through the installed command."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gametime_executable
+from tests.conftest import debian, gametime_executable, missing_part
 
 PASSWORD = "Keyring-Narwhal-5521?"
 
@@ -44,17 +46,52 @@ print(json.dumps(steps))
 """
 
 
-def keyring_daemons() -> set[int]:
-    found = subprocess.run(["pgrep", "-x", "gnome-keyring-d"], capture_output=True, text=True)
-    return {int(p) for p in found.stdout.split()}
+def session_processes(session_home: Path, name: str | None = None) -> set[int]:
+    """The processes started for this session (named `name`, if given): their
+    environment, as they were started, holds its HOME, which no other session has."""
+    marker = f"HOME={session_home}".encode()
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if name is not None and (proc / "comm").read_text().strip() != name:
+                continue
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in environ:
+            found.add(int(proc.name))
+    return found
+
+
+def end_processes(pids: set[int], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL what is left after `timeout` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(running(pid) for pid in pids):
+            time.sleep(0.1)
+
+
+def running(pid: int) -> bool:
+    """Not gone, and not a zombie waiting for its parent."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @pytest.mark.slow
 def test_login_accounts_and_run_pending_with_a_real_secret_service(tmp_path, home):
-    missing = [p for p in ("dbus-run-session", "gnome-keyring-daemon", "pgrep")
-               if shutil.which(p) is None]
+    packages = {"dbus-run-session": "dbus", "gnome-keyring-daemon": "gnome-keyring"}
+    missing = [tool for tool in packages if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian: gnome-keyring, dbus, procps)")
+        missing_part(f"a real Secret Service ({', '.join(missing)})",
+                     debian(*(packages[tool] for tool in missing)))
     session_home = tmp_path / "user"
     (session_home / "data").mkdir(parents=True)
     env = {
@@ -63,23 +100,29 @@ def test_login_accounts_and_run_pending_with_a_real_secret_service(tmp_path, hom
         "XDG_RUNTIME_DIR": str(tmp_path / "runtime"), "LANG": "C.UTF-8",
     }
     (tmp_path / "runtime").mkdir(mode=0o700)
-    before = keyring_daemons()
-    result = subprocess.run(
+    session = subprocess.Popen(
         ["dbus-run-session", "--", sys.executable, "-c", DRIVER, gametime_executable(),
          PASSWORD],
-        capture_output=True, text=True, timeout=300, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
     )
     try:
-        assert result.returncode == 0, result.stderr
-        steps = json.loads(result.stdout)
+        out, err = session.communicate(timeout=300)
     finally:
+        if session.poll() is None:  # timed out: the session's group goes
+            os.killpg(session.pid, signal.SIGKILL)
+            session.communicate(timeout=30)
+        # The keyring daemon leaves its session's group: found by its HOME, and only
+        # this session's (other daemons on the machine are not ours to end).
         deadline = time.monotonic() + 10
-        while keyring_daemons() - before and time.monotonic() < deadline:
+        while (session_processes(session_home, "gnome-keyring-d")
+               and time.monotonic() < deadline):
             time.sleep(0.1)
-        leftover = keyring_daemons() - before
-        for pid in leftover:
-            os.kill(pid, 15)
+        leftover = session_processes(session_home, "gnome-keyring-d")
+        end_processes(session_processes(session_home))
     assert not leftover, "the keyring daemon outlived its session"
+    assert session.returncode == 0, err
+    steps = json.loads(out)
 
     assert steps["unlock"]["rc"] == 0, steps["unlock"]["err"]
     assert steps["login"]["rc"] == 0, steps["login"]["err"]
@@ -101,7 +144,7 @@ def test_login_accounts_and_run_pending_with_a_real_secret_service(tmp_path, hom
     assert steps["run"]["rc"] == 0, steps["run"]["err"]
     assert json.loads(steps["run"]["out"])["bookings"][0]["status"] == "confirmed"
 
-    assert PASSWORD not in result.stdout + result.stderr
+    assert PASSWORD not in out + err
     for path in Path(home).rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path

@@ -11,6 +11,7 @@ import pytest
 from gametime_cli.bookings import create_series
 from gametime_cli.series import materialize_due
 from gametime_cli.store import Store
+from tests.helpers import run_in_process as gt
 
 
 @pytest.fixture
@@ -55,10 +56,10 @@ def test_a_date_the_clocks_skip_is_passed_over_with_a_note(paris):
     assert notes == ["2027-03-28: skipped, 02:30 does not exist in Europe/Paris that day"]
 
 
-def test_book_every_through_the_command(gametime, home, pinned_now):
-    gametime("club", "add", "sim", "--url", "simulate:?success=1", "--timezone", "UTC",
+def test_book_every_through_the_command(home, pinned_now):
+    gt("club", "add", "sim", "--url", "simulate:?success=1", "--timezone", "UTC",
              "--window-days", "0", "--opens-at", "00:00")
-    result = gametime("book", "tomorrow", "19:00", "--club", "sim", "--every", "day",
+    result = gt("book", "tomorrow", "19:00", "--club", "sim", "--every", "day",
                       "--count", "5", "--json")
     assert result.returncode == 0, result.stderr
     series = json.loads(result.stdout)
@@ -66,22 +67,22 @@ def test_book_every_through_the_command(gametime, home, pinned_now):
     assert series["every"] == "day" and series["count"] == 5
     assert [b["date"] for b in series["bookings"]] == [
         tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()]
-    listed = json.loads(gametime("list", "--json").stdout)
+    listed = json.loads(gt("list", "--json").stdout)
     assert {b["series"] for b in listed} == {series["id"]}
-    shown = json.loads(gametime("series", "show", str(series["id"]), "--json").stdout)
+    shown = json.loads(gt("series", "show", str(series["id"]), "--json").stdout)
     assert len(shown["bookings"]) == 2 and shown["status"] == "active"
-    assert json.loads(gametime("series", "list", "--json").stdout)[0]["id"] == series["id"]
+    assert json.loads(gt("series", "list", "--json").stdout)[0]["id"] == series["id"]
     # Two days on, cron's run makes the next game a booking (its 'now' moved for it here).
     conn = sqlite3.connect(home / "gametime.db")
     with conn:
         conn.execute("UPDATE series SET next_at = '2000-01-01T00:00:00.000Z'")
         conn.execute("UPDATE clubs SET window_days = 1")
     conn.close()
-    assert gametime("run-pending", "--lookahead", "0").returncode == 0
-    assert len(json.loads(gametime("list", "--json").stdout)) == 3
-    cancelled = gametime("series", "cancel", str(series["id"]))
+    assert gt("run-pending", "--lookahead", "0").returncode == 0
+    assert len(json.loads(gt("list", "--json").stdout)) == 3
+    cancelled = gt("series", "cancel", str(series["id"]))
     assert "3 booking(s)" in cancelled.stdout
-    assert {b["status"] for b in json.loads(gametime("list", "--json").stdout)} == {"cancelled"}
+    assert {b["status"] for b in json.loads(gt("list", "--json").stdout)} == {"cancelled"}
 
 
 @pytest.mark.parametrize(("extra", "fragment"), [
@@ -91,11 +92,11 @@ def test_book_every_through_the_command(gametime, home, pinned_now):
     (["--every", "week", "--until", "today"], "is before the first game"),
     (["--count", "3"], "go with --every"),
 ])
-def test_bad_series_input(gametime, extra, fragment):
-    gametime("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
+def test_bad_series_input(extra, fragment):
+    gt("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
              "--window-days", "0", "--opens-at", "00:00")
-    result = gametime("book", "+3d", "19:00", "--club", "sim", *extra)
+    result = gt("book", "+3d", "19:00", "--club", "sim", *extra)
     assert result.returncode == 2
     assert fragment in result.stderr
-    assert json.loads(gametime("series", "list", "--json").stdout) == []
-    assert json.loads(gametime("list", "--json").stdout) == []
+    assert json.loads(gt("series", "list", "--json").stdout) == []
+    assert json.loads(gt("list", "--json").stdout) == []

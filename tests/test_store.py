@@ -9,6 +9,7 @@ import sys
 
 from gametime_cli import migrations, store
 from tests.helpers import db_rows
+from tests.helpers import run_in_process as gt
 
 
 def mode(path) -> int:
@@ -51,19 +52,19 @@ def test_files_are_private_even_under_umask_000(home):
     assert modes["gametime.db-shm"] == "0o600"
 
 
-def test_an_existing_open_home_is_tightened(home, gametime):
+def test_an_existing_open_home_is_tightened(home):
     home.mkdir(mode=0o755)
     home.chmod(0o755)
-    assert gametime("list").returncode == 0
+    assert gt("list").returncode == 0
     assert mode(home) == 0o700
 
 
-def test_a_file_that_is_not_sqlite_is_reported_and_left_untouched(home, gametime):
+def test_a_file_that_is_not_sqlite_is_reported_and_left_untouched(home):
     home.mkdir(mode=0o700)
     junk = b"these are my notes, not a database\n" * 10
     (home / "gametime.db").write_bytes(junk)
     for args in (["list"], ["run-pending"], ["club", "list", "--json"]):
-        result = gametime(*args)
+        result = gt(*args)
         assert result.returncode == 3, args
         assert "is not an SQLite database" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
@@ -84,16 +85,16 @@ def test_a_damaged_database_is_reported_and_left_untouched(home, gametime):
     assert path.read_bytes() == bytes(data)
 
 
-def test_migrations_apply_once(home, gametime):
-    assert gametime("list").returncode == 0
-    assert gametime("list").returncode == 0
+def test_migrations_apply_once(home):
+    assert gt("list").returncode == 0
+    assert gt("list").returncode == 0
     rows = db_rows(home, "SELECT name FROM _sqlite_migrations")
     assert [r["name"] for r in rows] == [m.name for m in migrations.migrations._migrations]
     assert db_rows(home, "PRAGMA journal_mode")[0][0] == "wal"
     assert db_rows(home, "PRAGMA user_version")[0][0] == store.SCHEMA_VERSION
 
 
-def test_an_unwritable_home_is_a_clear_error(tmp_path, gametime, monkeypatch):
+def test_an_unwritable_home_is_a_clear_error(tmp_path, monkeypatch):
     if os.geteuid() == 0:
         blocked = tmp_path / "file-not-dir"
         blocked.write_text("x")
@@ -102,6 +103,6 @@ def test_an_unwritable_home_is_a_clear_error(tmp_path, gametime, monkeypatch):
         parent = tmp_path / "ro"
         parent.mkdir(mode=0o500)
         target = parent / "home"
-    result = gametime("list", env={"GAMETIME_HOME": str(target)})
+    result = gt("list", env={"GAMETIME_HOME": str(target)})
     assert result.returncode == 3
     assert "cannot create the data home" in result.stderr

@@ -30,6 +30,7 @@ def test_inconsistent_samples_fall_back_to_the_median():
     assert estimate.offset == pytest.approx(10.495, abs=0.01)
 
 
+@pytest.mark.slow  # real probes against a sandbox, a second and more each
 @pytest.mark.parametrize("offset", [2.5, -1.3, 0.0])
 def test_the_offset_of_a_site_ahead_or_behind(offset):
     with SandboxSite(SandboxConfig(clock_offset=offset)) as site:

@@ -31,8 +31,14 @@ def watch(
     lock = WatchLock(store.path.parent)
     lock.acquire()
     stop = threading.Event()
+    signalled: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        signalled.append(signum)
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     zones = {c.name: c.zone for c in store.list_clubs()}
     state = {"pending": store.list_bookings("pending"),
              "results": collections.deque(maxlen=8)}
@@ -65,6 +71,10 @@ def watch(
                       on_result_command=on_result)
     finally:
         lock.release()
+    if signalled:  # stopped cleanly, and says how: 130, as Ctrl-C or SIGTERM end a run
+        from gametime_cli.errors import ExitCode
+
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
 
 
 def register(app: typer.Typer) -> None:
