@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import to_iso
 from gametime_cli.models import Account, Attempt, Booking, Club, Series
-from gametime_cli.sites.base import CourtDay, SiteBooking
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from gametime_cli.executor import RunReport
+    from gametime_cli.sites.base import CourtDay, SiteBooking
 
 RUN_JSON_VERSION = 1
 STATUS_STYLE = {
