@@ -15,6 +15,16 @@ from gametime_cli.windows import local_instant, parse_day, parse_slot_time, wind
 BOOKING_TYPES = ("singles", "doubles")
 MAX_DURATION = 480
 MAX_PARTNERS = 3
+HORIZON_DAYS = 3660
+"""How far ahead a booking's day, or a series' --until, may be: ten years, which catches
+a mistyped year (2062 for 2026) and keeps every instant computed from the day well
+inside the calendar."""
+
+
+def check_horizon(day: date, today: date, what: str) -> None:
+    """BadInput when `day` is more than HORIZON_DAYS after the club's `today`."""
+    if (day - today).days > HORIZON_DAYS:
+        raise BadInput(f"{what} {day.isoformat()} is more than ten years ahead; check the year")
 
 
 def _clean_text(value: str, what: str, limit: int = 60) -> str:
@@ -62,7 +72,10 @@ def check_request(
     chosen = store.account_for(club, account)
     zone = club.zone
     slot = parse_slot_time(time_text)
-    day = parse_day(day_text, slot, now.astimezone(zone))
+    now_local = now.astimezone(zone)
+    today = now_local.date()
+    day = parse_day(day_text, slot, now_local)
+    check_horizon(day, today, "the date")
     if duration <= 0 or duration % 30 or duration > MAX_DURATION:
         raise BadInput(
             f"--duration {duration} is not allowed; use a positive multiple of 30 minutes "
@@ -75,8 +88,7 @@ def check_request(
         raise BadInput(f"at most {MAX_PARTNERS} partners fit on a booking")
     if booking_type is not None and booking_type not in BOOKING_TYPES:
         raise BadInput(f"--type {booking_type!r} is not known; use singles or doubles")
-    start = local_instant(day, slot, zone)
-    if start <= now:
+    if day < today or local_instant(day, slot, zone) <= now:  # day first: 0001-01-01
         raise BadInput(
             f"{day.isoformat()} {slot.strftime('%H:%M')} at {club.name} has already begun; "
             "pick a later date or time"
@@ -124,7 +136,9 @@ def create_series(store: Store, *, now: datetime, every: str, until_text: str | 
     request = check_request(store, now=now, **typed)
     until = None
     if until_text is not None:
-        until = parse_day(until_text, request.slot, now.astimezone(request.club.zone))
+        now_local = now.astimezone(request.club.zone)
+        until = parse_day(until_text, request.slot, now_local)
+        check_horizon(until, now_local.date(), "--until")
     check_rule(every, until, count, request.day)
     series = store.add_series(
         club=request.club, account=request.account, freq=every,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gametime_cli.errors import EnvironmentProblem
+from gametime_cli.secrets_env import child_environment, withhold
 
 BROWSER_ENV = "GAMETIME_BROWSER"
 HEADLESS_SHELLS = ("chromium-headless-shell",)
@@ -55,6 +56,7 @@ def _playwright_chromium() -> str | None:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
+    withhold()  # the driver copies os.environ as it starts
     try:
         with sync_playwright() as pw:
             path = pw.chromium.executable_path
@@ -158,12 +160,14 @@ class BrowserHost:
                 from playwright.async_api import async_playwright
 
                 options = self.options
+                withhold()  # the driver copies os.environ as it starts
                 self._pw = await async_playwright().start()
                 try:
                     self._browser = await self._pw.chromium.launch(
                         executable_path=options.executable,
                         headless=not options.headed,
                         args=launch_arguments(options.headed),
+                        env=child_environment(),
                         timeout=30_000,
                     )
                 except Exception as exc:

@@ -16,6 +16,9 @@ from gametime_cli.errors import BadInput
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 NOW_VARIABLE = "GAMETIME_NOW"
+PINNED_YEARS = (2000, 9000)
+"""The years GAMETIME_NOW may pin: far enough inside the calendar for every instant
+computed from now (ten years of bookings, their windows, leases) to exist."""
 
 _pinned: tuple[str, datetime, float] | None = None
 """The GAMETIME_NOW text last read, the instant it names, and time.monotonic() then.
@@ -37,6 +40,9 @@ def parse_pinned(text: str) -> datetime:
                        f"{example}")
     if instant.utcoffset() != timedelta(0):
         raise BadInput(f"{NOW_VARIABLE}={text!r} is not in UTC; write it with Z, {example}")
+    if not PINNED_YEARS[0] <= instant.year <= PINNED_YEARS[1]:
+        raise BadInput(f"{NOW_VARIABLE}={text!r} is out of range; pin an instant in the years "
+                       f"{PINNED_YEARS[0]} to {PINNED_YEARS[1]}, {example}")
     return instant.astimezone(UTC)
 
 

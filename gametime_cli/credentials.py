@@ -212,16 +212,19 @@ def cron_environment(home: Path) -> dict[str, str]:
 
 
 def check_from_cron(home: Path, club: str | None) -> dict[tuple[str, str], str | None]:
-    """Run `credentials check --no-cron` as cron would; per account, None or the error."""
+    """Read each password as cron would (gametime_cli.cron_probe, in cron's environment);
+    per account, None or the error."""
     import json
 
-    args = [sys.executable, "-m", "gametime_cli", "credentials", "check", "--no-cron", "--json"]
-    if club:
-        args += ["--club", club]
+    args = [sys.executable, "-m", "gametime_cli.cron_probe", *([club] if club else [])]
     try:
         result = subprocess.run(args, env=cron_environment(home), capture_output=True,
                                 text=True, timeout=60, stdin=subprocess.DEVNULL)
         rows = json.loads(result.stdout)
     except (subprocess.TimeoutExpired, ValueError, OSError) as exc:
         return {("*", "*"): f"the cron-like check could not run: {exc}"}
-    return {(r["club"], r["username"]): r["now"]["error"] for r in rows}
+    try:
+        return {(r["club"], r["username"]): r["error"] for r in rows}
+    except (TypeError, KeyError) as exc:
+        why = result.stderr.strip().splitlines()[-1:] or [repr(exc)]
+        return {("*", "*"): f"the cron-like check could not run: {why[0]}"}

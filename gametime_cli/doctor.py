@@ -6,8 +6,9 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from gametime_cli import credentials, crontab
+from gametime_cli import credentials, crontab, paths
 from gametime_cli.errors import GametimeError
 from gametime_cli.settings import Settings
 from gametime_cli.sites import needs_login
@@ -67,6 +68,28 @@ def _home(store: Store) -> Iterator[Check]:
                     f"chmod 700 {home} && chmod 600 {home}/*")
     else:
         yield Check("data home", True, f"{home} (0700, files 0600)")
+    yield from _key_file(home)
+
+
+def _key_file(home: Path) -> Iterator[Check]:
+    from gametime_cli.vault import Vault
+
+    loose = Vault(home).key_problem()
+    if loose:
+        yield Check("key file", False, *loose)
+
+
+def refused_home_checks(home: Path, refusal: GametimeError) -> Iterator[Check]:
+    """When the store can't be opened: each thing that makes the data home unsafe (its
+    owner or mode, a link in place of a file of ours, a key others can read) as a red
+    line with its fix, or else the refusal itself."""
+    problems = paths.home_problems(home)
+    for problem in problems:
+        yield Check(problem.name, False, problem.detail, problem.fix)
+    yield from _key_file(home)
+    if not problems:
+        detail, _, fix = str(refusal).partition("; ")
+        yield Check("database", False, detail, fix or "see the detail")
 
 
 def _database(store: Store) -> Iterator[Check]:
@@ -133,7 +156,10 @@ def _watch_running(store: Store) -> str | None:
     path = store.path.parent / LOCK_NAME
     if not path.exists():
         return None
-    fd = os.open(path, os.O_RDONLY)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None  # a link there is a red line of its own
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -62,8 +62,8 @@ def new_owner() -> str:
 
 def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
     """Delete kept screenshots and pages older than `days`; returns how many."""
-    if not folder.is_dir():
-        return 0
+    if folder.is_symlink() or not folder.is_dir():
+        return 0  # a link is refused where the home is opened, never followed
     cutoff = (now or time_module.time()) - days * 86400
     removed = 0
     for path in folder.iterdir():

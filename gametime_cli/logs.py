@@ -7,17 +7,22 @@ import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from gametime_cli import paths
+
 LOG_NAME = "gametime.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
 
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
-    """Every file it opens, the first and each after a rotation, is 0600."""
+    """Every file it opens, the first and each after a rotation, is 0600 and never a
+    symbolic link's target (a link there is refused; the command that opens the store
+    reports it, exit 3). Rotation only renames and removes, which never follows one."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        Path(self.baseFilename).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        path = Path(self.baseFilename)
+        paths.make_private_dirs(path.parent)
+        fd = paths.open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding)
 
 

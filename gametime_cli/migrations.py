@@ -157,4 +157,11 @@ def m008_cancel_requests(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_login_url(db: Database) -> None:
+    """A club's own member site, where it signs in: the one other origin its driver may
+    go to, when the player names it."""
+    db["clubs"].add_column("login_url", str)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -13,6 +13,14 @@ from gametime_cli.clock import from_iso
 
 STATUSES = ("pending", "running", "confirmed", "failed", "missed", "cancelled")
 FINAL_STATUSES = ("confirmed", "failed", "missed", "cancelled")
+MAX_ROW_ID = 2**63 - 1
+"""SQLite's largest integer: an id typed past it (or below 1) names no row, and SQLite
+can't even be asked about it."""
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` can be the id of a row (a booking, a series, a notifier)."""
+    return 1 <= value <= MAX_ROW_ID
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,9 @@ class Club:
     opens_at: time
     sport: int = 1
     settings: dict[str, Any] = field(default_factory=dict)
+    login_url: str | None = None
+    """The club's own member site, where it signs in (`--login-url`): the one other
+    origin its driver may go to."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -41,6 +52,7 @@ class Club:
             opens_at=time.fromisoformat(row["opens_at"]),
             sport=row["sport"],
             settings=json.loads(row["settings"] or "{}"),
+            login_url=row["login_url"],
         )
 
 

@@ -5,12 +5,12 @@ cannot change the booking's outcome."""
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 from dataclasses import dataclass
 from typing import Any
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
+from gametime_cli.secrets_env import child_environment
 
 ANNOUNCED = ("confirmed", "failed", "missed")
 COMMAND_TIMEOUT = 30
@@ -96,7 +96,8 @@ class Announcer:
 
     def _run(self, message: Message) -> None:
         try:
-            done = subprocess.run(self.command, shell=True, env={**os.environ, **message.env},
+            done = subprocess.run(self.command, shell=True,
+                                  env=child_environment(message.env),
                                   timeout=COMMAND_TIMEOUT, capture_output=True)
             if done.returncode:
                 log.warning("the on-result command exited %s", done.returncode)

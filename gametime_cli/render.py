@@ -130,6 +130,7 @@ def club_json(club: Club) -> dict[str, Any]:
         "window_days": club.window_days,
         "opens_at": club.opens_at.isoformat(),
         "sport": club.sport,
+        "login_url": club.login_url,
     }
 
 
@@ -453,5 +454,6 @@ def clubs_table(clubs: list[Club]) -> Table:
     table = _table("Name", "URL", "Time zone", "Window", "Sport")
     for c in clubs:
         window = f"{c.window_days} days ahead at {c.opens_at.isoformat()}"
-        _add_row(table, c.name, c.url, c.timezone, window, str(c.sport))
+        url = f"{c.url} (signs in at {c.login_url})" if c.login_url else c.url
+        _add_row(table, c.name, url, c.timezone, window, str(c.sport))
     return table

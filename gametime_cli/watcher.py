@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.executor import BookingResult, Executor
@@ -41,7 +42,7 @@ class WatchLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = paths.open_private(self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

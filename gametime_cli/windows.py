@@ -65,18 +65,25 @@ def parse_day(text: str, slot: time, now_local: datetime) -> date:
     """
     cleaned = text.strip().lower()
     today = now_local.date()
+
+    def after(days: int) -> date:
+        try:
+            return today + timedelta(days=days)
+        except OverflowError:
+            raise BadInput(f"{text!r} is past the end of the calendar") from None
+
     if cleaned == "today":
         return today
     if cleaned == "tomorrow":
-        return today + timedelta(days=1)
+        return after(1)
     if m := _PLUS_DAYS.match(cleaned):
-        return today + timedelta(days=int(m[1]))
+        return after(int(m[1]))
     for index, name in enumerate(WEEKDAYS):
         if cleaned in (name, name[:3]):
             ahead = (index - today.weekday()) % 7
             if ahead == 0 and now_local.time() >= slot:
                 ahead = 7
-            return today + timedelta(days=ahead)
+            return after(ahead)
     if re.fullmatch(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]", cleaned):
         try:
             return date.fromisoformat(cleaned)
@@ -87,12 +94,21 @@ def parse_day(text: str, slot: time, now_local: datetime) -> date:
     )
 
 
+def _past_the_calendar(day: date) -> BadInput:
+    return BadInput(f"{day.isoformat()} is too near the end of the calendar for its times "
+                    "to be computed; pick another date")
+
+
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a wall-clock time, or BadInput if the zone skips it that day."""
     naive = datetime.combine(day, at)
     aware = naive.replace(tzinfo=zone)
-    instant = aware.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+    try:
+        instant = aware.astimezone(UTC)
+        back = instant.astimezone(zone)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise _past_the_calendar(day) from None
+    if back.replace(tzinfo=None) != naive:
         raise BadInput(
             f"{day.isoformat()} {at.strftime('%H:%M')} does not exist in {zone.key} "
             "(the clocks skip it); pick another time"
@@ -106,10 +122,13 @@ def window_opens_at(day: date, window_days: int, opens_at: time, zone: ZoneInfo)
     If the zone skips `opens_at` that day (a spring-forward gap), the window opens at
     the instant the clocks jump; if it repeats it, at its first occurrence.
     """
-    naive = datetime.combine(day - timedelta(days=window_days), opens_at)
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == naive:
-        return first
+    try:
+        naive = datetime.combine(day - timedelta(days=window_days), opens_at)
+        first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+        if first.astimezone(zone).replace(tzinfo=None) == naive:
+            return first
+    except OverflowError:
+        raise _past_the_calendar(day) from None
     # Skipped: the window opens at the jump, the first second whose wall clock reads
     # `naive` or later (transitions fall on whole seconds).
     low = int(naive.replace(tzinfo=zone, fold=1).timestamp())

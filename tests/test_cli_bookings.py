@@ -165,4 +165,4 @@ def test_empty_list_says_so_on_stderr(gametime):
     assert result.returncode == 0
     assert result.stdout == ""
     assert "No bookings" in result.stderr
-    assert json.loads(gametime("list", "--json").stdout) == []
+    assert json.loads(gt("list", "--json").stdout) == []

@@ -19,7 +19,7 @@ def test_add_and_list_json(cli):
     listed = cli("club", "list", "--json")
     assert json.loads(listed.stdout) == [{
         "name": "jct", "url": "https://jct.gametime.net", "timezone": "America/Toronto",
-        "window_days": 6, "opens_at": "09:00:00", "sport": 1,
+        "window_days": 6, "opens_at": "09:00:00", "sport": 1, "login_url": None,
     }]
 
 

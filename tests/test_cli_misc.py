@@ -10,6 +10,7 @@ import sys
 import pytest
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_python_dash_m_runs_the_same_command(home):
     env = {**os.environ, "GAMETIME_HOME": str(home)}
     result = subprocess.run([sys.executable, "-m", "gametime_cli", "list", "--json"],

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from tests.helpers import run_in_process as gt
 
 
+@pytest.mark.slow  # the installed command, several times
 def test_a_run_logs_to_a_private_file_and_v_q_steer_stderr(gametime, home):
     gt("club", "add", "sim", "--url", "simulate:?success=1&seed=1", "--timezone", "UTC",
              "--window-days", "7", "--opens-at", "00:00")
@@ -24,12 +27,14 @@ def test_a_run_logs_to_a_private_file_and_v_q_steer_stderr(gametime, home):
     assert "booking 3 attempt 1: confirmed" in log.read_text()
 
 
+@pytest.mark.slow  # the installed command, several times
 def test_an_idle_tick_writes_no_log(gametime, home):
     gametime("list")
     assert gametime("run-pending").stdout == ""
     assert not (home / "gametime.log").exists()
 
 
+@pytest.mark.slow  # the installed command, several times
 def test_completion_and_colour(gametime):
     assert "--install-completion" in gametime("--help").stdout
     gt("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",

@@ -68,6 +68,7 @@ def test_a_repr_or_traceback_never_shows_a_secret():
         pickle.dumps(secret)
 
 
+@pytest.mark.slow  # fresh processes without the keyring
 def test_no_keyring_falls_back_to_the_encrypted_file(gametime, club, home):
     result = gametime("login", "--club", club, "--username", "jo", "--password-stdin",
                       input=PASSWORD + "\n", env=no_session_bus_env(home))
@@ -141,6 +142,7 @@ def test_a_damaged_file_is_a_clear_error_and_left_alone(club, home, damage):
     assert json.loads(gt("show", "1", "--json").stdout)["status"] == "pending"
 
 
+@pytest.mark.slow  # a fresh process under umask 000
 def test_files_are_0600_under_umask_000(club, home):
     code = (
         "import os, sys; os.umask(0)\n"
@@ -219,6 +221,7 @@ def test_removing_a_club_forgets_its_passwords(cli, club, memory_keyring):
     assert memory_keyring.entries == {}
 
 
+@pytest.mark.slow  # fresh processes without the keyring
 def test_a_booking_whose_password_is_gone_waits_with_exit_3(gametime, cli, club, home,
                                                             memory_keyring):
     cli("login", "--club", club, "--username", "jo", "--password-stdin", input=PASSWORD + "\n")

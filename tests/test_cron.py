@@ -5,6 +5,9 @@ private mount namespace (the private_cron fixture), never the user's crontab."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import time
 from dataclasses import replace
 from datetime import time as clock_time
@@ -12,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 
+from gametime_cli.crontab import CRON_LOG, cron_word, ours
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from tests.conftest import gametime_executable
 
@@ -76,3 +80,53 @@ def test_a_real_cron_daemon_books_at_the_next_minute(gametime, home, private_cro
         assert [str(b["id"]) for b in site.bookings()] == [shown["confirmation"]]
         assert (home / "cron.log").exists()
     private_cron.check_real_spool_unchanged()
+
+
+PROBE_WORDS = ["100%", "it's", '"q"', "\\", "\\\\", "\\%", "a\\\\%b", "%%", "", " x ", "$HOME",
+               "\u00e9\u2028\x85"]
+"""Words cron_word must bring through this cron and sh as they are."""
+
+
+@pytest.mark.slow  # waits for the next minute: up to about 70 s
+def test_a_real_cron_daemon_runs_the_entry_for_an_awkward_data_home(tmp_path, private_cron):
+    """A data home and a gametime whose paths have spaces, `%`, both quotes, backslashes
+    and `$`: the installed line runs (a simulated club, no browser), books the due
+    booking and appends to the cron log in that home. Beside it, a line of words that
+    cron_word quoted comes through this cron and sh exactly."""
+    private_cron.need_daemon()
+    home = tmp_path / "data home 100% it's \"q\" \\\\ $HOME"
+    program = tmp_path / "bin 5% 'a' \"b\" \\ $x" / "gametime"
+    program.parent.mkdir()
+    shutil.copy2(gametime_executable(), program)  # its #! still names this venv's python
+
+    def gametime(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(program), *args], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "GAMETIME_HOME": str(home)})
+
+    assert gametime("club", "add", "sure", "--url", "simulate:?success=1", "--timezone",
+                    "UTC", "--window-days", "7", "--opens-at", "00:00").returncode == 0
+    booking = json.loads(gametime("book", "+2d", "19:00", "--club", "sure", "--json").stdout)
+    probe = tmp_path / "probe 5% 'x'"
+    words = " ".join(cron_word(word) for word in ["printf", "%s\\0", *PROBE_WORDS])
+    probe_line = f"* * * * * {words} > {cron_word(str(probe))}"
+    assert private_cron.crontab("-", input=probe_line + "\n").returncode == 0
+    installed = gametime("cron", "install")
+    assert installed.returncode == 0, installed.stderr
+    lines = private_cron.crontab("-l").stdout.split("\n")  # not splitlines: \u2028
+    assert lines == [probe_line, installed.stdout.strip().removeprefix("Installed: "), ""]
+    [entry] = ours(lines)
+    assert json.loads(gametime("cron", "show", "--json").stdout)["entries"] == [entry]
+    private_cron.start_daemon()
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline and not (probe.exists() and json.loads(gametime(
+                "show", str(booking["id"]), "--json").stdout)["status"] == "confirmed"):
+            time.sleep(1)
+        assert private_cron.daemon_running()
+    finally:
+        private_cron.close()
+    log = home / CRON_LOG
+    shown = json.loads(gametime("show", str(booking["id"]), "--json").stdout)
+    assert shown["status"] == "confirmed", log.read_text() if log.exists() else "no cron log"
+    assert log.exists()
+    assert probe.read_bytes().decode().split("\0")[:-1] == PROBE_WORDS

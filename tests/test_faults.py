@@ -246,6 +246,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
 
+@pytest.mark.slow  # a process of its own with a file-size limit
 def test_a_full_disk_is_a_clear_error_and_writes_nothing(gametime, home):
     assert gametime("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
                     "--window-days", "7", "--opens-at", "00:00").returncode == 0

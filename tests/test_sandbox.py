@@ -432,6 +432,7 @@ def test_cancel_from_the_home_page(site: SandboxSite) -> None:
     assert client.post(f"/scheduling/index/cancel/id/{theirs}", {}).status == 404
 
 
+@pytest.mark.slow  # waits for a hold to expire
 def test_an_expired_hold_is_refused_at_save(make_site: Callable[..., SandboxSite]) -> None:
     brief = make_site(hold_seconds=0.5)
     client = Client(brief.base_url)

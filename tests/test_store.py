@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from gametime_cli import migrations, store
 from tests.helpers import db_rows
 from tests.helpers import run_in_process as gt
@@ -38,6 +40,7 @@ conn.rollback()
 """
 
 
+@pytest.mark.slow  # fresh processes
 def test_files_are_private_even_under_umask_000(home):
     args = ["club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
             "--window-days", "1", "--opens-at", "00:00"]
@@ -72,6 +75,7 @@ def test_a_file_that_is_not_sqlite_is_reported_and_left_untouched(home):
     assert sorted(p.name for p in home.iterdir()) == ["gametime.db"]
 
 
+@pytest.mark.slow  # fresh processes
 def test_a_damaged_database_is_reported_and_left_untouched(home, gametime):
     assert gametime("list").returncode == 0
     path = home / "gametime.db"

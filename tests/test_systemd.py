@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+
+import pytest
 
 from tests.helpers import run_in_process as gt
+from tests.schedule_syntax import read_service
 
 
 def test_install_writes_a_service_and_an_every_minute_timer(home, tmp_path, monkeypatch):
@@ -32,3 +37,36 @@ def test_install_writes_a_service_and_an_every_minute_timer(home, tmp_path, monk
     assert list(folder.iterdir()) == []
     assert calls.read_text().splitlines() == [
         "--user disable --now gametime-run-pending.timer", "--user daemon-reload"]
+
+
+@pytest.mark.slow  # systemd-analyze verify
+def test_a_data_home_with_spaces_quotes_and_percents_is_set_exactly(tmp_path, monkeypatch):
+    """Environment= is quoted (systemd.syntax) with `%` as `%%` (specifiers): systemd
+    reads back exactly this data home; `systemd-analyze verify`, where there is one,
+    takes the units without a word. Never the user's systemd: a recording systemctl,
+    the units under tmp_path."""
+    calls = tmp_path / "systemctl-calls"
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\n')
+    (shim / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    home = tmp_path / "data home 100% %h it's \"q\" \\\\ $HOME ;"
+    monkeypatch.setenv("GAMETIME_HOME", str(home))
+    result = gt("systemd", "install")
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().splitlines() == [
+        "--user daemon-reload", "--user enable --now gametime-run-pending.timer"]
+    folder = tmp_path / "config" / "systemd" / "user"
+    text = (folder / "gametime-run-pending.service").read_text(encoding="utf-8")
+    assert 'Environment="GAMETIME_HOME=' in text and "100%% %%h it's" in text
+    service = read_service(text)
+    assert service.environment["GAMETIME_HOME"] == str(home)
+    assert service.argv[-1] == "run-pending"
+    assert home.is_dir()
+    tool = shutil.which("systemd-analyze")
+    if tool:
+        done = subprocess.run([tool, "verify", "--man=no", *map(str, sorted(folder.iterdir()))],
+                              capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (0, ""), text

@@ -71,6 +71,9 @@ def start_pinned_clock() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gametime_cli.secrets_env import withhold
+
+    withhold()  # before anything can start a child: none inherits a secret
     args = sys.argv[1:] if argv is None else list(argv)
     bad = undecodable_argument(args)
     if bad is not None:

@@ -9,6 +9,10 @@ from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
 app = subapp("Register the clubs you book at and their booking windows.")
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+LOGIN_URL_HELP = ("The club's own member site, when it signs in there: the one other "
+                  "address the browser may go to (and type your password into).")
+ALLOW_HTTP_HELP = ("Accept a plain http:// address to another machine. Unsafe: your "
+                   "password would travel in clear.")
 
 
 @app.command("add")
@@ -24,12 +28,14 @@ def add(
         help="The site's id for a booking type, when its form's labels don't say "
         "(e.g. singles=13 --booking-type doubles=1).",
     ),
+    login_url: str | None = typer.Option(None, "--login-url", help=LOGIN_URL_HELP),
+    allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
 ) -> None:
     """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
     import re
 
     from gametime_cli.errors import BadInput
-    from gametime_cli.sites import validate_url
+    from gametime_cli.sites import validate_login_url, validate_url
     from gametime_cli.windows import parse_opens_at, parse_zone
 
     if not re.match(NAME_PATTERN, name):
@@ -42,7 +48,9 @@ def add(
         raise BadInput(f"--window-days {window_days} is out of range; use 0 to 365")
     if not 1 <= sport <= 9999:
         raise BadInput(f"--sport {sport} is not a sport id; tennis is 1")
-    url = validate_url(url)
+    url = validate_url(url, allow_http)
+    if login_url is not None:
+        login_url = validate_login_url(login_url, url, allow_http)
     types: dict[str, int] = {}
     for item in booking_type:
         kind, _, value = item.partition("=")
@@ -52,11 +60,14 @@ def add(
     settings = {"booking_types": types} if types else {}
     store = open_store()
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
-                          opens_at=opens.isoformat(), sport=sport, settings=settings)
+                          opens_at=opens.isoformat(), sport=sport, settings=settings,
+                          login_url=login_url)
     typer.echo(
         f"Added club {club.name}: days open {club.window_days} days ahead at "
         f"{club.opens_at.isoformat()} {club.timezone}."
     )
+    if club.login_url:
+        typer.echo(f"It signs in at {club.login_url}.")
 
 
 @app.command("set")
@@ -66,19 +77,32 @@ def set_window(
                                         help="Local time a day opens, HH:MM[:SS]."),
     window_days: int | None = typer.Option(None, "--window-days",
                                            help="Days ahead a day opens."),
+    login_url: str | None = typer.Option(
+        None, "--login-url", help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),
+    allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
 ) -> None:
-    """Change a club's booking window; bookings still waiting move to the new opening."""
+    """Change a club's booking window (bookings still waiting move to the new opening)
+    or the member site where it signs in."""
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
+    from gametime_cli.sites import validate_login_url
     from gametime_cli.windows import parse_opens_at
 
-    if opens_at is None and window_days is None:
-        raise BadInput("nothing to change; give --opens-at HH:MM[:SS] or --window-days N")
+    if opens_at is None and window_days is None and login_url is None:
+        raise BadInput("nothing to change; give --opens-at HH:MM[:SS], --window-days N "
+                       "or --login-url URL")
     if window_days is not None and not 0 <= window_days <= 365:
         raise BadInput(f"--window-days {window_days} is out of range; use 0 to 365")
     store = open_store()
     club = store.get_club(name)
+    checked = validate_login_url(login_url, club.url, allow_http) if login_url else None
     opens = parse_opens_at(opens_at) if opens_at is not None else club.opens_at
+    if login_url is not None:
+        club = store.set_club_login_url(club, checked)
+        typer.echo(f"Club {club.name} signs in at {checked}." if checked else
+                   f"Club {club.name} signs in on its own site.")
+    if opens_at is None and window_days is None:
+        return
     days = club.window_days if window_days is None else window_days
     moved = store.set_club_window(club, window_days=days, opens_at=opens.isoformat(),
                                   now=utcnow())

@@ -15,6 +15,8 @@ def install() -> None:
     from gametime_cli import crontab, paths
     from gametime_cli.errors import GametimeError
 
+    home = paths.data_home()
+    crontab.entry(home, None)  # a home or command the line can't hold: refused first (exit 3)
     browser = None
     try:
         from gametime_cli.browser import find_browser
@@ -23,7 +25,7 @@ def install() -> None:
     except GametimeError:
         typer.echo("warning: no browser found yet; GameTime clubs need one "
                    "(apt-get install chromium)", err=True)
-    line = crontab.install(paths.ensure_home(), browser)
+    line = crontab.install(home, browser)
     typer.echo(f"Installed: {line}")
 
 

@@ -12,13 +12,17 @@ def doctor(as_json: bool = JSON_OPTION) -> None:
     if all pass (3 otherwise)."""
     from rich.text import Text
 
-    from gametime_cli import render
-    from gametime_cli.doctor import run_checks
-    from gametime_cli.errors import ExitCode
+    from gametime_cli import paths, render
+    from gametime_cli.doctor import refused_home_checks, run_checks
+    from gametime_cli.errors import EnvironmentProblem, ExitCode
 
+    try:
+        found = run_checks(open_store())
+    except EnvironmentProblem as refusal:  # an unsafe home: say everything wrong with it
+        found = refused_home_checks(paths.data_home(), refusal)
     checks = []
     out = render.console()
-    for check in run_checks(open_store()):
+    for check in found:
         checks.append(check)
         if not as_json:
             mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")

@@ -16,6 +16,8 @@ def install(no_enable: bool = typer.Option(False, "--no-enable",
     from gametime_cli import paths, systemd
     from gametime_cli.errors import GametimeError
 
+    home = paths.data_home()
+    systemd.units(home, None)  # a home or command a unit can't hold: refused first (exit 3)
     browser = None
     try:
         from gametime_cli.browser import find_browser
@@ -23,7 +25,7 @@ def install(no_enable: bool = typer.Option(False, "--no-enable",
         browser = find_browser()
     except GametimeError:
         typer.echo("warning: no browser found yet (apt-get install chromium)", err=True)
-    written, problem = systemd.install(paths.ensure_home(), browser, enable=not no_enable)
+    written, problem = systemd.install(home, browser, enable=not no_enable)
     for path in written:
         typer.echo(f"Wrote {path}")
     if problem:

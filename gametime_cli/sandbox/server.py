@@ -87,6 +87,15 @@ def login(site: SiteState, request: Request) -> Response:
     session = site.login(request.form.get("username", ""), request.form.get("password", ""))
     if session is None:
         return html(pages.login_page("The username or password is incorrect."))
+    if site.config.member_site_for:  # back to the club, which trusts this site's ticket
+        return redirect(site.config.member_site_for.rstrip("/") + site.ticket_path(session))
+    return redirect("/", [_session_cookie(session)])
+
+
+def login_by_ticket(site: SiteState, request: Request) -> Response:
+    session = site.login_by_ticket(*request.params)
+    if session is None:
+        return html(pages.login_page("The member site's ticket is not valid."), 403)
     return redirect("/", [_session_cookie(session)])
 
 
@@ -218,6 +227,7 @@ ROUTES = [
     _route("GET", r"/auth", login_form, login=False),
     _route("POST", r"/auth", login, login=False),
     _route("POST", r"/auth/json-index", login_json, login=False),
+    _route("GET", r"/auth/ticket/([0-9a-f]+)/([0-9a-f]+)", login_by_ticket, login=False),
     _route("GET", r"/", home),
     _route("GET", r"/scheduling/index/index/sport/(\d+)", schedule),
     _route("GET", rf"/scheduling/index/jsoncourtdata/sport/(\d+)/date/{_DATE}", court_data,
@@ -234,7 +244,18 @@ ROUTES = [
 ]
 
 
+def _redirected(site: SiteState, request: Request) -> Response | None:
+    """The configured 302 to another site for this path, if any."""
+    for prefix, base in site.config.redirects.items():
+        if request.path == prefix or (prefix.endswith("/") and request.path.startswith(prefix)):
+            return redirect(base.rstrip("/") + request.path)
+    return None
+
+
 def dispatch(site: SiteState, request: Request) -> Response:
+    elsewhere = _redirected(site, request)
+    if elsewhere is not None:
+        return elsewhere
     path_matched = False
     for route in ROUTES:
         match = route.pattern.match(request.path)
@@ -375,7 +396,7 @@ class SandboxSite(SiteState):
             return self.base_url
         server = _Server((host, port), self)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="sandbox-site", daemon=True)
         self._thread.start()
         self.base_url = f"http://{host}:{server.server_address[1]}"

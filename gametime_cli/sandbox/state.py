@@ -33,6 +33,8 @@ NOT_FREE_FOR_DURATION = "The court is not free for the whole duration."
 PAST_CLOSING = "This booking would run past the last slot of the day."
 INJECTED_500 = "HTTP 500 (injected fault)"
 NOT_LOGGED_IN = "not logged in"
+TICKET_KEY = b"gametime-sandbox-member-site"
+"""What a member site signs its tickets with, and its club checks them by."""
 
 
 @dataclass
@@ -80,6 +82,13 @@ class SandboxConfig:
     last_slot: int = 1380
     """Minutes since midnight of the day's last slot (23:00); bookings end by its end."""
     seed: int | None = None
+    redirects: dict[str, str] = field(default_factory=dict)
+    """Path -> another site's base URL: a request for the path (for a key ending in
+    '/', any path under it) answers 302 to the same path there, as a club that signs in
+    on its member site does, or a site that sends the browser astray."""
+    member_site_for: str = ""
+    """This site is the member site of the club at this base URL: a login here goes
+    back there with a signed ticket (`/auth/ticket/...`), not to its own home."""
 
 
 @dataclass
@@ -188,7 +197,8 @@ class SiteState:
             raise ValueError("the sandbox needs at least one user")
         self.config = replace(config, users=list(config.users),
                               booking_types=dict(config.booking_types),
-                              durations=list(config.durations))
+                              durations=list(config.durations),
+                              redirects=dict(config.redirects))
         self._zone = ZoneInfo(self.config.timezone)
         self._lock = threading.RLock()
         self._rng = random.Random(self.config.seed)
@@ -274,6 +284,26 @@ class SiteState:
             if user.username == username and hmac.compare_digest(
                 user.password.encode(), password.encode()
             ):
+                with self._lock:
+                    session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}",
+                                      user)
+                    self._sessions[session.token] = session
+                    return session
+        return None
+
+    def ticket_path(self, session: Session) -> str:
+        """Where a member site sends a member it logged in: its club's ticket URL."""
+        name = session.user.username.encode().hex()
+        signature = hmac.new(TICKET_KEY, name.encode(), hashlib.sha256).hexdigest()
+        return f"/auth/ticket/{name}/{signature}"
+
+    def login_by_ticket(self, name: str, signature: str) -> Session | None:
+        """A new session for the member a member site vouches for, else None."""
+        expected = hmac.new(TICKET_KEY, name.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            return None
+        for user in self.config.users:
+            if user.username.encode().hex() == name:
                 with self._lock:
                     session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}",
                                       user)

@@ -18,22 +18,27 @@ SIMULATE_SCHEME = "simulate:"
 ARTIFACTS_DIR = "artifacts"
 
 
-def validate_url(url: str) -> str:
-    """Accept `simulate:[?options]` and http(s) site URLs; say what is wrong otherwise."""
-    from urllib.parse import urlsplit
+def validate_url(url: str, allow_http: bool = False) -> str:
+    """Accept `simulate:[?options]` and https site URLs (plain http on loopback, or
+    anywhere with `allow_http`); say what is wrong otherwise."""
+    from gametime_cli.sites.origins import check_site_url
 
     if url.startswith(SIMULATE_SCHEME):
         from gametime_cli.sites.simulated import SimulatedOptions
 
         SimulatedOptions.parse(url)
         return url
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return url.rstrip("/")
-    raise BadInput(
-        f"{url!r} is not a club URL; use the club's GameTime address "
-        "(https://CLUB.gametime.net) or simulate: for a simulated site"
-    )
+    return check_site_url(url, "--url", allow_http=allow_http)
+
+
+def validate_login_url(url: str, club_url: str, allow_http: bool = False) -> str:
+    """The member site where a GameTime club signs in (`--login-url`), checked as a club
+    URL is; its query may stay."""
+    from gametime_cli.sites.origins import check_site_url
+
+    if club_url.startswith(SIMULATE_SCHEME):
+        raise BadInput("--login-url is for a club on a real site, not a simulate: club")
+    return check_site_url(url, "--login-url", allow_http=allow_http, query_ok=True)
 
 
 def needs_login(club: Club) -> bool:
@@ -75,12 +80,14 @@ def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,
                  headed: bool = False) -> None:
     """Check the credentials with the club's site; LoginRefused (exit 2) if it refuses
-    them, exit 3 if the site can't be reached."""
-    from gametime_cli.sites.base import AttemptFailed, LoginRefused
+    them, exit 3 if the site can't be reached or sends the browser to another origin."""
+    from gametime_cli.sites.base import AttemptFailed, LoginRefused, OffOrigin
 
     driver = open_driver(club, login, settings, home, headed)
     try:
         driver.verify_login()
+    except OffOrigin as away:
+        raise OffOrigin(f"{away}; the password was not stored") from None
     except LoginRefused as refused:
         raise LoginRefused(
             f"{club.name} refused the login of {login.username} ({refused.reason}); "

@@ -8,7 +8,7 @@ from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from gametime_cli.errors import BadInput
+from gametime_cli.errors import BadInput, EnvironmentProblem
 
 if TYPE_CHECKING:
     from gametime_cli.credentials import Secret
@@ -52,6 +52,11 @@ class LoginRefused(BadInput):
     def __init__(self, message: str, reason: str = "refused"):
         super().__init__(message)
         self.reason = reason
+
+
+class OffOrigin(EnvironmentProblem):
+    """The site sent the browser to an origin the club's driver may not go to; it
+    stopped before typing or sending anything there (exit 3, the booking stays pending)."""
 
 
 class AttemptFailed(Exception):

@@ -18,28 +18,35 @@ import time
 from collections.abc import Coroutine, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urljoin, urlsplit
 
+from gametime_cli import paths
 from gametime_cli.browser import BrowserHost, BrowserStalled
 from gametime_cli.clock import epoch
+from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
     Login,
     LoginRefused,
+    OffOrigin,
     Outcome,
     OutcomeKind,
     SiteBooking,
     SlotRequest,
     choose_courts,
 )
+from gametime_cli.sites.guard import OriginGuard
+from gametime_cli.sites.origins import Origin, origin_of
 from gametime_cli.timing import wait_until_async
 
 T = TypeVar("T")
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
 FIRE_RETRY_INTERVAL = 0.1
+MAX_REDIRECTS = 5
+"""Hops the day's JSON may be redirected through on the club's origin."""
 CLOCK_FRESH_SECONDS = 600.0
 """A measurement of the site's clock is trusted this long."""
 HELD_WORDS = ("another member is currently booking",)
@@ -84,6 +91,14 @@ class GameTimeSite:
                  artifacts_dir: Path, *, owns_host: bool = False):
         self.club = club
         self.base = club.url.rstrip("/")
+        origin = origin_of(self.base)
+        if origin is None:
+            raise EnvironmentProblem(
+                f"{club.name}'s URL {club.url!r} is not an http(s) address; "
+                f"remove the club and add it again with its GameTime address")
+        self.origin: Origin = origin
+        self.login_origin = origin_of(club.login_url) if club.login_url else None
+        """The club's own member site, where it signs in, when the player named one."""
         self.login = login
         self.host = host
         self.options = host.options
@@ -96,6 +111,7 @@ class GameTimeSite:
         self._courts_day: date | None = None
         self._context: Any = None
         self._page: Any = None
+        self._guard = OriginGuard(o for o in (self.origin, self.login_origin) if o)
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
         self._too_early_at: float | None = None
@@ -119,12 +135,44 @@ class GameTimeSite:
 
     async def _start(self) -> Any:
         if self._page is None:
-            self._context = await self.host.new_context()
-            self._page = await self._context.new_page()
+            context = await self.host.new_context()
+            self._context = context
+            context.on("page", _close_popup)
+            page = await context.new_page()
+            await self._guard.attach(context, page)
+            self._page = page
         return self._page
 
     def _path(self) -> str:
         return urlsplit(self._page.url).path.rstrip("/") or "/"
+
+    def _stay_on_origin(self) -> None:
+        """OffOrigin when the site sent the browser to an origin it may not go to (the
+        guard failed that page before it was asked for)."""
+        here = origin_of(self._page.url) if self._page is not None else None
+        away = self._guard.left_for or (
+            self._page.url if here is not None and here not in self._guard.allowed else None)
+        if away is None:
+            return
+        self._off_origin(away)
+
+    def _off_origin(self, url: str) -> NoReturn:
+        other = origin_of(url)
+        name = self.club.name
+        raise OffOrigin(
+            f"{name}'s site sent the browser from {self.origin} to another origin, "
+            f"{other if other else url.split('?')[0]}; stopped before typing or sending "
+            f"anything there (if {name} signs in on its own member site, name it: "
+            f"gametime club set {name} --login-url URL)")
+
+    def _on_login_page(self) -> bool:
+        """On the club's /auth, or any page of its member site: never captured."""
+        return self._is_login_page(self._page.url)
+
+    def _is_login_page(self, url: str) -> bool:
+        here, path = _page_address(url)
+        return here is not None and (here == self.login_origin
+                                     or (here == self.origin and path == "/auth"))
 
     @contextlib.contextmanager
     def _reaching_the_site(self) -> Iterator[None]:
@@ -134,14 +182,17 @@ class GameTimeSite:
         try:
             yield
         except TimeoutError:
+            self._stay_on_origin()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"the site did not answer within {self.options.navigation_timeout:g} s",
             )) from None
         except Error as exc:
+            self._stay_on_origin()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"could not reach the site: {_first_line(exc)}"
             )) from None
+        self._stay_on_origin()
 
     @staticmethod
     def _no_server_error(status: int | None) -> None:
@@ -150,7 +201,8 @@ class GameTimeSite:
                                         message=f"the site answered HTTP {status}"))
 
     async def _goto(self, path: str) -> Any:
-        """Load a page; timeouts, refused connections and 5xx become AttemptFailed."""
+        """Load a page; timeouts, refused connections and 5xx become AttemptFailed, a
+        page on another origin OffOrigin."""
         page = await self._start()
         with self._reaching_the_site():
             response = await page.goto(self.base + path, wait_until="domcontentloaded")
@@ -169,7 +221,8 @@ class GameTimeSite:
         from playwright.async_api import Error, TimeoutError
 
         page = await self._start()
-        await self._goto("/auth")
+        await self._goto("/auth")  # OffOrigin unless on the club's or its member site's
+        form = _page_address(page.url)
         try:
             await page.fill("input[name=username]", self.login.username)
             await page.fill("input[name=password]", self.login.password.reveal())
@@ -178,16 +231,18 @@ class GameTimeSite:
             response = await navigation.value
         except (TimeoutError, Error) as exc:
             await self._clear_password()
+            self._stay_on_origin()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"logging in failed: {_first_line(exc)}"
             )) from None
+        self._stay_on_origin()
         if response is not None and response.status >= 500:
             await self._clear_password()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"the site answered HTTP {response.status} to the login",
             ))
-        if self._path() == "/auth":
+        if _page_address(page.url) == form:
             reason = await self._page_message() or "it stayed on the login page"
             await self._clear_password()
             raise LoginRefused(
@@ -199,7 +254,7 @@ class GameTimeSite:
 
     async def _clear_password(self) -> None:
         with contextlib.suppress(Exception):
-            if self._page is not None and self._path() == "/auth":
+            if self._page is not None and self._on_login_page():
                 await self._page.fill("input[name=password]", "", timeout=1000)
 
     async def _page_text(self) -> str:
@@ -263,13 +318,21 @@ class GameTimeSite:
         await self._start()
         url = (f"{self.base}/scheduling/index/jsoncourtdata/sport/{self.club.sport}"
                f"/date/{day.isoformat()}")
-        with self._reaching_the_site():
-            response = await self._context.request.get(
-                url, headers={"X-Requested-With": "XMLHttpRequest"},
-                timeout=self.options.navigation_timeout * 1000,
-            )
+        for _ in range(MAX_REDIRECTS):  # each hop checked before it is asked for
+            with self._reaching_the_site():
+                response = await self._context.request.get(
+                    url, headers={"X-Requested-With": "XMLHttpRequest"},
+                    timeout=self.options.navigation_timeout * 1000, max_redirects=0,
+                )
+            if not 300 <= response.status < 400 or "location" not in response.headers:
+                break
+            url = urljoin(url, response.headers["location"])
+            if self._is_login_page(url):
+                return None  # the session ran out
+            if origin_of(url) != self.origin:
+                self._off_origin(url)
         self._no_server_error(response.status)
-        if urlsplit(response.url).path.rstrip("/") == "/auth" or response.status in (401, 403):
+        if response.status in (401, 403) or 300 <= response.status < 400:
             return None
         try:
             return await response.json()
@@ -367,7 +430,7 @@ class GameTimeSite:
             await wait_until_async(request.fire_at)
         try:
             await self._goto(path)
-            if self._path() == "/auth":  # the session ran out
+            if self._on_login_page():  # the session ran out
                 self._logged_in = False
                 await self._log_in()
                 await self._goto(path)
@@ -477,7 +540,9 @@ class GameTimeSite:
             "button[type=submit], input[type=submit], button:not([type])").first
         async with self._page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await button.click()
-        return await navigation.value
+        response = await navigation.value
+        self._stay_on_origin()
+        return response
 
     async def _submit(self, request: SlotRequest, court: int) -> Outcome:
         """Click the page's own submit button, so its scripts (reCAPTCHA) run."""
@@ -487,6 +552,7 @@ class GameTimeSite:
         try:
             response = await self._submit_form(page.locator("form:has(input[name=temp])"))
         except (TimeoutError, Error) as exc:
+            self._stay_on_origin()
             return await self._browser_failure(
                 request, court, exc, f"the site did not answer the booking within "
                                      f"{self.options.navigation_timeout:g} s")
@@ -517,7 +583,7 @@ class GameTimeSite:
 
         await self._log_in()
         await self._goto("/")
-        if self._path() == "/auth":  # the session ran out
+        if self._on_login_page():  # the session ran out
             self._logged_in = False
             await self._log_in()
             await self._goto("/")
@@ -563,11 +629,13 @@ class GameTimeSite:
         try:
             async with page.expect_navigation(wait_until="domcontentloaded"):
                 await link.click()
+            self._stay_on_origin()
             if self._path() != "/":  # the confirmation step
                 response = await self._submit_form(
                     page.locator("form[method=post], form[method=POST]"))
                 self._no_server_error(response.status if response is not None else None)
         except (TimeoutError, Error) as exc:
+            self._stay_on_origin()
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT, message=f"cancelling failed: {_first_line(exc)}"
             )) from None
@@ -599,12 +667,12 @@ class GameTimeSite:
         """Keep a screenshot and the HTML of the page a failure landed on (never the
         login page, which may hold the password)."""
         page = self._page
-        if page is None or self._path() == "/auth" or outcome.artifacts:
+        if page is None or self._on_login_page() or outcome.artifacts:
             return outcome
         stem = (f"booking-{request.booking_id}-attempt-{request.attempt}-court-{court}-"
                 f"{time.strftime('%Y%m%dT%H%M%S')}")
         try:
-            self.artifacts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            paths.ensure_private_dir(self.artifacts_dir)
             html_path = self.artifacts_dir / f"{stem}.html"
             png_path = self.artifacts_dir / f"{stem}.png"
             _write_private(html_path, (await page.content()).encode("utf-8"))
@@ -626,6 +694,17 @@ class GameTimeSite:
             self.host.close()
 
 
+async def _close_popup(page: Any) -> None:
+    """A window a page opens is closed at once: the guard watches the driver's page only."""
+    if await page.opener() is not None:
+        await page.close()
+
+
+def _page_address(url: str) -> tuple[Origin | None, str]:
+    """A page's origin and path: where a form is, whatever its query."""
+    return origin_of(url), urlsplit(url).path.rstrip("/") or "/"
+
+
 def _label_minutes(label: str) -> int | None:
     """'90 minutes' -> 90, '1.5 hours' -> 90, '1 hour' -> 60."""
     found = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(min|minutes?|h|hours?|hr)\b", label.lower())
@@ -636,6 +715,7 @@ def _label_minutes(label: str) -> int | None:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write a kept artifact 0600, never through a symbolic link (exit 3 naming it)."""
+    fd = paths.open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

@@ -15,7 +15,7 @@ from typing import Self
 from gametime_cli import paths
 from gametime_cli.errors import DatabaseBusy, EnvironmentProblem
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
@@ -75,11 +75,15 @@ class StoreBase:
     def open(cls, home: Path | None = None) -> Self:
         """Open (creating and migrating if needed) the database in the data home.
 
-        A file that is not SQLite, or is damaged, is left untouched and reported (exit 3).
+        A file that is not SQLite, or is damaged, is left untouched and reported (exit 3),
+        and so is a home that isn't safe or a link in place of the database or its -wal,
+        -shm or -journal (`paths.ensure_home`, `paths.private_file`).
         """
         home = paths.ensure_home(home)
         path = paths.db_path(home)
         try:
+            for name in paths.DB_FILES:  # never a link, always ours and 0600
+                paths.private_file(home / name)
             paths.create_private_file(path)
         except OSError as exc:
             raise EnvironmentProblem(f"cannot create {path}: {exc.strerror}") from exc

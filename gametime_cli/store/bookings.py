@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.errors import BadInput, LeaseLost
-from gametime_cli.models import Attempt, Booking, Club
+from gametime_cli.models import Attempt, Booking, Club, is_row_id
 
 BOOKING_SELECT = """
 SELECT b.*, c.name AS club,
@@ -70,7 +70,9 @@ class BookingStore:
         return self.get_booking(booking_id)
 
     def get_booking(self, booking_id: int) -> Booking:
-        row = self.conn.execute(BOOKING_SELECT + " WHERE b.id = ?", [booking_id]).fetchone()
+        row = None
+        if is_row_id(booking_id):
+            row = self.conn.execute(BOOKING_SELECT + " WHERE b.id = ?", [booking_id]).fetchone()
         if row is None:
             raise BadInput(f"no booking with id {booking_id}; 'gametime list' shows them")
         return Booking.from_row(row)
@@ -376,6 +378,8 @@ class BookingStore:
         return from_iso(row[0]) if row and row[0] else None
 
     def attempts_for(self, booking_id: int) -> list[Attempt]:
+        if not is_row_id(booking_id):
+            return []
         rows = self.conn.execute(
             "SELECT * FROM attempts WHERE booking_id = ? ORDER BY number", [booking_id]
         )

@@ -31,6 +31,7 @@ class ClubStore:
         opens_at: str,
         sport: int,
         settings: dict[str, Any] | None = None,
+        login_url: str | None = None,
     ) -> Club:
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM clubs WHERE name = ? COLLATE NOCASE", [name]).fetchone():
@@ -40,11 +41,16 @@ class ClubStore:
                 )
             conn.execute(
                 "INSERT INTO clubs (name, url, timezone, window_days, opens_at, sport, settings,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " login_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, url, timezone, window_days, opens_at, sport,
-                 json.dumps(settings or {}), to_iso(utcnow())],
+                 json.dumps(settings or {}), login_url, to_iso(utcnow())],
             )
         return self.get_club(name)
+
+    def set_club_login_url(self, club: Club, login_url: str | None) -> Club:
+        """Name (or, with None, forget) the member site where the club signs in."""
+        self.conn.execute("UPDATE clubs SET login_url = ? WHERE id = ?", [login_url, club.id])
+        return self.club_by_id(club.id)
 
     def set_club_window(self, club: Club, *, window_days: int, opens_at: str,
                         now: datetime) -> int:

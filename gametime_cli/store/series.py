@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gametime_cli.clock import to_iso
 from gametime_cli.errors import BadInput
-from gametime_cli.models import Booking, Club, Series
+from gametime_cli.models import Booking, Club, Series, is_row_id
 from gametime_cli.store.bookings import BOOKING_SELECT
 
 
@@ -38,7 +38,10 @@ class SeriesStore:
         return self.get_series(cur.lastrowid)
 
     def get_series(self, series_id: int) -> Series:
-        row = self.conn.execute(self._SERIES_SELECT + " WHERE s.id = ?", [series_id]).fetchone()
+        row = None
+        if is_row_id(series_id):
+            row = self.conn.execute(self._SERIES_SELECT + " WHERE s.id = ?",
+                                    [series_id]).fetchone()
         if row is None:
             raise BadInput(f"no series with id {series_id}; 'gametime series list' shows them")
         return Series.from_row(row)

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gametime_cli.clock import to_iso
+from gametime_cli.models import is_row_id
 
 
 class SettingsStore:
@@ -27,6 +28,8 @@ class SettingsStore:
         return cur.lastrowid
 
     def remove_notifier(self, notifier_id: int) -> bool:
+        if not is_row_id(notifier_id):
+            return False
         cur = self.conn.execute("DELETE FROM notifiers WHERE id = ?", [notifier_id])
         return cur.rowcount > 0
 
