@@ -15,6 +15,7 @@ from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.executor import BookingResult, Executor
+from gametime_cli.retry import PARK_SECONDS
 from gametime_cli.settings import Settings
 from gametime_cli.store import Store
 
@@ -64,24 +65,35 @@ class WatchLock:
 
 def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent], None],
           headed: bool = False, on_result_command: str | None = None) -> None:
-    """Run until `stop` is set: book what falls due, at the openings, and sleep between."""
+    """Run until `stop` is set: book what falls due, at the openings, and sleep between.
+
+    A booking that ends needing the player's hand (a password it can't read, a site that
+    sends it elsewhere) stays pending and due; the watch holds it back for PARK_SECONDS
+    rather than running it again at once, while every other booking keeps its time."""
     on_event(WatchEvent("started", utcnow(), next_due=store.next_due()))
     version = store.data_version()
+    held: dict[int, datetime] = {}
+    """Bookings that need the player's hand, and until when the watch leaves them be."""
     while not stop.is_set():
         settings = Settings(store.settings())
         ahead = timedelta(seconds=settings.lead_seconds) + MARGIN
         now = utcnow()
-        if store.has_due(now, now + ahead):
+        held = {i: until for i, until in held.items() if until > now}
+        if _has_due(store, now, now + ahead, held):
             executor = Executor(store, headed=headed, stop=stop,
                                 on_result=lambda r: on_event(WatchEvent("result", utcnow(), r)),
                                 on_result_command=on_result_command)
-            executor.run_pending(max_wait=settings.max_wait,
-                                 lookahead=ahead.total_seconds())
+            report = executor.run_pending(max_wait=settings.max_wait,
+                                          lookahead=ahead.total_seconds())
+            later = utcnow() + timedelta(seconds=PARK_SECONDS)
+            held.update({r.booking.id: later for r in report.results if r.needs_attention})
             version = store.data_version()
             continue
-        next_due = store.next_due()
+        next_due = _next_due(store, held)
         on_event(WatchEvent("waiting", now, next_due=next_due))
         wake = next_due - ahead if next_due else None
+        if held:
+            wake = min([*([wake] if wake else []), *held.values()])
         while not stop.is_set():
             now = utcnow()
             if wake is not None and now >= wake:
@@ -93,6 +105,26 @@ def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent
             current = store.data_version()
             if current != version:
                 version = current
+                held.clear()  # the player may have fixed it: try again now
                 on_event(WatchEvent("changed", utcnow(), next_due=store.next_due()))
                 break
     on_event(WatchEvent("stopped", utcnow()))
+
+
+def _has_due(store: Store, now: datetime, horizon: datetime, held: dict[int, datetime]) -> bool:
+    """Anything to run by `horizon`, leaving out the bookings held back."""
+    if not store.has_due(now, horizon):
+        return False
+    if not held:
+        return True
+    if any(b.id not in held for b in store.due_bookings(now, horizon)):
+        return True
+    return bool(store.series_due(now))
+
+
+def _next_due(store: Store, held: dict[int, datetime]) -> datetime | None:
+    """When the earliest booking not held back falls due (or a lease runs out)."""
+    if not held:
+        return store.next_due()
+    dues = [b.due_at for b in store.list_bookings("pending") if b.id not in held]
+    return min(dues, default=None)

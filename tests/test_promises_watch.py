@@ -149,3 +149,39 @@ def test_a_signal_ends_watch_with_130_handing_back_the_booking_it_holds(cli, hom
     assert all(a["submitted_at"] is None for a in shown["attempt_history"])
     [(status, owner)] = db_rows(home, "SELECT status, lease_owner FROM bookings")
     assert (status, owner) == ("pending", None)
+
+
+def test_a_booking_that_needs_the_player_is_held_back_not_run_again_and_again(cli, home,
+                                                                             now):
+    """A booking watch can't run (here: no account at its club) stays pending and due.
+    Watch says so once and holds it back (PARK_SECONDS) instead of running it again at
+    once, which once printed hundreds of results a second; another club's opening a few
+    seconds later is still booked at its time."""
+    add_club(cli, "real", "https://club.gametime.net", 7, "00:00")
+    stuck = book(cli, "real", now.date() + timedelta(days=1))
+    # The opening comes 10 s and more after watch starts: beyond its first look ahead
+    # (lead_seconds 5 + 5 s), so the watch has seconds in which it could spin.
+    assert cli("config", "set", "lead_seconds", "5").exit_code == 0
+    opening = (now + timedelta(seconds=16)).replace(microsecond=0)
+    add_club(cli, "soon", "simulate:?success=1", 1, opening.time().isoformat())
+    later = book(cli, "soon", opening.date() + timedelta(days=1))
+    watch = Watch(home)
+    try:
+        first = watch.next_event("result", 30)["booking"]
+        assert (first["id"], first["status"], first["outcome"]) == (stuck, "pending",
+                                                                    "environment")
+        deadline = time.monotonic() + 40
+        booked = None
+        while booked is None and time.monotonic() < deadline:
+            entry = watch.next_event("result", 40)["booking"]
+            if entry["id"] == later:
+                booked = entry
+        code = watch.stop(signal.SIGINT)
+    finally:
+        watch.kill()
+    assert code == 130, watch.errors.read_text()
+    assert booked is not None and booked["status"] == "confirmed"
+    results = [json.loads(line)["booking"]["id"] for line in watch.lines
+               if json.loads(line)["event"] == "result"]
+    # Once at the start, at most once more when the other opening's run claims what is due.
+    assert results.count(stuck) <= 2, results
