@@ -71,6 +71,11 @@ def gametime_executable() -> str:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from gametime_cli import secrets_env
+
+    # A secret an earlier test's in-process run withheld from the environment is not
+    # this test's: each starts with none kept.
+    monkeypatch.setattr(secrets_env, "_withheld", {})
     path = tmp_path / "home"
     monkeypatch.setenv("GAMETIME_HOME", str(path))
     monkeypatch.delenv("GAMETIME_DEBUG", raising=False)
