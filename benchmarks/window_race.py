@@ -29,8 +29,6 @@ stored password is wrong: the run exits 3, nothing booked).
 from __future__ import annotations
 
 import argparse
-import collections
-import contextlib
 import json
 import math
 import os
@@ -44,6 +42,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from proctree import kill_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -87,33 +87,6 @@ def stop_process(proc: subprocess.Popen, name: str, sig: int | None,
         if proc.poll() is None:
             kill_tree(proc.pid)
             proc.wait(timeout=STOP_TIMEOUT)
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, read from /proc."""
-    children: dict[int, list[int]] = collections.defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = (entry / "stat").read_text()
-                children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process's group and every process below it: Playwright starts
-    Chromium in a process group of its own."""
-    below = descendants(pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    for child in below:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
 
 
 def check_exit(name: str, proc: subprocess.Popen, expected: int, err_path: Path,

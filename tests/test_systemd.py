@@ -12,15 +12,21 @@ from tests.helpers import run_in_process as gt
 from tests.schedule_syntax import read_service
 
 
-def test_install_writes_a_service_and_an_every_minute_timer(home, tmp_path, monkeypatch):
-    # The user's own systemd is never touched: `systemctl` here only notes its arguments.
-    calls = tmp_path / "systemctl-calls"
+@pytest.fixture
+def calls(tmp_path, monkeypatch):
+    """The user's own systemd is never touched: the `systemctl` on PATH only notes its
+    arguments, in the file returned; units go under tmp_path (XDG_CONFIG_HOME)."""
+    noted = tmp_path / "systemctl-calls"
     shim = tmp_path / "bin"
     shim.mkdir()
-    (shim / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\n')
+    (shim / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> "{noted}"\n')
     (shim / "systemctl").chmod(0o755)
     monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return noted
+
+
+def test_install_writes_a_service_and_an_every_minute_timer(home, tmp_path, calls):
     result = gt("systemd", "install", "--no-enable")
     assert result.returncode == 0, result.stderr
     assert not calls.exists()  # --no-enable: the timer is written, not started
@@ -40,18 +46,12 @@ def test_install_writes_a_service_and_an_every_minute_timer(home, tmp_path, monk
 
 
 @pytest.mark.slow  # systemd-analyze verify
-def test_a_data_home_with_spaces_quotes_and_percents_is_set_exactly(tmp_path, monkeypatch):
+def test_a_data_home_with_spaces_quotes_and_percents_is_set_exactly(tmp_path, monkeypatch,
+                                                                    calls):
     """Environment= is quoted (systemd.syntax) with `%` as `%%` (specifiers): systemd
     reads back exactly this data home; `systemd-analyze verify`, where there is one,
     takes the units without a word. Never the user's systemd: a recording systemctl,
     the units under tmp_path."""
-    calls = tmp_path / "systemctl-calls"
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\n')
-    (shim / "systemctl").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     home = tmp_path / "data home 100% %h it's \"q\" \\\\ $HOME ;"
     monkeypatch.setenv("GAMETIME_HOME", str(home))
     result = gt("systemd", "install")

@@ -284,31 +284,31 @@ class SiteState:
             if user.username == username and hmac.compare_digest(
                 user.password.encode(), password.encode()
             ):
-                with self._lock:
-                    session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}",
-                                      user)
-                    self._sessions[session.token] = session
-                    return session
+                return self._new_session(user)
         return None
+
+    def _new_session(self, user: SandboxUser) -> Session:
+        with self._lock:
+            session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}", user)
+            self._sessions[session.token] = session
+            return session
+
+    @staticmethod
+    def _ticket_signature(name: str) -> str:
+        return hmac.new(TICKET_KEY, name.encode(), hashlib.sha256).hexdigest()
 
     def ticket_path(self, session: Session) -> str:
         """Where a member site sends a member it logged in: its club's ticket URL."""
         name = session.user.username.encode().hex()
-        signature = hmac.new(TICKET_KEY, name.encode(), hashlib.sha256).hexdigest()
-        return f"/auth/ticket/{name}/{signature}"
+        return f"/auth/ticket/{name}/{self._ticket_signature(name)}"
 
     def login_by_ticket(self, name: str, signature: str) -> Session | None:
         """A new session for the member a member site vouches for, else None."""
-        expected = hmac.new(TICKET_KEY, name.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(self._ticket_signature(name), signature):
             return None
         for user in self.config.users:
             if user.username.encode().hex() == name:
-                with self._lock:
-                    session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}",
-                                      user)
-                    self._sessions[session.token] = session
-                    return session
+                return self._new_session(user)
         return None
 
     def session(self, token: str | None) -> Session | None:
