@@ -8,7 +8,7 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -118,6 +118,54 @@ class BrowserHost:
         self._launching: asyncio.Lock | None = None
         self._pw: Any = None
         self._browser: Any = None
+        self.send_delays: dict[tuple[str, int], float] = {}
+        """Per site and number of accounts firing together, how long this browser takes
+        from being asked for their pages to sending the first request: measured once,
+        so that every account aims at the same instant."""
+        self._rehearsals: dict[tuple[str, int], _Rehearsal] = {}
+        self._openings: dict[tuple[str, float], dict[object, int]] = {}
+
+    @contextlib.contextmanager
+    def opening(self, site: str, instant: float, account: object) -> Iterator[None]:
+        """While an account's lane prepares for and fires at an opening (any thread)."""
+        key = (site, instant)
+        with self._lock:
+            accounts = self._openings.setdefault(key, {})
+            accounts[account] = accounts.get(account, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                accounts[account] -= 1
+                if not accounts[account]:
+                    del accounts[account]
+                if not accounts:
+                    self._openings.pop(key, None)
+
+    def together(self, site: str, instant: float) -> int:
+        """How many accounts fire at this site at this instant (at least 1)."""
+        with self._lock:
+            return max(1, len(self._openings.get((site, instant), {})))
+
+    async def rehearse(self, site: str, together: int,
+                       load: Callable[[], Awaitable[float | None]], wait: float) -> float | None:
+        """On the loop: the least delay in sending a page's request when `together`
+        accounts ask at once. Each account calls this with `load` (a page load of its
+        own, returning its delay); once all have, or `wait` seconds after the first,
+        their loads go together a few times, and every caller gets the same answer
+        (kept for the run)."""
+        key = (site, together)
+        if key in self.send_delays:
+            return self.send_delays[key]
+        rehearsal = self._rehearsals.get(key)
+        if rehearsal is None or rehearsal.started:
+            rehearsal = self._rehearsals[key] = _Rehearsal(
+                asyncio.get_running_loop().create_future())
+            asyncio.get_running_loop().call_later(wait, rehearsal.begin, self, key)
+        rehearsal.loads.append(load)
+        if len(rehearsal.loads) >= together:
+            rehearsal.begin(self, key)
+        return await asyncio.shield(rehearsal.answer)
 
     @property
     def options(self) -> BrowserOptions:
@@ -221,3 +269,38 @@ class BrowserStalled(Exception):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+REHEARSALS = 5
+"""Times the accounts firing together load a page at once while preparing."""
+
+
+class _Rehearsal:
+    """Accounts gathering to time their page loads together."""
+
+    def __init__(self, answer: asyncio.Future[float | None]):
+        self.answer = answer
+        self.loads: list[Callable[[], Awaitable[float | None]]] = []
+        self.started = False
+        self.task: asyncio.Future[None] | None = None
+
+    def begin(self, host: BrowserHost, key: tuple[str, int]) -> None:
+        if not self.started:
+            self.started = True
+            self.task = asyncio.ensure_future(self._run(host, key))
+
+    async def _run(self, host: BrowserHost, key: tuple[str, int]) -> None:
+        firsts = []
+        try:
+            for _ in range(REHEARSALS):
+                delays = await asyncio.gather(*(load() for load in self.loads),
+                                              return_exceptions=True)
+                found = [d for d in delays if isinstance(d, float)]
+                if found:
+                    firsts.append(min(found))
+        finally:
+            value = min(firsts) if firsts else None
+            if value is not None:
+                host.send_delays[key] = value
+            if not self.answer.done():
+                self.answer.set_result(value)

@@ -171,20 +171,20 @@ def _watch_running(store: Store) -> str | None:
 
 
 def _clocks(store: Store) -> Iterator[Check]:
-    from gametime_cli.timing import DateProbe, measure_offset
+    from gametime_cli.site_clock import DateProbes, measure
 
     for club in store.list_clubs():
         if not needs_login(club):
             continue
-        probe = DateProbe(club.url, timeout=10)
+        probes = DateProbes(club.url, timeout=10)
         try:
-            estimate = measure_offset(probe, fine=8)
+            estimate = measure(probes, rounds=1)
         except OSError as exc:
             yield Check(f"clock at {club.name}", False, f"could not reach {club.url}: {exc}",
                         "check the club's URL and your network")
             continue
         finally:
-            probe.close()
+            probes.close()
         off = estimate.offset
         detail = f"the site's clock is {off:+.3f} s from ours (±{estimate.uncertainty:.3f})"
         if abs(off) <= CLOCK_TOLERANCE:

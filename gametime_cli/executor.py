@@ -76,6 +76,8 @@ def prune_artifacts(folder: Path, days: int, now: float | None = None) -> int:
     return removed
 
 
+PREPARED_BY = 1.0
+"""Seconds before the opening (by the site's clock) that preparing must be done."""
 PROBE_MARGIN = 2.0
 """Only a run this many seconds or more before its firing instant looks whether the
 site is open already (one request); nearer the opening it just fires."""
@@ -376,31 +378,47 @@ class Executor:
         opening by the site's clock. None if the run is stopping."""
         opening = booking.attempts == 0 and booking.due_at == booking.execute_at
         if opening:
-            lead = timedelta(seconds=self.settings.lead_seconds)
-            if not wait_until((booking.due_at - lead).timestamp(), now=self._epoch,
-                              stop=self.stop):
-                return None
-            self.store.check_lease(booking, self.owner)  # cancelled while it waited?
+            club = self.store.club_by_id(booking.club_id)
             try:
-                driver = self._driver_for(booking)
-                driver.prepare(booking.day)
-            except AttemptFailed as failed:
-                log.warning("booking %s: preparing failed (%s); firing anyway", booking.id,
-                            failed.outcome.message)
-            except GametimeError:
-                pass  # _execute meets it again and reports it
-            driver = self._drivers.get(self._driver_key(booking))
-            offset = getattr(driver, "clock_offset", 0.0)
-            fire_at = booking.due_at.timestamp() - offset
-            if driver is not None and fire_at - self._epoch() > PROBE_MARGIN and self._open_already(
-                    booking, driver):
-                return self._execute(booking)
-            log.info("booking %s: prepared; the site's clock is %+.3f s from ours; firing "
-                     "at its opening %s", booking.id, offset, booking.due_at.isoformat())
-            return self._execute(booking, fire_at=fire_at)
+                who = self._driver_key(booking)[1]
+            except GametimeError:  # met again, and reported, when it fires
+                who = None
+            with self.browser.opening(club.url, booking.due_at.timestamp(), who):
+                return self._at_the_opening(booking)
         if not wait_until(booking.due_at.timestamp(), now=self._epoch, stop=self.stop):
             return None
         return self._execute(booking)
+
+    def _at_the_opening(self, booking: Booking) -> BookingResult | None:
+        """Prepare `lead_seconds` ahead, then fire so as to arrive just after the opening
+        by the site's clock, together with the other accounts opening then."""
+        lead = timedelta(seconds=self.settings.lead_seconds)
+        if not wait_until((booking.due_at - lead).timestamp(), now=self._epoch,
+                          stop=self.stop):
+            return None
+        self.store.check_lease(booking, self.owner)  # cancelled while it waited?
+        club = self.store.club_by_id(booking.club_id)
+        try:
+            driver = self._driver_for(booking)
+            driver.prepare(booking.day, before=booking.due_at.timestamp() - PREPARED_BY,
+                           together=self.browser.together(club.url,
+                                                          booking.due_at.timestamp()))
+        except AttemptFailed as failed:
+            log.warning("booking %s: preparing failed (%s); firing anyway", booking.id,
+                        failed.outcome.message)
+        except GametimeError:
+            pass  # _execute meets it again and reports it
+        driver = self._drivers.get(self._driver_key(booking))
+        offset = getattr(driver, "clock_offset", 0.0)
+        ahead = getattr(driver, "send_ahead", 0.0)
+        fire_at = booking.due_at.timestamp() - offset - ahead
+        if driver is not None and fire_at - self._epoch() > PROBE_MARGIN and self._open_already(
+                booking, driver):
+            return self._execute(booking)
+        log.info("booking %s: prepared; the site's clock is %+.3f s from ours; firing "
+                 "%.1f ms before its opening %s, to arrive just after it", booking.id,
+                 offset, ahead * 1000, booking.due_at.isoformat())
+        return self._execute(booking, fire_at=fire_at)
 
     def _open_already(self, booking: Booking, driver: SiteDriver) -> bool:
         """While preparing, one request for the form: is the site open before the

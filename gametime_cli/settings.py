@@ -70,7 +70,7 @@ KNOWN: dict[str, Setting] = {
                 "a shell command run after each result, with it in GAMETIME_* variables"),
         Setting("fire_retry_seconds", 20.0, _bounded(float, 0, 600),
                 "at the opening, how long to keep reloading a booking form the site still "
-                "calls too early, every 100 ms"),
+                "calls too early (at once, then at most every 100 ms)"),
         Setting("hold_wait", 300.0, _bounded(float, 0, 3600),
                 "how long to keep coming back to a court another member holds (the site's "
                 "hold lapses in minutes), in seconds"),

@@ -23,14 +23,17 @@ USERS = [SandboxUser("jo", "pw-jo", 4411, "Jo, Player"),
          SandboxUser("sam", "pw-sam", 4412, "Sam, Player")]
 
 
-def opening_site(offset: float, in_seconds: float) -> tuple[SandboxSite, datetime]:
-    """A site whose window for tomorrow opens `in_seconds` from now by true time, with
-    its clock `offset` seconds ahead of ours."""
+def opening_site(offset: float, in_seconds: float, *, late: float = 0.0,
+                 **network: float) -> tuple[SandboxSite, datetime]:
+    """A site whose window for tomorrow opens `in_seconds` from now by true time (and
+    `late` seconds after that by its own rule), with its clock `offset` seconds ahead of
+    ours; `network` is its latency and jitter."""
     opening = (datetime.now(UTC) + timedelta(seconds=in_seconds)).replace(microsecond=0)
     config = SandboxConfig(users=[SandboxUser(u.username, u.password, u.user_id, u.name)
                                   for u in USERS],
-                           timezone="UTC", window_days=1, opens_at=opening.time(),
-                           clock_offset=offset, seed=3)
+                           timezone="UTC", window_days=1,
+                           opens_at=(opening + timedelta(seconds=late)).time(),
+                           clock_offset=offset, seed=3, **network)
     return SandboxSite(config), opening
 
 
@@ -67,6 +70,52 @@ def test_run_pending_waits_and_fires_at_the_sites_opening(gametime, offset):
     # One account's bookings go in order; the other account's goes alongside.
     assert loads[(1, 1140)] < loads[(2, 1200)]
     assert abs(loads[(3, 1140)] - loads[(1, 1140)]) < 1.0
+
+
+BOOK = "/scheduling/index/book/"
+
+
+def book_one_at_the_opening(gametime, site: SandboxSite, opening: datetime
+                            ) -> tuple[str, list[tuple[float, int, str]], list[float]]:
+    """jo books court 1 at the opening with one run-pending: its booking's status, the
+    site's requests in the last second before its opening and after (seconds from it,
+    status, path), and its form loads (seconds from it)."""
+    with site:
+        day = add_club(gametime, site, opening)
+        assert gametime("book", day, "19:00", "--club", "sb", "--account", "jo",
+                        "--court", "1").returncode == 0
+        result = gametime("run-pending", "--json", timeout=120)
+        assert result.returncode == 0, result.stderr
+        opens = site.opens_at(opening.date() + timedelta(days=1))
+        requests = [(r["at"] - opens, r["status"], r["path"]) for r in site.requests()
+                    if r["at"] > opens - 1]  # (not the preparation's, seconds before)
+        holds = [f["at"] - opens for f in site.form_loads()]
+    return json.loads(result.stdout)["bookings"][0]["status"], requests, holds
+
+
+def test_the_form_request_is_aimed_to_arrive_just_after_the_opening(gametime):
+    # 100 ms each way: a request sent at the opening would arrive 100 ms after it.
+    site, opening = opening_site(2.5, in_seconds=25, latency=0.1, jitter=0.003)
+    status, requests, holds = book_one_at_the_opening(gametime, site, opening)
+    asked = [at for at, _, path in requests if path.startswith(BOOK)]
+    assert status == "confirmed"
+    assert len(holds) == 1 and 0 <= holds[0] < 0.06, (holds, asked)
+    assert len(asked) <= 2  # at most one 'too early', asked again at once
+
+
+def test_too_early_is_asked_again_at_once_without_fetching_its_page(gametime):
+    # The site opens 60 ms after the club's rule says: the first request is too early.
+    site, opening = opening_site(1.0, in_seconds=25, late=0.06)
+    status, requests, holds = book_one_at_the_opening(gametime, site, opening)
+    asked = [(at, code) for at, code, path in requests if path.startswith(BOOK)]
+    assert status == "confirmed"
+    assert asked[0][1] == 302 and asked[-1][1] == 200, asked
+    # The first retry follows the first answer at once (it used to wait 100 ms), and
+    # the 'too early' page itself is not fetched.
+    assert asked[1][0] - asked[0][0] < 0.06, asked
+    assert not [path for _, _, path in requests if "/bookerror" in path]
+    assert len(holds) == 1 and 0 <= holds[0] < 0.15, (holds, asked)
+    assert len(asked) <= 8, asked
 
 
 def test_watch_books_at_the_opening_and_lets_go_when_stopped(gametime, home):

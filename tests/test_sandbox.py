@@ -400,6 +400,52 @@ def test_delay_slows_every_response(make_site: Callable[..., SandboxSite]) -> No
     assert time.monotonic() - started < 0.3
 
 
+@pytest.mark.slow  # waits for the middle of a second
+def test_latency_each_way_with_the_date_stamped_when_handled(
+        make_site: Callable[..., SandboxSite]) -> None:
+    far = make_site(latency=0.4)
+    client = Client(far.base_url)
+    client.get("/auth")  # connected
+    # Sent at x.5: handled (and dated) at x.9, answered at y.3 of the next second.
+    time.sleep(1.5 - time.time() % 1)
+    sent = time.time()
+    reply = client.get("/auth")
+    received = time.time()
+    handled = far.requests()[-1]["at"]
+    assert received - sent >= 0.8
+    assert 0.4 <= handled - sent < 0.6
+    assert parsedate_to_datetime(reply.headers["Date"]).timestamp() == int(sent)
+
+
+def _header_and_body_times(base_url: str) -> list[tuple[float, float]]:
+    """Four GETs on one kept-alive connection: seconds to the headers, to the body."""
+    import http.client
+
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    times = []
+    try:
+        for _ in range(4):
+            started = time.monotonic()
+            conn.request("GET", "/auth")
+            response = conn.getresponse()
+            headers = time.monotonic() - started
+            response.read()
+            times.append((headers, time.monotonic() - started))
+    finally:
+        conn.close()
+    return times
+
+
+def test_the_nagle_mode_holds_the_body_back(make_site: Callable[..., SandboxSite]) -> None:
+    # Two writes without TCP_NODELAY: once the connection's quick ACKs are spent, the
+    # body waits for the client's delayed ACK of the headers (about 40 ms on Linux).
+    held = _header_and_body_times(make_site(nagle=True).base_url)
+    assert max(body - headers for headers, body in held) > 0.02
+    whole = _header_and_body_times(make_site().base_url)
+    assert max(body - headers for headers, body in whole) < 0.01
+
+
 def test_save_500(make_site: Callable[..., SandboxSite]) -> None:
     failing = make_site(save_500=1.0)
     client = Client(failing.base_url)
@@ -493,7 +539,8 @@ def test_the_command_serves_until_sigterm() -> None:
 
     process = subprocess.Popen(
         [sys.executable, "-c", _COMMAND, "sandbox", "--users", "jo:secret,sam:pw2",
-         "--clock-offset", "-30", "--seed", "3"],
+         "--clock-offset", "-30", "--seed", "3", "--latency", "200", "--jitter", "5",
+         "--nagle"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -502,7 +549,9 @@ def test_the_command_serves_until_sigterm() -> None:
         assert line.rstrip().endswith("(users: jo, sam)")
         base_url = line.split()[2]
         client = Client(base_url)
+        started = time.monotonic()
         assert client.login("sam", "pw2").location == "/"
+        assert time.monotonic() - started >= 0.39  # 200 ± 5 ms each way
         sent = parsedate_to_datetime(client.get("/").headers["Date"]).timestamp()
         assert sent == pytest.approx(time.time() - 30, abs=2)
         process.send_signal(signal.SIGTERM)

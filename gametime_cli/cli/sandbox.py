@@ -58,6 +58,15 @@ def sandbox(
     courts: int = typer.Option(6, "--courts", min=1, max=99, help="Number of courts."),
     delay: float = typer.Option(0.0, "--delay", min=0, max=60,
                                 help="Seconds every response waits."),
+    latency: float = typer.Option(0.0, "--latency", min=0, max=5000, metavar="MS",
+                                  help="Milliseconds each way between us and the site "
+                                  "(the Date header is stamped when a request is handled)."),
+    jitter: float = typer.Option(0.0, "--jitter", min=0, max=5000, metavar="MS",
+                                 help="Milliseconds each way's delay varies by, either side."),
+    nagle: bool = typer.Option(False, "--nagle",
+                               help="Send headers and body in two writes without "
+                               "TCP_NODELAY, as Python's http.server does (Nagle and "
+                               "delayed ACKs hold the body about 40 ms)."),
     save_500: float = typer.Option(0.0, "--save-500", min=0, max=1,
                                    help="Fraction of saves that answer HTTP 500."),
     clock_offset: float = typer.Option(0.0, "--clock-offset",
@@ -83,7 +92,8 @@ def sandbox(
     config = SandboxConfig(
         users=parse_users(users), courts=courts, timezone=parse_zone(timezone).key,
         window_days=window_days, opens_at=parse_opens_at(opens_at), hold_seconds=hold_seconds,
-        delay=delay, save_500=save_500, clock_offset=clock_offset, seed=seed,
+        delay=delay, latency=latency / 1000, jitter=jitter / 1000, nagle=nagle,
+        save_500=save_500, clock_offset=clock_offset, seed=seed,
         holds_per_session=holds_per_session, form_user_id=not no_member_id,
         save_answer_delay=save_answer_delay,
     )

@@ -277,9 +277,15 @@ def dispatch(site: SiteState, request: Request) -> Response:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body leave at once, as a real server's
     timeout = 30
     server: _Server
+    _handled_at: float | None = None
+    """The site's clock when the request being answered was handled: its `Date`."""
+
+    def setup(self) -> None:
+        # Read by StreamRequestHandler.setup: TCP_NODELAY unless the Nagle mode is on.
+        self.disable_nagle_algorithm = not self.server.site.config.nagle
+        super().setup()
 
     def do_GET(self) -> None:
         self._answer("GET")
@@ -292,9 +298,11 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         form = self._read_form()
         control = path.startswith(CONTROL_PREFIX)
-        if not control and self.server.stopping.wait(site.delay()):
+        # The modelled network's way in, then the server's own slowness.
+        if not control and self.server.stopping.wait(site.one_way() + site.delay()):
             self.close_connection = True
             return
+        self._handled_at = None if control else site.now()
         request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, form,
                           site.session(self._cookie_token()))
         try:
@@ -307,6 +315,9 @@ class _Handler(BaseHTTPRequestHandler):
             site.record_request(method, self.path, response.status)
         if method == "POST" and path == SAVE_PATH and self.server.stopping.wait(
                 site.save_answer_delay()):
+            self.close_connection = True
+            return
+        if not control and self.server.stopping.wait(site.one_way()):  # the way back
             self.close_connection = True
             return
         self._write(response)
@@ -333,16 +344,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(response.body)
+        if self.server.site.config.nagle:  # two writes, as http.server makes them
+            self.end_headers()
+            self.wfile.write(response.body)
+        else:  # one write, as a real server's
+            self._headers_buffer.append(b"\r\n" + response.body)
+            self.flush_headers()
 
     def version_string(self) -> str:
         return "GameTimeSandbox/1.0"
 
     def date_time_string(self, timestamp: float | None = None) -> str:
-        """The `Date` header, by the site's clock."""
-        return formatdate(self.server.site.now() if timestamp is None else timestamp,
-                          usegmt=True)
+        """The `Date` header, by the site's clock when it handled the request."""
+        if timestamp is None:
+            timestamp = self._handled_at if self._handled_at is not None else (
+                self.server.site.now())
+        return formatdate(timestamp, usegmt=True)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the site records requests itself."""

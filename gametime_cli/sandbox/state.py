@@ -68,6 +68,15 @@ class SandboxConfig:
     """The booking form carries the member's id (`players[1][user_id]`); some don't."""
     delay: float = 0.0
     """Seconds every response waits before it is handled."""
+    latency: float = 0.0
+    """Seconds each way between the client and the site: a request is handled (and its
+    `Date` stamped) this long after it came in, and its answer leaves this long after."""
+    jitter: float = 0.0
+    """Each way's delay varies uniformly by up to this many seconds either side."""
+    nagle: bool = False
+    """Answer as Python's http.server does: headers and body in two writes, without
+    TCP_NODELAY, so Nagle's algorithm holds the body until the client acknowledges the
+    headers (a delayed ACK: about 40 ms). Otherwise one write, sent at once."""
     save_500: float = 0.0
     """Fraction of saves answered with HTTP 500 (drawn from the seeded generator)."""
     save_answer_delay: float = 0.0
@@ -203,6 +212,9 @@ class SiteState:
         self._lock = threading.RLock()
         self._rng = random.Random(self.config.seed)
         self._faults = random.Random(self._rng.getrandbits(64))
+        # Its own generator, so that a seed's ids and faults stay what they were.
+        self._network = random.Random(None if self.config.seed is None
+                                      else f"network:{self.config.seed}")
         self._secret = secrets.token_bytes(32)
         ids = self._rng.sample(range(100, 1000), self.config.courts)
         self._court_ids = {number: court_id for number, court_id in enumerate(ids, start=1)}
@@ -236,6 +248,14 @@ class SiteState:
     def delay(self) -> float:
         with self._lock:
             return self.config.delay
+
+    def one_way(self) -> float:
+        """One way's delay through the modelled network: `latency` ± `jitter`."""
+        with self._lock:
+            latency, jitter = self.config.latency, self.config.jitter
+            if not latency and not jitter:
+                return 0.0
+            return max(0.0, latency + self._network.uniform(-jitter, jitter))
 
     def set_clock_offset(self, seconds: float) -> None:
         with self._lock:

@@ -93,8 +93,8 @@ class SlotRequest:
     (epoch seconds), timed by the driver itself, so that accounts firing together are
     released together."""
     too_early_until: float | None = None
-    """Firing at the opening: keep reloading a form the site calls too early, every
-    100 ms, until this local instant."""
+    """Firing at the opening: keep asking for a form the site calls too early (at once,
+    then every few ms up to 100 ms) until this local instant."""
     before_hold: Callable[[int], None] | None = field(default=None, compare=False)
     """Called with the court just before its booking form is loaded (which takes the
     site's hold); it raises when this run may no longer book, and nothing is loaded."""
@@ -160,9 +160,14 @@ class SiteDriver(Protocol):
     """The logged-in member's id on the site, once known."""
     clock_offset: float
     """Seconds the site's clock runs ahead of ours, as `prepare` measured it."""
+    send_ahead: float
+    """Seconds before the opening to send the form's request, so it arrives just after
+    (the way there and the browser's own delay), as `prepare` measured it."""
 
-    def prepare(self, day: date) -> None:
-        """Before an opening: log in, read the day's courts, measure the site's clock."""
+    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
+        """Before an opening: log in, read the day's courts, measure the site's clock and
+        the path to it (with `together` accounts firing at once), done before `before`
+        (an instant by the site's clock) if given."""
         ...
 
     def verify_login(self) -> None:

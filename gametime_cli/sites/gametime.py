@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import os
 import re
@@ -22,7 +23,7 @@ from typing import Any, NoReturn, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from gametime_cli import paths
-from gametime_cli.browser import BrowserHost, BrowserStalled
+from gametime_cli.browser import REHEARSALS, BrowserHost, BrowserStalled
 from gametime_cli.clock import epoch
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
@@ -42,21 +43,76 @@ from gametime_cli.sites.guard import OriginGuard
 from gametime_cli.sites.origins import Origin, origin_of
 from gametime_cli.timing import wait_until_async
 
+log = logging.getLogger("gametime")
 T = TypeVar("T")
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
 FIRE_RETRY_INTERVAL = 0.1
+"""The longest pause between asking again for a form the site says is too early: the
+first retry goes at once, later ones after 10, 20, 40 ms and so on up to this."""
 MAX_REDIRECTS = 5
 """Hops the day's JSON may be redirected through on the club's origin."""
 CLOCK_FRESH_SECONDS = 600.0
 """A measurement of the site's clock is trusted this long."""
+REHEARSAL_WAIT = 20.0
+"""The longest an account waits for the others firing with it to rehearse together."""
+REHEARSAL_TIME = 3.0
+"""Seconds the rehearsal itself may take, kept free before the opening."""
+OVERHEAD_DEFAULT = 0.005
+"""That delay when the browser's timing can't be read."""
+OVERHEAD_MOST = 0.5
+"""More than this is a measurement gone wrong; it is not believed."""
+BOOKERROR_PATH = "/scheduling/index/bookerror"
+_SENT_AT_JS = """() => {
+  const entry = performance.getEntriesByType('navigation')[0];
+  return entry && entry.requestStart > 0 ? performance.timeOrigin + entry.requestStart : null;
+}"""
 HELD_WORDS = ("another member is currently booking",)
 TAKEN_WORDS = ("not available", "already booked")
-_LABEL_JS = """el => {
-  const label = el.labels && el.labels[0];
-  return (label ? label.innerText : (el.parentElement ? el.parentElement.innerText : '')) || '';
+_READ_FORM_JS = """() => {
+  const labelOf = el => {
+    const label = el.labels && el.labels[0];
+    return (label ? label.innerText : (el.parentElement ? el.parentElement.innerText : '')) || '';
+  };
+  const member = document.querySelector('input[name="players[1][user_id]"]');
+  const select = document.querySelector('select[name=duration]');
+  return {
+    held: document.querySelector('input[name=temp]') !== null,
+    userId: member ? member.value : null,
+    types: Array.from(document.querySelectorAll('input[name=rtype]'),
+                      r => ({value: r.value, label: labelOf(r)})),
+    durations: select ? Array.from(select.options,
+                                   o => ({value: o.value, label: o.innerText})) : null,
+  };
 }"""
-
-
+_FILL_FORM_JS = """want => {
+  // As a player's clicks and typing would: the page's own handlers see each change.
+  const fire = (el, ...names) => names.forEach(
+    name => el.dispatchEvent(new Event(name, {bubbles: true})));
+  if (want.rtype !== null) {
+    const radio = Array.from(document.querySelectorAll('input[name=rtype]'))
+      .find(r => r.value === want.rtype);
+    if (radio && !radio.checked) radio.click();
+  }
+  want.partners.forEach((name, index) => {
+    const field = document.querySelector(`input[name="players[${index + 2}][name]"]`);
+    if (field) { field.value = name; fire(field, 'input', 'change'); }
+  });
+  if (want.duration !== null) {
+    const select = document.querySelector('select[name=duration]');
+    if (select.disabled) return 'duration';
+    select.value = want.duration;
+    fire(select, 'input', 'change');
+  }
+  return null;
+}"""
+_CLICK_SUBMIT_JS = """selector => {
+  const form = document.querySelector(selector);
+  const button = form && form.querySelector(
+    'button[type=submit], input[type=submit], button:not([type])');
+  if (!button) return false;
+  button.click();
+  return true;
+}"""
 _MY_BOOKINGS_JS = """() => {
   const ids = new Set();
   for (const row of document.querySelectorAll('[data-booking-id]')) {
@@ -106,6 +162,10 @@ class GameTimeSite:
         self.types: dict[str, Any] = club.settings.get("booking_types", {})
         self.user_id: int | None = None
         self.clock_offset = 0.0
+        self.send_ahead = 0.0
+        """Seconds before the opening (by the site's clock) to fire the form's request,
+        so that it arrives just after it: the latency and the browser's own delay in
+        sending, less the clock's uncertainty."""
         self._owns_host = owns_host
         self._measured_at = -math.inf
         self._courts_day: date | None = None
@@ -341,29 +401,53 @@ class GameTimeSite:
 
     # -- the opening ---------------------------------------------------------------------
 
-    def prepare(self, day: date) -> None:
-        """Log in, read the day's courts and measure the site's clock, ahead of firing.
-        A driver already prepared for that day (the account's earlier booking at the
-        same opening) keeps what it has: it must not fall behind measuring again."""
-        from gametime_cli.timing import DateProbe, measure_offset
+    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
+        """Log in, read the day's courts, measure the site's clock and the path to it,
+        ahead of firing with `together` accounts in all; the measuring ends before
+        `before` (an instant by the site's clock) if given. A driver already prepared
+        for that day (the account's earlier booking at the same opening) keeps what it
+        has: it must not fall behind measuring again."""
+        from gametime_cli.site_clock import send_ahead, site_clock
 
         fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
         if self._courts_day != day or not fresh:
             self.day_courts(day)
-        if not fresh:
-            probe = DateProbe(self.base, self.options.navigation_timeout)
-            try:
-                estimate = measure_offset(probe)
-            except OSError as exc:
-                raise AttemptFailed(Outcome(
-                    OutcomeKind.TRANSIENT,
-                    message=f"could not read the site's clock: {_first_line(exc)}")) from None
-            finally:
-                probe.close()
-            # Err late by the estimate's own uncertainty: a request that arrives early
-            # costs a 100 ms retry, one that arrives a few ms late costs those ms.
-            self.clock_offset = estimate.offset - estimate.uncertainty
-            self._measured_at = time.monotonic()
+        if fresh:
+            return
+        try:
+            estimate = site_clock(self.base, self.options.navigation_timeout, before)
+        except OSError as exc:
+            raise AttemptFailed(Outcome(
+                OutcomeKind.TRANSIENT,
+                message=f"could not read the site's clock: {_first_line(exc)}")) from None
+        wait = max(0.0, min(REHEARSAL_WAIT, (before or math.inf) - estimate.offset
+                            - epoch() - REHEARSAL_TIME))
+        overhead = self._call(self._navigation_overhead(together, wait),
+                              pages=REHEARSALS, extra=wait)
+        self.clock_offset = estimate.offset
+        self.send_ahead = send_ahead(estimate, overhead)
+        self._measured_at = time.monotonic()
+
+    async def _navigation_overhead(self, together: int, wait: float) -> float:
+        """How long the browser takes from being asked for a page to sending its request
+        (the origin guard's pause included), when `together` accounts ask at once: the
+        least over a few loads of the home page, rehearsed with the others (`wait`
+        seconds at most for them), once per run."""
+        await self._log_in()
+
+        async def load() -> float | None:
+            asked = time.time()  # the browser's timing is on the wall clock too
+            await self._goto("/")
+            sent = await self._page.evaluate(_SENT_AT_JS)  # after the guard's pause
+            if isinstance(sent, int | float) and 0 <= sent / 1000 - asked <= OVERHEAD_MOST:
+                return sent / 1000 - asked
+            return None
+
+        delay = await self.host.rehearse(self.base, together, load, wait)
+        log.debug("with %d account(s) together, the browser sends a page's request %s "
+                  "after being asked", together,
+                  "?" if delay is None else f"{delay * 1000:.1f} ms")
+        return OVERHEAD_DEFAULT if delay is None else delay
 
     # -- booking ----------------------------------------------------------------------
 
@@ -429,15 +513,15 @@ class GameTimeSite:
         if request.fire_at is not None:
             await wait_until_async(request.fire_at)
         try:
-            await self._goto(path)
+            if request.too_early_until is not None:
+                if not await self._load_at_opening(path, request.too_early_until):
+                    return Outcome(OutcomeKind.NOT_OPEN, court,
+                                   message="the site says booking for that day hasn't opened yet")
+            else:
+                await self._goto(path)
             if self._on_login_page():  # the session ran out
                 self._logged_in = False
                 await self._log_in()
-                await self._goto(path)
-            while ("/bookerror" in self._path() and request.too_early_until is not None
-                   and epoch() + FIRE_RETRY_INTERVAL < request.too_early_until):
-                self._too_early_at = epoch()
-                await asyncio.sleep(FIRE_RETRY_INTERVAL)  # fired a hair early by its clock
                 await self._goto(path)
             if "/bookerror" in self._path():
                 self._too_early_at = epoch()
@@ -451,12 +535,41 @@ class GameTimeSite:
                 request, court, exc, f"the booking page did not respond within "
                                      f"{self.options.action_timeout:g} s")
 
+    async def _load_at_opening(self, path: str, until: float) -> bool:
+        """Load the form at the opening. While the site says too early, ask again at
+        once (a request fired a hair early by its clock misses by a round trip), then
+        after 10, 20, 40 ms … up to `FIRE_RETRY_INTERVAL`, until `until` (local epoch).
+        The redirect to the 'too early' page is answer enough: that page isn't fetched.
+        False if it never opened."""
+        misses = 0
+        while True:
+            self._guard.cut_short = BOOKERROR_PATH
+            self._guard.was_cut = False
+            try:
+                await self._goto(path)
+            except AttemptFailed:
+                if not self._guard.was_cut:  # (a stopped navigation fails the goto)
+                    raise
+            finally:
+                self._guard.cut_short = None
+            too_early = self._guard.was_cut or BOOKERROR_PATH in self._path()
+            if not too_early:
+                return True
+            self._too_early_at = epoch()
+            misses += 1
+            pause = 0.0 if misses == 1 else min(FIRE_RETRY_INTERVAL, 0.01 * 2 ** (misses - 2))
+            if epoch() + pause >= until:
+                return False
+            if pause:
+                await asyncio.sleep(pause)
+
     async def _fill_form(self, request: SlotRequest, court: int) -> Outcome | None:
         page = self._page
         if "/bookerror" in self._path():
             return Outcome(OutcomeKind.NOT_OPEN, court,
                            message="the site says booking for that day hasn't opened yet")
-        if not await page.locator("input[name=temp]").count():
+        form = await page.evaluate(_READ_FORM_JS)
+        if not form.get("held"):
             text = await self._page_message()
             whole = (await self._page_text()).lower()
             if any(word in whole for word in HELD_WORDS):
@@ -468,78 +581,60 @@ class GameTimeSite:
                 OutcomeKind.TRANSIENT, court,
                 message=f"the booking form did not appear ({text or self._path()})",
             ))
-        await self._note_user_id()
-        problem = await self._choose_type(request) or await self._choose_duration(request.duration)
+        if str(form.get("userId") or "").isdigit():
+            self.user_id = int(form["userId"])
+        rtype, problem = self._choose_type(request, form.get("types") or [])
+        duration = None
+        if problem is None:
+            duration, problem = _choose_duration(request.duration, form.get("durations"))
+        if problem and rtype is not None and duration is None:
+            # A page may list its durations only once a type is chosen: choose, look again.
+            await page.evaluate(_FILL_FORM_JS, {"rtype": rtype, "duration": None,
+                                                "partners": []})
+            form = await page.evaluate(_READ_FORM_JS)
+            duration, problem = _choose_duration(request.duration, form.get("durations"))
         if problem:
             return await self._with_artifacts(
                 request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
-        for number, partner in enumerate(request.partners[:3], start=2):
-            field = page.locator(f'input[name="players[{number}][name]"]')
-            if await field.count():
-                await field.fill(partner)
+        left = await page.evaluate(_FILL_FORM_JS, {
+            "rtype": rtype, "duration": duration, "partners": request.partners[:3]})
+        if left == "duration":  # the page enables it later: Playwright waits for that
+            await page.locator("select[name=duration]").select_option(value=duration)
         return None
 
-    async def _note_user_id(self) -> None:
-        field = self._page.locator('input[name="players[1][user_id]"]')
-        if await field.count():
-            value = await field.input_value()
-            if value.isdigit():
-                self.user_id = int(value)
-
-    async def _choose_type(self, request: SlotRequest) -> str | None:
-        """Tick the booking type: the club's configured value, else the radio whose
-        label names it (Singles, Doubles)."""
-        page = self._page
+    def _choose_type(self, request: SlotRequest,
+                     types: list[dict[str, str]]) -> tuple[str | None, str | None]:
+        """The booking type's radio value: the club's configured value, else the radio
+        whose label names it (Singles, Doubles); else what went wrong."""
         wanted = request.booking_type
-        radios = page.locator("input[name=rtype]")
-        count = await radios.count()
-        if not count:
-            return None
+        if not types:
+            return None, None
         configured = self.types.get(wanted)
         if configured is not None:
-            radio = page.locator(f'input[name=rtype][value="{configured}"]')
-            if await radio.count():
-                await radio.first.check()
-                return None
-            return f"the booking form has no type {configured} ({wanted}, from the club settings)"
-        labels = []
-        for index in range(count):
-            radio = radios.nth(index)
-            label = " ".join(str(await radio.evaluate(_LABEL_JS)).split())
-            labels.append(label or await radio.get_attribute("value") or "?")
-            if wanted in label.lower():
-                await radio.check()
-                return None
-        if count == 1:
-            await radios.first.check()
-            return None
-        return (f"the booking form offers no {wanted} type (it offers: {', '.join(labels)}); "
-                f"set one with 'gametime club add … --booking-type {wanted}=ID'")
+            if any(t["value"] == str(configured) for t in types):
+                return str(configured), None
+            return None, (f"the booking form has no type {configured} ({wanted}, from the "
+                          f"club settings)")
+        for radio in types:
+            if wanted in " ".join(radio["label"].split()).lower():
+                return radio["value"], None
+        if len(types) == 1:
+            return types[0]["value"], None
+        labels = [" ".join(t["label"].split()) or t["value"] or "?" for t in types]
+        return None, (f"the booking form offers no {wanted} type (it offers: "
+                      f"{', '.join(labels)}); set one with 'gametime club add … "
+                      f"--booking-type {wanted}=ID'")
 
-    async def _choose_duration(self, minutes: int) -> str | None:
-        page = self._page
-        select = page.locator("select[name=duration]")
-        if not await select.count():
-            return None
-        options = select.locator("option")
-        offered = []
-        for index in range(await options.count()):
-            option = options.nth(index)
-            value = await option.get_attribute("value") or ""
-            label = " ".join((await option.inner_text()).split())
-            offered.append(label or value)
-            if value == str(minutes) or _label_minutes(label) == minutes:
-                await select.select_option(value=value)  # waits until the page enables it
-                return None
-        return f"the site offers no {minutes}-minute booking here (it offers: {', '.join(offered)})"
-
-    async def _submit_form(self, forms: Any) -> Any:
-        """Click the first form's own submit button (its scripts run) and wait for the
-        page it leads to; returns that page's response."""
-        button = forms.first.locator(
-            "button[type=submit], input[type=submit], button:not([type])").first
+    async def _submit_form(self, form: str) -> Any:
+        """Click the own submit button of the first form matching the CSS selector `form`
+        (the page's submit handlers run: reCAPTCHA's token) and wait for the page it
+        leads to; returns that page's response. The click is the page's own, in one
+        step: Playwright's pointer click costs 70 ms more in waiting for the button to
+        be steady, and the form is ours alone to fill."""
         async with self._page.expect_navigation(wait_until="domcontentloaded") as navigation:
-            await button.click()
+            if not await self._page.evaluate(_CLICK_SUBMIT_JS, form):
+                raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                            message="the page's form has no submit button"))
         response = await navigation.value
         self._stay_on_origin()
         return response
@@ -550,7 +645,7 @@ class GameTimeSite:
 
         page = self._page
         try:
-            response = await self._submit_form(page.locator("form:has(input[name=temp])"))
+            response = await self._submit_form("form:has(input[name=temp])")
         except (TimeoutError, Error) as exc:
             self._stay_on_origin()
             return await self._browser_failure(
@@ -631,8 +726,7 @@ class GameTimeSite:
                 await link.click()
             self._stay_on_origin()
             if self._path() != "/":  # the confirmation step
-                response = await self._submit_form(
-                    page.locator("form[method=post], form[method=POST]"))
+                response = await self._submit_form("form[method=post i]")
                 self._no_server_error(response.status if response is not None else None)
         except (TimeoutError, Error) as exc:
             self._stay_on_origin()
@@ -703,6 +797,20 @@ async def _close_popup(page: Any) -> None:
 def _page_address(url: str) -> tuple[Origin | None, str]:
     """A page's origin and path: where a form is, whatever its query."""
     return origin_of(url), urlsplit(url).path.rstrip("/") or "/"
+
+
+def _choose_duration(minutes: int,
+                     options: list[dict[str, str]] | None) -> tuple[str | None, str | None]:
+    """The duration option's value for `minutes` (by value or label), else what the
+    form offers instead. A form without a duration choice needs none."""
+    if options is None:
+        return None, None
+    for option in options:
+        if option["value"] == str(minutes) or _label_minutes(option["label"]) == minutes:
+            return option["value"], None
+    offered = [" ".join(o["label"].split()) or o["value"] for o in options]
+    return None, (f"the site offers no {minutes}-minute booking here "
+                  f"(it offers: {', '.join(offered)})")
 
 
 def _label_minutes(label: str) -> int | None:

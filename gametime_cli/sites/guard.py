@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from gametime_cli.sites.origins import Origin, origin_of
 
@@ -37,6 +38,12 @@ class OriginGuard:
         self.allowed = frozenset(allowed)
         self.left_for: str | None = None
         """The first page off the allowed origins the site sent the browser to."""
+        self.cut_short: str | None = None
+        """While set, a page load of this path on an allowed origin (the site's 'too
+        early' page at the opening) is stopped instead of fetched, and noted in
+        `was_cut`: the redirect to it already said what the page would, and its round
+        trip would delay the next try."""
+        self.was_cut = False
         self._session: Any = None
         self._main_frame: str | None = None
         self._answering: set[asyncio.Task[None]] = set()
@@ -64,13 +71,26 @@ class OriginGuard:
         page_load = (event.get("resourceType") == "Document"
                      and event.get("frameId") == self._main_frame)
         allowed = self.allows(url, page_load)
+        if allowed and page_load and self.cut_short and _path(url) == self.cut_short:
+            self.was_cut = True
+            self._settle(self._abort(event["requestId"]))
+            return
         if not allowed:
             if page_load and self.left_for is None:
                 self.left_for = url
             log.debug("blocked a request off the club's origins: %s", url)
-        task = asyncio.ensure_future(self._answer(event["requestId"], allowed))
+        self._settle(self._answer(event["requestId"], allowed))
+
+    def _settle(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
+
+    async def _abort(self, request_id: str) -> None:
+        """End the navigation as a stopped one: no error page, nothing fetched."""
+        with contextlib.suppress(Exception):
+            await self._session.send("Fetch.failRequest",
+                                     {"requestId": request_id, "errorReason": "Aborted"})
 
     async def _answer(self, request_id: str, allowed: bool) -> None:
         with contextlib.suppress(Exception):  # the page or its context closed meanwhile
@@ -80,3 +100,7 @@ class OriginGuard:
                 await self._session.send("Fetch.failRequest",
                                          {"requestId": request_id,
                                           "errorReason": "BlockedByClient"})
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"

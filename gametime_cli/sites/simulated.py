@@ -75,8 +75,9 @@ class SimulatedSite:
         self.login = login
         self.user_id: int | None = None
         self.clock_offset = 0.0
+        self.send_ahead = 0.0
 
-    def prepare(self, day: date) -> None:
+    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
         """Nothing to prepare: the simulated site shares our clock."""
 
     def day_courts(self, day: date) -> list[CourtDay]:
