@@ -185,7 +185,7 @@ def _clocks(store: Store) -> Iterator[Check]:
             continue
         finally:
             probes.close()
-        off = estimate.offset
+        off = round(estimate.offset, 3) + 0.0  # never "-0.000"
         detail = f"the site's clock is {off:+.3f} s from ours (±{estimate.uncertainty:.3f})"
         if abs(off) <= CLOCK_TOLERANCE:
             yield Check(f"clock at {club.name}", True, detail)

@@ -331,8 +331,9 @@ def test_a_failing_on_result_command_is_logged_and_changes_nothing(cli, home, pi
 def test_too_early_at_the_opening_is_asked_again_for_fire_retry_seconds_only(
         gametime, now, needs_browser):
     """README: at T0, if the site still says too early, it asks again at once, then at
-    most every 100 ms, for up to `fire_retry_seconds`. Here the site opens the day a day later than the club's
-    rule says; with `--max-wait 0` the run stops when the burst does."""
+    most every 100 ms, for up to `fire_retry_seconds`. Here the site opens the day a day
+    later than the club's rule says; with `--max-wait 0` the run stops when the burst
+    does."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
     t0 = (now + timedelta(seconds=15)).replace(microsecond=0)
