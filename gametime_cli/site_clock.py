@@ -182,7 +182,10 @@ def measure(probes: DateProbes, *, sleep: Callable[[float], None] = time.sleep,
         sleep(spacing)
     estimate = estimate_offset(samples)
     with ThreadPoolExecutor(connections, thread_name_prefix="clock-probe") as pool:
-        list(pool.map(probes.probe, range(1, connections)))  # connect them all first
+        try:  # connect them all first
+            samples += pool.map(probes.probe, range(1, connections))
+        except OSError:  # a site that refuses more connections: the first pass it is
+            return estimate
         for _ in range(rounds):
             if estimate.uncertainty <= GOOD_ENOUGH:
                 break
@@ -202,7 +205,10 @@ def measure(probes: DateProbes, *, sleep: Callable[[float], None] = time.sleep,
                     sleep(pause)  # not a spin: the others' answers need the interpreter
                 return probes.probe(number)
 
-            samples += pool.map(send_at, range(connections), sends)
+            try:
+                samples += pool.map(send_at, range(connections), sends)
+            except OSError:  # a volley that failed leaves the estimate as it was
+                break
             estimate = estimate_offset(samples)
     return estimate
 
