@@ -64,8 +64,11 @@ OVERHEAD_MOST = 0.5
 BOOKERROR_PATH = "/scheduling/index/bookerror"
 _SENT_AT_JS = """() => {
   const entry = performance.getEntriesByType('navigation')[0];
-  return entry && entry.requestStart > 0 ? performance.timeOrigin + entry.requestStart : null;
+  if (!entry || entry.redirectCount > 0 || !(entry.requestStart > 0)) return null;
+  return performance.timeOrigin + entry.requestStart;
 }"""
+"""When the page's request left the browser (epoch ms), if it was the first asked for:
+after a redirect, the timing is the last hop's."""
 HELD_WORDS = ("another member is currently booking",)
 TAKEN_WORDS = ("not available", "already booked")
 _READ_FORM_JS = """() => {
