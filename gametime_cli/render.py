@@ -450,10 +450,18 @@ def series_table(found: list[Series]) -> Table:
     return table
 
 
+def days_ahead(days: int) -> str:
+    """How far ahead a club's days open, in words: 'the same day', '1 day ahead', '6 days
+    ahead'."""
+    if days == 0:
+        return "the same day"
+    return f"{days} day ahead" if days == 1 else f"{days} days ahead"
+
+
 def clubs_table(clubs: list[Club]) -> Table:
     table = _table("Name", "URL", "Time zone", "Window", "Sport")
     for c in clubs:
-        window = f"{c.window_days} days ahead at {c.opens_at.isoformat()}"
+        window = f"{days_ahead(c.window_days)} at {c.opens_at.isoformat()}"
         url = f"{c.url} (signs in at {c.login_url})" if c.login_url else c.url
         _add_row(table, c.name, url, c.timezone, window, str(c.sport))
     return table

@@ -22,7 +22,11 @@ class Setting:
 
 def _bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
-        value = kind(text)
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise ValueError(f"it takes {what} from {low:g} to {high:g}") from None
         if not low <= value <= high:
             raise ValueError(f"must be between {low:g} and {high:g}")
         return value

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, id_argument, open_store
 
 if TYPE_CHECKING:
     from gametime_cli.store import Store
@@ -100,13 +100,15 @@ def list_(
         render.print_json([render.booking_json(b) for b in bookings])
         return
     if not bookings:
-        typer.echo("No bookings." if status is None else f"No {status} bookings.", err=True)
+        if not OUTPUT.quiet:
+            typer.echo("No bookings." if status is None else f"No {status} bookings.",
+                       err=True)
         return
     render.console().print(render.bookings_table(bookings, utcnow()))
 
 
 def show(
-    booking_id: int = typer.Argument(..., metavar="ID", help="The booking's id."),
+    booking_id: int = id_argument("gametime list", "The booking's id."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one booking and the story of its attempts."""
@@ -129,7 +131,7 @@ CANCEL_WAIT = 60.0
 
 
 def cancel(
-    booking_id: int = typer.Argument(..., metavar="ID", help="The booking's id."),
+    booking_id: int = id_argument("gametime list", "The booking's id."),
     local_only: bool = typer.Option(
         False, "--local-only",
         help="For a confirmed booking already cancelled by hand on the site: forget it "
@@ -224,7 +226,7 @@ def series_list(as_json: bool = JSON_OPTION) -> None:
 
 
 @series_app.command("show")
-def series_show(series_id: int = typer.Argument(..., metavar="ID"),
+def series_show(series_id: int = id_argument("gametime series list"),
                 as_json: bool = JSON_OPTION) -> None:
     """A series: its rule, notes, and the bookings made from it."""
     from gametime_cli import render
@@ -246,12 +248,18 @@ def series_show(series_id: int = typer.Argument(..., metavar="ID"),
 
 
 @series_app.command("cancel")
-def series_cancel(series_id: int = typer.Argument(..., metavar="ID")) -> None:
+def series_cancel(series_id: int = id_argument("gametime series list"),
+                  as_json: bool = JSON_OPTION) -> None:
     """Stop a series and cancel its bookings still to run."""
+    from gametime_cli import render
     from gametime_cli.clock import utcnow
 
     store = open_store()
     cancelled = store.cancel_series(store.get_series(series_id), utcnow())
+    if as_json:
+        render.print_json({**render.series_json(store.get_series(series_id)),
+                           "cancelled_bookings": cancelled})
+        return
     typer.echo(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
 
 

@@ -62,8 +62,10 @@ def add(
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
                           opens_at=opens.isoformat(), sport=sport, settings=settings,
                           login_url=login_url)
+    from gametime_cli.render import days_ahead
+
     typer.echo(
-        f"Added club {club.name}: days open {club.window_days} days ahead at "
+        f"Added club {club.name}: each day opens {days_ahead(club.window_days)} at "
         f"{club.opens_at.isoformat()} {club.timezone}."
     )
     if club.login_url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -10,6 +10,20 @@ if TYPE_CHECKING:
     from gametime_cli.store import Store
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+def id_argument(shown_by: str, help_text: str | None = None) -> Any:
+    """The ID argument of a command: a whole number, said so in a player's words when
+    it isn't (`shown_by`: the command that lists the ids)."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise typer.BadParameter(
+                f"{text!r} is not an id; ids are the numbers '{shown_by}' shows") from None
+
+    return typer.Argument(..., metavar="ID", help=help_text, parser=parse)
 
 
 class Output:

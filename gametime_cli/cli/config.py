@@ -23,7 +23,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
         typer.echo(f"{key} = {getattr(settings, key)}    # {setting.help}")
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})  # `lookahead -5`
 def set_(key: str = typer.Argument(...), value: str = typer.Argument(...)) -> None:
     """Set a setting."""
     from gametime_cli.settings import TIMING_KEYS, Settings, check_together, parse_setting

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+from gametime_cli.cli.common import JSON_OPTION, id_argument, open_store, subapp
 
 app = subapp("Be told of each result on your phone or by mail (apprise URLs).")
 
@@ -36,7 +36,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command("remove")
-def remove(notifier: int = typer.Argument(..., metavar="ID")) -> None:
+def remove(notifier: int = id_argument("gametime notify list")) -> None:
     """Stop sending results to one place."""
     from gametime_cli.errors import BadInput
 
