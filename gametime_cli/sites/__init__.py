@@ -79,8 +79,8 @@ def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
 
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,
                  headed: bool = False) -> None:
-    """Check the credentials with the club's site; LoginRefused (exit 2) if it refuses
-    them, exit 3 if the site can't be reached or sends the browser to another origin."""
+    """Check the credentials with the club's site; LoginRefused (exit 3) if it refuses
+    them, exit 3 too if the site can't be reached or sends the browser elsewhere."""
     from gametime_cli.sites.base import AttemptFailed, LoginRefused, OffOrigin
 
     driver = open_driver(club, login, settings, home, headed)

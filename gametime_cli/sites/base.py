@@ -8,7 +8,7 @@ from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from gametime_cli.errors import BadInput, EnvironmentProblem
+from gametime_cli.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
     from gametime_cli.credentials import Secret
@@ -46,8 +46,9 @@ class Outcome:
     """Confirmed by finding the booking on the site, not by booking it now."""
 
 
-class LoginRefused(BadInput):
-    """The site refused the username or password."""
+class LoginRefused(EnvironmentProblem):
+    """The site refused the username or password: exit 3, as README's table says (the
+    command line was fine; what the site holds differs)."""
 
     def __init__(self, message: str, reason: str = "refused"):
         super().__init__(message)
