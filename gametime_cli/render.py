@@ -252,7 +252,10 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         ("Courts", courts_label(booking.courts)),
         ("Partners", ", ".join(booking.partners) or "none"),
         ("Type", booking.type or "(club default)"),
-        ("Window opens", local_time(booking.execute_at, zone, seconds=True)),
+        # execute_at is the opening, or the registration when the window was open then.
+        ("Window opens", local_time(booking.execute_at, zone, seconds=True))
+        if booking.execute_at > booking.created_at else
+        ("Window", "already open when it was registered"),
     ]
     if booking.status == "pending":
         rows.append(("Next try", f"{local_time(booking.due_at, zone, seconds=True)} "

@@ -1,5 +1,5 @@
 """`gametime watch`: one long-lived process that wakes when the next booking needs
-preparing, and notices new, changed or cancelled bookings within a second."""
+preparing, and notices new, changed or cancelled bookings within half a second."""
 
 from __future__ import annotations
 

@@ -58,3 +58,25 @@ def test_cancelling_a_series_for_a_script(cli):
     cancelled = json.loads(result.stdout)
     assert cancelled["id"] == made["id"] and cancelled["status"] == "cancelled"
     assert cancelled["cancelled_bookings"] == len(made["bookings"])
+
+
+def test_config_set_help_lists_every_key_with_its_meaning(cli):
+    from gametime_cli.settings import KNOWN
+
+    shown = " ".join(cli("config", "set", "--help").stdout.split())
+    for key, setting in KNOWN.items():
+        assert f"{key} (" in shown and " ".join(setting.help.split()) in shown, key
+
+
+def test_show_says_when_the_window_was_already_open(cli):
+    cli("club", "add", "open", "--url", "simulate:?success=1", "--timezone", "UTC",
+        "--window-days", "30", "--opens-at", "00:00")
+    cli("club", "add", "later", "--url", "simulate:?success=1", "--timezone", "UTC",
+        "--window-days", "0", "--opens-at", "00:00")
+    open_now = cli("book", "+2d", "19:00", "--club", "open", "--json")
+    ahead = cli("book", "+2d", "19:00", "--club", "later", "--json")
+    shown_open = cli("show", str(json.loads(open_now.stdout)["id"])).stdout
+    shown_ahead = cli("show", str(json.loads(ahead.stdout)["id"])).stdout
+    assert "already open when it was registered" in shown_open
+    assert "Window opens" not in shown_open
+    assert "Window opens" in shown_ahead

@@ -23,9 +23,20 @@ def list_(as_json: bool = JSON_OPTION) -> None:
         typer.echo(f"{key} = {getattr(settings, key)}    # {setting.help}")
 
 
-@app.command("set", context_settings={"ignore_unknown_options": True})  # `lookahead -5`
-def set_(key: str = typer.Argument(...), value: str = typer.Argument(...)) -> None:
-    """Set a setting."""
+def _keys() -> str:
+    """The settings and what each does, for `config set --help`."""
+    from gametime_cli.settings import KNOWN
+
+    return "Keys (default):\n\n" + "\n\n".join(
+        f"{key} ({setting.default if setting.default != '' else 'none'}): {setting.help}"
+        for key, setting in KNOWN.items())
+
+
+@app.command("set", epilog=_keys(),
+             context_settings={"ignore_unknown_options": True})  # `lookahead -5`
+def set_(key: str = typer.Argument(..., metavar="KEY", help="A setting's name (below)."),
+         value: str = typer.Argument(..., metavar="VALUE")) -> None:
+    """Set a setting (KEY VALUE); 'gametime config list' shows them all with their values."""
     from gametime_cli.settings import TIMING_KEYS, Settings, check_together, parse_setting
 
     parsed = parse_setting(key, value)

@@ -8,7 +8,8 @@ from gametime_cli.cli.common import JSON_OPTION, open_store
 
 
 def courts(
-    day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD, today, a weekday, +Nd."),
+    day: str = typer.Argument(..., metavar="DATE",
+                              help="YYYY-MM-DD, today, tomorrow, a weekday, +Nd."),
     club: str = typer.Option(..., "--club", help="The club's name."),
     account: str | None = typer.Option(None, "--account", help="Log in as this username."),
     headed: bool = typer.Option(False, "--headed", help="Show the browser."),

@@ -14,7 +14,7 @@ def watch(
     """Book each booking at its window's opening, until Ctrl-C or SIGTERM.
 
     It sleeps until the next booking needs preparing and notices new, changed or
-    cancelled bookings within a second. In a terminal it shows a live table; otherwise
+    cancelled bookings within half a second. In a terminal it shows a live table; otherwise
     it prints one line per event. One watch per data home.
     """
     import collections
