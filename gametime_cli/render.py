@@ -211,7 +211,8 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
     for column in table.columns[1:7]:
         column.no_wrap = True
     for b in bookings:
-        runs = relative(b.due_at - now) if b.status == "pending" else ""
+        runs = "" if b.status != "pending" else (
+            relative(b.due_at - now) if b.due_at > now else "due now")  # not "16 s ago"
         if b.confirmation:
             result = f"#{b.confirmation} court {b.court}"
         elif b.status in ("pending", "failed"):
@@ -225,12 +226,16 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
     return table
 
 
-def attempts_table(attempts: list[Attempt]) -> Table:
+def attempts_table(attempts: list[Attempt], opens: datetime | None = None) -> Table:
+    """The attempts; an attempt started ahead of the window's opening `opens` (prepared,
+    then waiting) took its time from the opening, not from its start."""
     table = _table("#", "Started (UTC)", "Took", "Outcome", "Court", "Confirmation / error",
                    title="Attempts")
     for a in attempts:
+        began = max(a.started_at, opens) if opens is not None else a.started_at
         took = (
-            f"{(a.finished_at - a.started_at).total_seconds():.2f} s" if a.finished_at else ""
+            f"{max(0.0, (a.finished_at - began).total_seconds()):.2f} s"
+            if a.finished_at else ""
         )
         _add_row(table,
             str(a.number), to_iso(a.started_at), took, a.outcome or "in progress",
@@ -280,7 +285,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
     for label, value in rows:
         out.print(f"  {label:<13} {value}", markup=False)
     if attempts:
-        out.print(attempts_table(attempts))
+        out.print(attempts_table(attempts, booking.execute_at))
     kept = [path for a in attempts for path in a.artifacts]
     if kept:
         out.print("Kept from failed attempts (screenshot, page):")
@@ -294,7 +299,7 @@ def run_table(report: RunReport) -> Table:
                    title=title)
     for r in report.results:
         b = r.booking
-        court = str(b.court) if b.court else courts_label(b.courts)
+        court = str(b.court) if b.court else ""  # none booked (the wanted ones: `show`)
         detail = b.confirmation or r.error or ""
         if b.status == "pending" and not report.dry_run and not r.needs_attention:
             detail = f"{detail} (retrying)" if detail else "retrying"

@@ -4,6 +4,7 @@ part): one line in the player's words, quiet when asked, JSON where a script nee
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -80,3 +81,45 @@ def test_show_says_when_the_window_was_already_open(cli):
     assert "already open when it was registered" in shown_open
     assert "Window opens" not in shown_open
     assert "Window opens" in shown_ahead
+
+
+def test_took_counts_from_the_opening_not_from_the_wait_before_it():
+    from datetime import UTC, datetime, timedelta
+
+    from rich.console import Console
+
+    from gametime_cli.models import Attempt
+    from gametime_cli.render import attempts_table
+
+    opening = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # a fixed instant: any will do
+    prepared = Attempt(1, 1, 1, opening - timedelta(seconds=58), opening
+                       + timedelta(seconds=0.46), "confirmed", 2, "278001", None)
+    later = Attempt(2, 1, 2, opening + timedelta(seconds=30), opening
+                    + timedelta(seconds=31.25), "taken", 3, None, "court 3 is booked")
+    console = Console(width=200, record=True)
+    console.print(attempts_table([prepared, later], opening))
+    text = console.export_text()
+    assert "0.46 s" in text and "58.46 s" not in text
+    assert "1.25 s" in text
+
+
+def test_an_overdue_booking_is_due_now_not_seconds_ago(cli, monkeypatch, now):
+    from gametime_cli.clock import to_iso
+
+    cli("club", "add", "open", "--url", "simulate:?success=1", "--timezone", "UTC",
+        "--window-days", "30", "--opens-at", "00:00")
+    monkeypatch.setenv("GAMETIME_NOW", to_iso(now))
+    cli("book", "+2d", "19:00", "--club", "open")  # registered while open: due at once
+    monkeypatch.setenv("GAMETIME_NOW", to_iso(now + timedelta(seconds=16)))  # no run since
+    listed = cli("list").stdout
+    assert "due now" in listed and " ago" not in listed
+
+
+def test_a_booking_that_got_no_court_shows_none_in_the_run_table(cli):
+    cli("club", "add", "full", "--url", "simulate:?courts=2&taken=1,2", "--timezone", "UTC",
+        "--window-days", "30", "--opens-at", "00:00")
+    cli("book", "+2d", "19:00", "--club", "full", "--court", "2")
+    result = cli("run-pending", "--max-wait", "0")
+    row = next(line for line in result.stdout.splitlines() if line.split()[:2] == ["1", "full"])
+    cells = [cell.strip() for cell in row.split("  ") if cell.strip()]
+    assert "2" not in cells[4:6], row  # no "Court 2": nothing was booked
