@@ -7,7 +7,7 @@ until the last few milliseconds, then busy-waits, and takes exactly one shot: a 
 asked for too early is answered with a 302, which it records and does not retry. When
 its request reached the site is read from the site's own request log, by the benchmark.
 
-    naive_bot.py BASE_URL USERNAME PASSWORD BOOK_PATH FIRE_AT READY_BY
+    naive_bot.py BASE_URL USERNAME BOOK_PATH FIRE_AT READY_BY   (the password on stdin)
 
 Writes one JSON object a line on stdout: `{"event": "ready", "at": ...}` once logged in,
 then `{"event": "fired", "sent": ..., "status": ..., "url": ...}`, or
@@ -42,8 +42,9 @@ def browser_path() -> str:
 
 
 def main(argv: list[str]) -> int:
-    base_url, username, password, book_path = argv[:4]
-    fire_at, ready_by = float(argv[4]), float(argv[5])
+    base_url, username, book_path = argv[:3]
+    fire_at, ready_by = float(argv[3]), float(argv[4])
+    password = sys.stdin.readline().rstrip("\n")  # never in the process's arguments
     from playwright.sync_api import sync_playwright
 
     from gametime_cli.browser import launch_arguments

@@ -195,12 +195,19 @@ def one_run(mode: str, network: Network, accounts: int = 1, provoke: str | None 
                                   f"{result.stderr.strip()[:300]}")
             return result
 
-        def start(argv: list[str], name: str) -> tuple[subprocess.Popen, Path, Path]:
+        def start(argv: list[str], name: str, secret: str | None = None
+                  ) -> tuple[subprocess.Popen, Path, Path]:
+            """Start a process; `secret` goes to its stdin (never its arguments)."""
             out, err = Path(tmp) / f"{name}.stdout", Path(tmp) / f"{name}.stderr"
             with open(out, "w") as out_file, open(err, "w") as err_file:
                 proc = subprocess.Popen(argv, env=env, stdout=out_file, stderr=err_file,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL if secret is None
+                                        else subprocess.PIPE,
+                                        text=True, start_new_session=True)
             processes.append(proc)
+            if secret is not None:
+                proc.stdin.write(secret + "\n")
+                proc.stdin.close()
             return proc, out, err
 
         try:
@@ -208,8 +215,8 @@ def one_run(mode: str, network: Network, accounts: int = 1, provoke: str | None 
             if naive:  # first, so that it logs in while gametime is set up
                 bot, bot_out, bot_err = start(
                     [sys.executable, str(NAIVE_BOT), site.base_url, NAIVE.username,
-                     NAIVE.password, bot_book, repr(local_t0), repr(local_t0 - BOT_READY)],
-                    "naive-bot")
+                     bot_book, repr(local_t0), repr(local_t0 - BOT_READY)],
+                    "naive-bot", secret=NAIVE.password)
             command("club", "add", "race", "--url", site.base_url, "--timezone", "UTC",
                     "--window-days", "1", "--opens-at", opening.time().isoformat())
             for n, user in enumerate(users):
