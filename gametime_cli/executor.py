@@ -384,12 +384,12 @@ class Executor:
             except GametimeError:  # met again, and reported, when it fires
                 who = None
             with self.browser.opening(club.url, booking.due_at.timestamp(), who):
-                return self._at_the_opening(booking)
+                return self._at_the_opening(booking, club)
         if not wait_until(booking.due_at.timestamp(), now=self._epoch, stop=self.stop):
             return None
         return self._execute(booking)
 
-    def _at_the_opening(self, booking: Booking) -> BookingResult | None:
+    def _at_the_opening(self, booking: Booking, club: Club) -> BookingResult | None:
         """Prepare `lead_seconds` ahead, then fire so as to arrive just after the opening
         by the site's clock, together with the other accounts opening then."""
         lead = timedelta(seconds=self.settings.lead_seconds)
@@ -397,7 +397,6 @@ class Executor:
                           stop=self.stop):
             return None
         self.store.check_lease(booking, self.owner)  # cancelled while it waited?
-        club = self.store.club_by_id(booking.club_id)
         try:
             driver = self._driver_for(booking)
             driver.prepare(booking.day, before=booking.due_at.timestamp() - PREPARED_BY,

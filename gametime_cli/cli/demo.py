@@ -45,7 +45,8 @@ def demo(
                                      credentials.Secret(user.password), prefer="file")
             store.save_account(club, user.username, saved.store, utcnow())
             out.print(f"Sandbox GameTime site at {site.base_url}; club [bold]{club.name}[/] "
-                      f"({config.timezone}, each day opens 6 days ahead at 09:00).")
+                      f"({config.timezone}, each day opens {render.days_ahead(club.window_days)} "
+                      f"at 09:00).")
             tomorrow = (utcnow().astimezone(club.zone) + timedelta(days=1)).date()
             site.add_booking(1, tomorrow, 19 * 60, 60)
             out.print(f"Court 1 is already taken on {tomorrow:%a %d %b} at 19:00 — "

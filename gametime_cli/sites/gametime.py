@@ -20,7 +20,7 @@ from collections.abc import Coroutine, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from gametime_cli import paths
 from gametime_cli.browser import REHEARSALS, BrowserHost, BrowserStalled
@@ -40,7 +40,7 @@ from gametime_cli.sites.base import (
     choose_courts,
 )
 from gametime_cli.sites.guard import OriginGuard
-from gametime_cli.sites.origins import Origin, origin_of
+from gametime_cli.sites.origins import Origin, origin_of, path_of
 from gametime_cli.timing import wait_until_async
 
 log = logging.getLogger("gametime")
@@ -62,6 +62,7 @@ OVERHEAD_DEFAULT = 0.005
 OVERHEAD_MOST = 0.5
 """More than this is a measurement gone wrong; it is not believed."""
 BOOKERROR_PATH = "/scheduling/index/bookerror"
+NOT_OPEN_YET = "the site says booking for that day hasn't opened yet"
 _SENT_AT_JS = """() => {
   const entry = performance.getEntriesByType('navigation')[0];
   if (!entry || entry.redirectCount > 0 || !(entry.requestStart > 0)) return null;
@@ -207,7 +208,7 @@ class GameTimeSite:
         return self._page
 
     def _path(self) -> str:
-        return urlsplit(self._page.url).path.rstrip("/") or "/"
+        return path_of(self._page.url)
 
     def _stay_on_origin(self) -> None:
         """OffOrigin when the site sent the browser to an origin it may not go to (the
@@ -467,12 +468,15 @@ class GameTimeSite:
                 return self._call(self._probe(request, known), pages=2)
         return None
 
-    async def _probe(self, request: SlotRequest, known: CourtDay) -> bool | None:
+    def _book_path(self, request: SlotRequest, known: CourtDay) -> str:
+        """The booking form's address for the slot on this court (the date not padded)."""
         day = request.day
-        path = (f"/scheduling/index/book/sport/{self.club.sport}/court/{known.court_id}"
+        return (f"/scheduling/index/book/sport/{self.club.sport}/court/{known.court_id}"
                 f"/date/{day.year}-{day.month}-{day.day}/time/{request.minutes}")
+
+    async def _probe(self, request: SlotRequest, known: CourtDay) -> bool | None:
         try:
-            await self._goto(path)
+            await self._goto(self._book_path(request, known))
             if "/bookerror" in self._path():
                 self._too_early_at = epoch()
                 return False
@@ -510,16 +514,13 @@ class GameTimeSite:
         to submit, else what stopped it."""
         from playwright.async_api import Error, TimeoutError
 
-        day = request.day
-        path = (f"/scheduling/index/book/sport/{self.club.sport}/court/{known.court_id}"
-                f"/date/{day.year}-{day.month}-{day.day}/time/{request.minutes}")
+        path = self._book_path(request, known)
         if request.fire_at is not None:
             await wait_until_async(request.fire_at)
         try:
             if request.too_early_until is not None:
                 if not await self._load_at_opening(path, request.too_early_until):
-                    return Outcome(OutcomeKind.NOT_OPEN, court,
-                                   message="the site says booking for that day hasn't opened yet")
+                    return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
             else:
                 await self._goto(path)
             if self._on_login_page():  # the session ran out
@@ -569,8 +570,7 @@ class GameTimeSite:
     async def _fill_form(self, request: SlotRequest, court: int) -> Outcome | None:
         page = self._page
         if "/bookerror" in self._path():
-            return Outcome(OutcomeKind.NOT_OPEN, court,
-                           message="the site says booking for that day hasn't opened yet")
+            return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
         form = await page.evaluate(_READ_FORM_JS)
         if not form.get("held"):
             text = await self._page_message()
@@ -799,7 +799,7 @@ async def _close_popup(page: Any) -> None:
 
 def _page_address(url: str) -> tuple[Origin | None, str]:
     """A page's origin and path: where a form is, whatever its query."""
-    return origin_of(url), urlsplit(url).path.rstrip("/") or "/"
+    return origin_of(url), path_of(url)
 
 
 def _choose_duration(minutes: int,

@@ -14,9 +14,8 @@ import contextlib
 import logging
 from collections.abc import Coroutine, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
-from gametime_cli.sites.origins import Origin, origin_of
+from gametime_cli.sites.origins import Origin, origin_of, path_of
 
 log = logging.getLogger("gametime")
 
@@ -71,7 +70,7 @@ class OriginGuard:
         page_load = (event.get("resourceType") == "Document"
                      and event.get("frameId") == self._main_frame)
         allowed = self.allows(url, page_load)
-        if allowed and page_load and self.cut_short and _path(url) == self.cut_short:
+        if allowed and page_load and self.cut_short and path_of(url) == self.cut_short:
             self.was_cut = True
             self._settle(self._abort(event["requestId"]))
             return
@@ -100,7 +99,3 @@ class OriginGuard:
                 await self._session.send("Fetch.failRequest",
                                          {"requestId": request_id,
                                           "errorReason": "BlockedByClient"})
-
-
-def _path(url: str) -> str:
-    return urlsplit(url).path.rstrip("/") or "/"

@@ -42,6 +42,11 @@ def origin_of(url: str) -> Origin | None:
     return Origin(scheme, host, port or DEFAULT_PORTS[scheme])
 
 
+def path_of(url: str) -> str:
+    """A URL's path without its trailing slash (`/` for none): which page it is."""
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
 def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost."""
     if host.lower().rstrip(".") == "localhost":
