@@ -386,11 +386,12 @@ def main(argv: list[str] | None = None) -> int:
                 env, "'gametime club add'",
             )
             fill_home(Path(home), args.bookings, args.finished)
-            listed = run_checked([gametime, "list", "--status", "pending", "--json"], env,
-                                 "'gametime list --status pending --json'")
+            listed = run_checked(
+                [gametime, "list", "--all", "--status", "pending", "--json"], env,
+                "'gametime list --all --status pending --json'")
             if len(json.loads(listed.stdout)) != args.bookings:
                 raise BenchmarkFailure(
-                    f"'gametime list --status pending --json' does not list {args.bookings}"
+                    f"'gametime list --all --status pending --json' does not list {args.bookings}"
                 )
             log = Path(home) / LOG_NAME
             log_size = log.stat().st_size if log.exists() else 0

@@ -6,11 +6,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from gametime_cli.errors import GametimeError, LeaseLost
 from gametime_cli.models import Booking
+from gametime_cli.offer import (
+    ClubOffer,
+    court_problem,
+    duration_problem,
+    request_problems,
+    time_problem,
+)
 from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
 from gametime_cli.sites.base import (
     AttemptFailed,
@@ -24,6 +31,7 @@ from gametime_cli.timing import wait_until
 
 if TYPE_CHECKING:
     from gametime_cli.executor import Executor
+    from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
 HANDOFF_SECONDS = 0.05
@@ -49,17 +57,35 @@ class BookingResult:
 
 
 def attempt_courts(driver: SiteDriver, request: SlotRequest,
-                   or_times: list[time] | None = None) -> tuple[Outcome, time]:
+                   or_times: list[time] | None = None, known: ClubOffer | None = None,
+                   club: str = "the club") -> tuple[Outcome, time]:
     """Try the candidate courts in order until one is booked or something other than
     'taken' or 'held' happens, at the first time, then at each alternative time. All
     taken means the slot is not available; some held by another member means 'held'
-    (the run comes back to them). Returns the outcome and the time it concerns."""
+    (the run comes back to them). What the club doesn't have (a court, a slot time, a
+    duration: as the day's courts and the `known` offer say) is never asked for: with
+    nothing else to try, it fails at once. Returns the outcome and the time it concerns."""
     tried: list[str] = []
     held: list[str] = []
+    cannot: list[str] = []
     for at in [request.time, *(or_times or [])]:
         asked = replace(request, time=at)
         try:
             candidates = driver.candidate_courts(asked)
+            offer = _offer_now(driver, known)
+            whole = duration_problem(offer, club, asked.duration, asked.booking_type)
+            if whole:  # no time, no court can change it
+                return Outcome(OutcomeKind.PERMANENT, message=whole), at
+            problem = time_problem(offer, club, asked.minutes)
+            if problem is None:
+                problem = court_problem(offer, club, asked.courts)
+                candidates = [c for c in candidates if not offer.courts or c in offer.courts]
+                if candidates and problem:
+                    tried.append(problem)
+                    problem = None
+            if problem:
+                cannot.append(problem)
+                continue
             for court in candidates:
                 outcome = driver.book_court(asked, court)
                 if outcome.kind is OutcomeKind.HELD:
@@ -77,8 +103,26 @@ def attempt_courts(driver: SiteDriver, request: SlotRequest,
     if held:
         return (Outcome(OutcomeKind.HELD,
                         message=f"held by another member: {', '.join(held)}"), request.time)
-    return (Outcome(OutcomeKind.PERMANENT, message=f"not available: {'; '.join(tried)}"),
-            request.time)
+    if cannot and not tried:
+        return Outcome(OutcomeKind.PERMANENT, message="; ".join(cannot)), request.time
+    return (Outcome(OutcomeKind.PERMANENT,
+                    message=f"not available: {'; '.join([*tried, *cannot])}"), request.time)
+
+
+def can_serve(driver: SiteDriver, request: SlotRequest, known: ClubOffer | None) -> bool:
+    """Whether the club, as the driver and the `known` offer have it, has what the
+    request asks (at its first time): checked before any form is loaded."""
+    return not request_problems(_offer_now(driver, known), "", courts=request.courts,
+                                times=[request.minutes], duration=request.duration,
+                                booking_type=request.booking_type)
+
+
+def _offer_now(driver: SiteDriver, known: ClubOffer | None) -> ClubOffer:
+    """What the club serves: the day's courts and slots as the driver just read them,
+    the durations as last seen (by any run), brought up to date by this driver's."""
+    seen = getattr(driver, "offer", None)
+    base = known or ClubOffer()
+    return base.learnt(seen) if seen is not None else base
 
 
 class BookingAttempt:
@@ -125,7 +169,9 @@ class BookingAttempt:
             if outcome is None and self.store.get_booking(booking.id).cancel_requested:
                 return self._cancelled_before_booking(booking, attempt_id)
             if outcome is None:
-                outcome, booked_at = attempt_courts(driver, request, booking.or_times)
+                outcome, booked_at = attempt_courts(
+                    driver, request, booking.or_times, self.store.club_offer(booking.club_id),
+                    self.store.club_by_id(booking.club_id).name)
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start,
                               held_since=self.store.held_since(booking.id))
@@ -140,12 +186,14 @@ class BookingAttempt:
                                 str(exc))
             needs_attention = True
         except Exception as exc:  # a driver bug must not lose the booking
-            log.warning("booking %s: the site driver failed: %s", booking.id, exc)
-            log.debug("the driver's trace", exc_info=True)  # with -vv, and in the log
+            # One line on stderr; its trace in the log, and on stderr with -vv.
+            log.warning("booking %s: the site driver failed: %s", booking.id, exc,
+                        exc_info=True)
             outcome = Outcome(OutcomeKind.TRANSIENT, message=f"driver error: {exc}")
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start)
         self._remember_user_id(booking, driver)
+        remember_offer(self.store, booking.club_id, driver, self.clock())
         self.executor._opening_from(booking, driver)
         self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
         if outcome.kind is OutcomeKind.CONFIRMED and (
@@ -288,3 +336,9 @@ class BookingAttempt:
                 now=self.clock(), error="interrupted before the attempt finished",
             )
 
+
+def remember_offer(store: Store, club_id: int, driver: SiteDriver, now: datetime) -> None:
+    """Keep what the driver read of the club's site (courts, slots, durations)."""
+    seen = getattr(driver, "offer", None)
+    if seen is not None:
+        store.remember_offer(club_id, seen, now)

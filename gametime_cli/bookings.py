@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from gametime_cli import offer
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Booking, Club, Series
 from gametime_cli.store import Store
@@ -99,10 +100,24 @@ def check_request(
         local_instant(day, other, zone)  # it must exist that day
         if other != slot and other not in alternatives:
             alternatives.append(other)
-    return Request(club, chosen.username if chosen else None, day, slot, duration,
-                   list(dict.fromkeys(courts)),
-                   [_clean_text(p, "a partner's name") for p in partners], booking_type,
-                   alternatives, any_court)
+    request = Request(club, chosen.username if chosen else None, day, slot, duration,
+                      list(dict.fromkeys(courts)),
+                      [_clean_text(p, "a partner's name") for p in partners], booking_type,
+                      alternatives, any_court)
+    check_club_has(store, request)
+    return request
+
+
+def check_club_has(store: Store, request: Request) -> None:
+    """BadInput naming what the club has, when the request asks for a court, a slot
+    time or a duration its site (as last read) doesn't have; nothing read, nothing said."""
+    problems = offer.request_problems(
+        store.club_offer(request.club.id), request.club.name, courts=request.courts,
+        times=[t.hour * 60 + t.minute for t in [request.slot, *request.or_times]],
+        duration=request.duration,
+        booking_type=offer.booking_type(request.type, len(request.partners)))
+    if problems:
+        raise BadInput("; ".join(problems))
 
 
 def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:

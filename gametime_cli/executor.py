@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gametime_cli import credentials
-from gametime_cli.attempt import BookingAttempt, BookingResult
+from gametime_cli.attempt import BookingAttempt, BookingResult, can_serve, remember_offer
 from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
@@ -408,6 +408,8 @@ class Executor:
         except GametimeError:
             pass  # _execute meets it again and reports it
         driver = self._drivers.get(self._driver_key(booking))
+        if driver is not None:  # what preparing read of the club: kept for `book`
+            remember_offer(self.store, booking.club_id, driver, self.clock())
         offset = getattr(driver, "clock_offset", 0.0)
         ahead = getattr(driver, "send_ahead", 0.0)
         fire_at = booking.due_at.timestamp() - offset - ahead
@@ -426,7 +428,8 @@ class Executor:
         request = SlotRequest(booking.id, 0, booking.day, booking.time, booking.duration,
                               booking.courts, booking.partners, booking.type, booking.account,
                               booking.any_court)
-        if driver.window_open(request) is not True:
+        if not can_serve(driver, request, self.store.club_offer(booking.club_id)) or (
+                driver.window_open(request) is not True):
             return False
         early = (booking.execute_at - self.clock()).total_seconds() + driver.clock_offset
         log.warning("booking %s: the site is open already, %.0f s before the club's rule "

@@ -26,6 +26,15 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding)
 
 
+class OneLine(logging.Formatter):
+    """The message alone: a trace attached to the record goes to the log file (and to
+    stderr with -vv), never to a player's screen by default."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        return self.formatMessage(record)
+
+
 def configure(home: Path, verbose: int = 0, quiet: bool = False) -> None:
     """INFO and up to the file always; WARNING to stderr, INFO with -v, DEBUG with -vv,
     errors only with -q. Never called on the idle cron tick, which writes nothing."""
@@ -38,8 +47,15 @@ def configure(home: Path, verbose: int = 0, quiet: bool = False) -> None:
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.ERROR if quiet else
                     {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
-    stderr.setFormatter(logging.Formatter("gametime: %(message)s"))
+    stderr.setFormatter(logging.Formatter("gametime: %(message)s") if verbose > 1
+                        else OneLine("gametime: %(message)s"))
     logger.addHandler(stderr)
+    # asyncio reports a lost future with its trace: into the log, and on stderr with -vv.
+    library = logging.getLogger("asyncio")
+    library.propagate = False
+    for handler in list(library.handlers):
+        library.removeHandler(handler)
+    library.addHandler(logging.NullHandler())
     try:
         file = PrivateRotatingFileHandler(home / LOG_NAME, maxBytes=MAX_BYTES,
                                           backupCount=BACKUPS, encoding="utf-8",
@@ -51,3 +67,6 @@ def configure(home: Path, verbose: int = 0, quiet: bool = False) -> None:
     file.setFormatter(logging.Formatter(
         "%(asctime)s %(process)d %(levelname)s %(message)s"))
     logger.addHandler(file)
+    library.addHandler(file)
+    if verbose > 1:
+        library.addHandler(stderr)

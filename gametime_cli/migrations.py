@@ -164,4 +164,18 @@ def m009_login_url(db: Database) -> None:
     db["clubs"].add_column("login_url", str)
 
 
+
+@migrations()
+def m010_club_offers(db: Database) -> None:
+    """Each club's courts as last read (numbers and site ids), its slot times when the
+    site lists them, and the durations its booking form offered, by booking type."""
+    db["club_offers"].create(
+        {"club_id": int, "courts": str, "slots": str, "durations": str, "read_at": str,
+         "durations_read_at": str},
+        pk="club_id",
+        foreign_keys=[("club_id", "clubs", "id")],
+        not_null={"courts", "durations"},
+        defaults={"courts": "[]", "durations": "{}"},
+    )
+
 SCHEMA_VERSION = len(migrations._migrations)

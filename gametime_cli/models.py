@@ -104,6 +104,12 @@ class Booking:
     cancel_requested: bool = False
     """The player cancelled while a run was submitting it: cancel it once confirmed."""
 
+    @property
+    def played_time(self) -> time:
+        """The time booked when one was (an `--or-time` alternative may be), else the time
+        asked for."""
+        return self.booked_time or self.time
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Booking:
         return cls(

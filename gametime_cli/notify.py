@@ -43,7 +43,7 @@ class Message:
 
 def message_for(result: Any) -> Message:
     b = result.booking
-    slot = f"{b.club} {b.day.strftime('%a %d %b')} {b.time.strftime('%H:%M')}"
+    slot = f"{b.club} {b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}"
     if b.status == "confirmed":
         title = f"Court booked: {slot}"
         body = f"Court {b.court}, confirmation {b.confirmation}."
@@ -57,7 +57,8 @@ def message_for(result: Any) -> Message:
     env = {
         "GAMETIME_BOOKING_ID": str(b.id), "GAMETIME_STATUS": b.status,
         "GAMETIME_CLUB": b.club, "GAMETIME_DATE": b.day.isoformat(),
-        "GAMETIME_TIME": b.time.strftime("%H:%M"), "GAMETIME_COURT": str(b.court or ""),
+        "GAMETIME_TIME": b.played_time.strftime("%H:%M"),
+        "GAMETIME_ASKED_TIME": b.time.strftime("%H:%M"), "GAMETIME_COURT": str(b.court or ""),
         "GAMETIME_CONFIRMATION": b.confirmation or "",
         "GAMETIME_ERROR": "" if b.status == "confirmed" else body,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,17 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def stream_json(texts: Iterable[str]) -> None:
+    """A JSON array written item by item from each item's JSON text, one a line: memory
+    holds one item at a time, however long the list."""
+    write = sys.stdout.write
+    opening = "[\n"
+    for text in texts:
+        write(opening + text)
+        opening = ",\n"
+    write("[]\n" if opening == "[\n" else "\n]\n")
+
+
 def error_line(message: str) -> None:
     """The one line a failing command leaves on stderr."""
     sys.stderr.write(f"gametime: error: {message}\n")
@@ -67,13 +79,29 @@ def relative(delta: timedelta) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
+def relative_changes_in(delta: timedelta) -> float:
+    """Seconds until `relative(delta)` (counting down) reads differently: a countdown in
+    days and hours changes on the hour, one in hours and minutes on the minute."""
+    seconds = delta.total_seconds()
+    unit = 3600 if seconds >= 86400 else 60 if seconds >= 3600 else 1
+    return seconds % unit or unit
+
+
 def local_time(instant: datetime, zone: ZoneInfo, seconds: bool = False) -> str:
     fmt = "%a %d %b %Y %H:%M:%S %Z" if seconds else "%a %d %b %Y %H:%M %Z"
     return instant.astimezone(zone).strftime(fmt)
 
 
+def time_label(booking: Booking) -> str:
+    """The time booked, saying the time asked for when an alternative was booked."""
+    shown = booking.played_time.strftime("%H:%M")
+    if booking.played_time != booking.time:
+        shown += f" (asked {booking.time.strftime('%H:%M')})"
+    return shown
+
+
 def slot_label(booking: Booking) -> str:
-    return f"{booking.day.strftime('%a %d %b %Y')} {booking.time.strftime('%H:%M')}"
+    return f"{booking.day.strftime('%a %d %b %Y')} {time_label(booking)}"
 
 
 def courts_label(courts: list[int]) -> str:
@@ -167,6 +195,7 @@ def run_json_entry(result: Any) -> dict[str, Any]:
         "club": b.club,
         "date": b.day.isoformat(),
         "time": b.time.strftime("%H:%M"),
+        "booked_time": b.booked_time.strftime("%H:%M") if b.booked_time else None,
         "court": b.court,
         "status": b.status,
         "outcome": result.outcome,
@@ -220,10 +249,25 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
         else:
             result = ""
         _add_row(
-            table, str(b.id), b.club, f"{b.day.strftime('%a %d %b')} {b.time.strftime('%H:%M')}",
+            table, str(b.id), b.club, f"{b.day.strftime('%a %d %b')} {time_label(b)}",
             str(b.duration), courts_label(b.courts), _status(b.status), runs, result,
         )
     return table
+
+
+def more_bookings(shown: int, in_view: int, total: int, everything: bool,
+                  status: str | None) -> str | None:
+    """The line under `list`'s table: how many bookings it left out, and how to see them."""
+    more, older = in_view - shown, total - in_view
+    command = "gametime list" + (f" --status {status}" if status else "")
+    if everything:
+        return f"… {more:,} more: {command} --all" if more else None
+    if more and older:
+        return (f"… {more + older:,} more: {more:,} to come or from the last week "
+                f"({command} --limit {in_view}), {older:,} older ({command} --all)")
+    if more:
+        return f"… {more:,} more: {command} --limit {in_view}"
+    return f"… {older:,} older: {command} --all" if older else None
 
 
 def attempts_table(attempts: list[Attempt], opens: datetime | None = None) -> Table:
@@ -303,9 +347,20 @@ def run_table(report: RunReport) -> Table:
         detail = b.confirmation or r.error or ""
         if b.status == "pending" and not report.dry_run and not r.needs_attention:
             detail = f"{detail} (retrying)" if detail else "retrying"
-        _add_row(table, str(b.id), b.club, b.day.strftime("%a %d %b"), b.time.strftime("%H:%M"),
-                      court, _status(b.status), detail)
+        elif report.dry_run:
+            detail = _would_run(b, detail)
+        _add_row(table, str(b.id), b.club, b.day.strftime("%a %d %b"), time_label(b),
+                 court, _status(b.status), detail)
     return table
+
+
+def _would_run(booking: Booking, detail: str) -> str:
+    """When a dry run's booking would be tried: now, or at its opening in the lookahead."""
+    from gametime_cli.clock import utcnow
+
+    wait = booking.due_at - utcnow()
+    when = f"at its opening, {relative(wait)}" if wait.total_seconds() >= 1 else "now"
+    return f"{detail}; would run {when}" if detail else f"would run {when}"
 
 
 def accounts_table(accounts: list[Account]) -> Table:
@@ -385,24 +440,44 @@ def courts_grid(club: str, day: date, courts: list[CourtDay], ours: set[str],
     return table
 
 
-def watch_view(pending: list[Booking], results: list[Any],
-               zones: dict[str, ZoneInfo]) -> Any:
-    """The live screen of `watch`: what comes next, with countdowns, and what happened."""
-    from rich.console import Group
+WATCH_ROWS = 8
+"""The bookings `watch` shows coming next."""
 
-    from gametime_cli.clock import utcnow
 
-    now = utcnow()
-    upcoming = _table("ID", "Club", "Slot", "Opens", "In", title="Next bookings")
-    for b in sorted(pending, key=lambda b: b.due_at)[:8]:
+def watch_rows(pending: list[Booking], results: list[Any], zones: dict[str, ZoneInfo],
+               now: datetime) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """What `watch`'s screen says now, as text: the next bookings (soonest due first) with
+    countdowns, and the last results. Cheap to compute, so the screen is redrawn only
+    when it changes."""
+    upcoming = []
+    for b in sorted(pending, key=lambda b: b.due_at)[:WATCH_ROWS]:
         zone = zones.get(b.club)
         opens = b.due_at.astimezone(zone).strftime("%a %d %b %H:%M:%S") if zone else ""
-        _add_row(upcoming, str(b.id), b.club, slot_label(b), opens, relative(b.due_at - now))
-    done = _table("ID", "Club", "Slot", "Status", "Confirmation / error", title="Last results")
-    for r in results:
-        _add_row(done, str(r.booking.id), r.booking.club, slot_label(r.booking),
-                 _status(r.booking.status), r.booking.confirmation or r.error or "")
-    return Group(upcoming, done)
+        upcoming.append((str(b.id), b.club, slot_label(b), opens, relative(b.due_at - now)))
+    done = tuple((str(r.booking.id), r.booking.club, slot_label(r.booking), r.booking.status,
+                  r.booking.confirmation or r.error or "") for r in results)
+    return tuple(upcoming), done
+
+
+def watch_redraw_in(pending: list[Booking], now: datetime) -> float:
+    """Seconds until a countdown of `watch_rows` reads differently (at most a minute)."""
+    return min([60.0, *(relative_changes_in(b.due_at - now)
+                        for b in pending[:WATCH_ROWS] if b.due_at > now)])
+
+
+def watch_view(rows: tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> Any:
+    """The live screen of `watch` (see `watch_rows`)."""
+    from rich.console import Group
+
+    upcoming, done = rows
+    coming = _table("ID", "Club", "Slot", "Opens", "In", title="Next bookings")
+    for row in upcoming:
+        _add_row(coming, *row)
+    results = _table("ID", "Club", "Slot", "Status", "Confirmation / error",
+                     title="Last results")
+    for ident, club, slot, status, detail in done:
+        _add_row(results, ident, club, slot, _status(status), detail)
+    return Group(coming, results)
 
 
 def watch_event(event: Any, as_json: bool) -> str | None:

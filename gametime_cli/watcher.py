@@ -124,7 +124,4 @@ def _has_due(store: Store, now: datetime, horizon: datetime, held: dict[int, dat
 
 def _next_due(store: Store, held: dict[int, datetime]) -> datetime | None:
     """When the earliest booking not held back falls due (or a lease runs out)."""
-    if not held:
-        return store.next_due()
-    dues = [b.due_at for b in store.list_bookings("pending") if b.id not in held]
-    return min(dues, default=None)
+    return store.next_due(exclude=set(held))

@@ -5,6 +5,7 @@ All instants leave this module in UTC; local wall-clock reasoning stays inside.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,9 +26,15 @@ _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _PLUS_DAYS = re.compile(r"^\+([0-9]{1,3})d$")
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    """The zone database's names, read once: reading them walks every file in it."""
+    return frozenset(available_timezones())
+
+
 def parse_zone(name: str) -> ZoneInfo:
     """An IANA zone by name; folder names, `localtime` and the like are refused."""
-    known = available_timezones()
+    known = _known_zones()
     try:
         if (known and name not in known) or name in _NOT_ZONES:
             raise ZoneInfoNotFoundError(name)

@@ -244,12 +244,23 @@ def test_courts_grid_marks_ours(gametime, site, club, book, day):
     assert later.split()[1:3] == ["·", "Other"]
 
 
-def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day):
+def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day,
+                                                 tmp_path):
     club()
     for court in (1, 2, 3, 4, 5, 6):
         site.add_booking(court, day, 1140, 60)
     booking = book("--court", "2", "--court", "1", "--or-time", "20:00")
-    assert gametime("run-pending", timeout=120).returncode == 0
+    told = tmp_path / "told.txt"
+    ran = gametime("run-pending", "--json", "--on-result",
+                   f'echo "$GAMETIME_TIME $GAMETIME_ASKED_TIME" > {told}', timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    # Every report gives the time booked: the run's JSON, the command's variables, list.
+    [entry] = json.loads(ran.stdout)["bookings"]
+    assert (entry["time"], entry["booked_time"], entry["court"]) == ("19:00", "20:00", 2)
+    assert told.read_text().split() == ["20:00", "19:00"]
+    listed = gametime("list").stdout
+    assert "20:00 (asked 19:00)" in next(line for line in listed.splitlines()
+                                         if line.split()[:1] == [str(booking)])
     shown = show(gametime, booking)
     assert (shown["court"], shown["booked_time"]) == (2, "20:00")
     human = gametime("show", str(booking)).stdout

@@ -123,3 +123,59 @@ def test_a_booking_that_got_no_court_shows_none_in_the_run_table(cli):
     row = next(line for line in result.stdout.splitlines() if line.split()[:2] == ["1", "full"])
     cells = [cell.strip() for cell in row.split("  ") if cell.strip()]
     assert "2" not in cells[4:6], row  # no "Court 2": nothing was booked
+
+
+def _every_command(group, path=()):
+    for name, command in sorted(group.commands.items()):
+        if getattr(command, "commands", None):
+            yield from _every_command(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def test_help_names_a_value_only_where_one_is_taken(cli):
+    import typer
+
+    from gametime_cli.cli.app import app
+
+    commands = list(_every_command(typer.main.get_command(app)))
+    assert ("book",) in commands and ("config", "set") in commands
+    for command in commands:
+        shown = cli(*command, "--help").stdout
+        assert "<bool>" not in shown and "list[" not in shown and "<str>" not in shown, command
+        usage = next(line for line in shown.splitlines() if "Usage:" in line)
+        assert "{" not in usage, (command, usage)
+    book = cli("book", "--help").stdout
+    assert "Usage: gametime book [OPTIONS] DATE TIME" in book
+    rows = [line.strip("│ *").split() for line in book.splitlines()]
+    flags = {row[0]: row[1] for row in rows if row and row[0].startswith("--")}
+    assert flags["--court"] == "N" and flags["--club"] == "NAME"
+    assert flags["--json"] == "Print" and flags["--any-court"] == "After"  # no type shown
+    assert "Usage: gametime club add [OPTIONS] NAME" in cli("club", "add", "--help").stdout
+
+
+def test_cancelling_a_booking_that_just_failed_is_not_bad_input(cli):
+    cli("club", "add", "never", "--url", "simulate:?success=0", "--timezone", "UTC",
+        "--window-days", "7", "--opens-at", "00:00")
+    assert cli("config", "set", "max_attempts", "1").exit_code == 0
+    assert cli("book", "tomorrow", "19:00", "--club", "never").exit_code == 0
+    assert cli("run-pending", "--max-wait", "0").exit_code == 1
+    cancelled = cli("cancel", "1")
+    assert cancelled.exit_code == 0, cancelled.stderr
+    assert cancelled.stdout.strip() == ("Booking 1 had already ended as failed; nothing was "
+                                        "booked to cancel.")
+    assert json.loads(cli("cancel", "1", "--json").stdout)["status"] == "failed"
+
+
+def test_a_dry_run_shows_what_opens_within_the_lookahead_and_when(cli, pinned_now):
+    opens = (pinned_now + timedelta(seconds=60)).strftime("%H:%M:%S")
+    day = (pinned_now + timedelta(days=1)).date().isoformat()
+    cli("club", "add", "soon", "--url", "simulate:?success=1", "--timezone", "UTC",
+        "--window-days", "1", "--opens-at", opens)
+    assert cli("book", day, "19:00", "--club", "soon").exit_code == 0
+    dry = cli("run-pending", "--dry-run")
+    assert dry.exit_code == 0
+    row = next(line for line in dry.stdout.splitlines() if line.split()[:2] == ["1", "soon"])
+    assert "would run at its opening, in" in row and "pending" in row
+    assert "would run" not in cli("run-pending", "--dry-run", "--lookahead", "30").stdout
+    assert cli("show", "1", "--json").stdout.count('"attempts": 0') == 1  # changed nothing

@@ -70,8 +70,9 @@ def test_json_document(cli):
     [entry] = doc["bookings"]
     assert entry["id"] == booking
     assert entry["status"] == "confirmed" and entry["outcome"] == "confirmed"
-    assert set(entry) == {"id", "club", "date", "time", "court", "status", "outcome",
-                          "confirmation", "error", "attempts", "next_try_at"}
+    assert set(entry) == {"id", "club", "date", "time", "booked_time", "court", "status",
+                          "outcome", "confirmation", "error", "attempts", "next_try_at"}
+    assert entry["booked_time"] == entry["time"] == "19:00"
 
 
 def test_transient_failure_goes_back_to_pending_with_backoff(cli):

@@ -317,14 +317,15 @@ def test_the_password_never_leaks_from_a_real_browser_run(home, tmp_path, now: d
             "--store", "file", stdin=PASSWORD + "\n")
         run("book", day.isoformat(), "19:00", "--club", "sb", "--court", "1",
             "--partner", "Sam Lee")
-        # The site offers no 90-minute booking: a permanent failure, with its evidence.
+        # The site offers no 90-minute booking (booking 1's form showed 30 or 60): a
+        # permanent failure before any form is loaded for it, so with no evidence.
         run("book", day.isoformat(), "20:00", "--club", "sb", "--court", "2",
             "--duration", "90")
         run("-vv", "run-pending", "--json", expect=1)
         assert show(1)["status"] == "confirmed"
         permanent = show(2)
         assert permanent["status"] == "failed"
-        assert permanent["attempt_history"][-1]["artifacts"], permanent
+        assert "offers 30 or 60 minutes" in permanent["last_error"], permanent
 
         # Every save answered HTTP 500: a transient failure, with its evidence.
         site.set_save_500(1.0)

@@ -1,8 +1,8 @@
 """The `gametime` command.
 
-`main` answers the idle cron tick (`run-pending` with nothing due) before loading
-Typer, whose option parsing alone costs more than the rest of that run; everything
-else goes to the Typer app in `cli/app.py`.
+`main` answers the idle cron tick (`run-pending` with nothing due) and the plain forms
+of `list` before loading Typer, whose option parsing alone costs more than the rest of
+those commands; everything else goes to the Typer app in `cli/app.py`.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"gametime: error: {problem}\n")
         sys.exit(ExitCode.BAD_INPUT)
     code = idle_tick(args)
+    if code is None:
+        from gametime_cli.cli.listing import quick_list
+
+        code = quick_list(args)  # the plain forms of `list`, also before Typer
     if code is not None:
         sys.exit(code)
     from gametime_cli.cli.app import run

@@ -27,8 +27,9 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def login(
-    club: str = typer.Option(..., "--club", help="The club's name."),
-    username: str | None = typer.Option(None, "--username", help="Your GameTime username."),
+    club: str = typer.Option(..., "--club", metavar="NAME", help="The club's name."),
+    username: str | None = typer.Option(None, "--username", metavar="USERNAME",
+                                        help="Your GameTime username."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from the first line of stdin."),
     where: str = typer.Option("keyring", "--store", metavar="keyring|file",
@@ -61,13 +62,17 @@ def login(
         raise BadInput("the username must be 1 to 100 printable characters")
     secret = credentials.Secret(_read_password(password_stdin))
     home = paths.data_home()
+    offer = None
     if not no_verify:
         from gametime_cli.settings import Settings
 
-        verify_login(the_club, Login(username, secret), Settings(store.settings()), home, headed)
+        offer = verify_login(the_club, Login(username, secret), Settings(store.settings()),
+                             home, headed, read_day=utcnow().astimezone(the_club.zone).date())
     previous = next((a for a in store.accounts(the_club) if a.username == username), None)
     saved = credentials.save(home, the_club.name, username, secret, prefer=where)
     store.save_account(the_club, username, saved.store, utcnow())
+    if offer is not None:
+        store.remember_offer(the_club.id, offer, utcnow())
     if previous is not None and previous.store != saved.store:
         credentials.forget(home, previous)
     if saved.store == "keyring":
@@ -90,11 +95,17 @@ def login(
                    f"{home / VAULT_NAME} ({how}).")
         if vault.key_source() == "passphrase":
             typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
+    if offer is not None and offer.courts:
+        from gametime_cli.offer import courts_label, slots_label
+
+        slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
+        typer.echo(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
 
 
 def logout(
-    club: str = typer.Option(..., "--club", help="The club's name."),
-    username: str | None = typer.Option(None, "--username", help="Which account."),
+    club: str = typer.Option(..., "--club", metavar="NAME", help="The club's name."),
+    username: str | None = typer.Option(None, "--username", metavar="USERNAME",
+                                        help="Which account."),
 ) -> None:
     """Forget an account and its password."""
     from gametime_cli import credentials, paths
@@ -126,7 +137,8 @@ def accounts(as_json: bool = JSON_OPTION) -> None:
 
 @credentials_app.command("check")
 def check(
-    club: str | None = typer.Option(None, "--club", help="Only this club's accounts."),
+    club: str | None = typer.Option(None, "--club", metavar="NAME",
+                                    help="Only this club's accounts."),
     no_cron: bool = typer.Option(False, "--no-cron", help="Skip the cron-like check."),
     as_json: bool = JSON_OPTION,
 ) -> None:

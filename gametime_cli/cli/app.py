@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from gametime_cli import __version__
+from gametime_cli.cli import helpstyle
 from gametime_cli.errors import ExitCode, GametimeError
 from gametime_cli.render import error_line
 
@@ -77,6 +78,7 @@ class GametimeGroup(TyperGroup):
         return int(code)
 
 
+helpstyle.install()
 app = typer.Typer(
     cls=GametimeGroup,
     name="gametime",

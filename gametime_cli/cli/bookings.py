@@ -16,13 +16,17 @@ def book(
     day: str = typer.Argument(..., metavar="DATE",
                               help="YYYY-MM-DD, today, tomorrow, a weekday, or +Nd."),
     at: str = typer.Argument(..., metavar="TIME", help="19:00 or 7pm, club local time."),
-    club: str = typer.Option(..., "--club", help="The club's name (gametime club list)."),
-    duration: int = typer.Option(60, "--duration", help="Minutes, a multiple of 30."),
+    club: str = typer.Option(..., "--club", metavar="NAME",
+                             help="The club's name (gametime club list)."),
+    duration: int = typer.Option(60, "--duration", metavar="MINUTES",
+                                 help="Minutes, a multiple of 30."),
     court: list[int] = typer.Option([], "--court",
                                     help="A court number; repeat for an order of preference."),
-    partner: list[str] = typer.Option([], "--partner", help="A partner's name; repeatable."),
-    booking_type: str | None = typer.Option(None, "--type", help="singles or doubles."),
-    account: str | None = typer.Option(None, "--account",
+    partner: list[str] = typer.Option([], "--partner", metavar="NAME",
+                                      help="A partner's name; repeatable."),
+    booking_type: str | None = typer.Option(None, "--type", metavar="singles|doubles",
+                                            help="The booking type."),
+    account: str | None = typer.Option(None, "--account", metavar="USERNAME",
                                        help="The username to book with (clubs with several)."),
     or_time: list[str] = typer.Option([], "--or-time", metavar="TIME",
                                       help="Another time to try, after every court at TIME; "
@@ -83,28 +87,24 @@ def book(
 
 
 def list_(
-    status: str | None = typer.Option(None, "--status", help="Only bookings with this status."),
+    status: str | None = typer.Option(None, "--status", metavar="STATUS",
+                                      help="Only bookings with this status."),
+    everything: bool = typer.Option(False, "--all",
+                                    help="Every booking, however old (no cap unless --limit)."),
+    limit: int | None = typer.Option(None, "--limit", metavar="N", min=1,
+                                     help="At most N rows (default 50)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List bookings, soonest slot first."""
-    from gametime_cli import render
-    from gametime_cli.clock import utcnow
+    """List bookings, soonest slot first: those still to run or to play, and those whose
+    slot was in the last 7 days, at most 50 (what is still to come first). A line under
+    the table says how many more there are; --all lists every booking."""
+    from gametime_cli.cli.listing import show_list
     from gametime_cli.errors import BadInput
     from gametime_cli.models import STATUSES
 
     if status is not None and status not in STATUSES:
         raise BadInput(f"--status {status!r} is not a status; use one of {', '.join(STATUSES)}")
-    store = open_store()
-    bookings = store.list_bookings(status)
-    if as_json:
-        render.print_json([render.booking_json(b) for b in bookings])
-        return
-    if not bookings:
-        if not OUTPUT.quiet:
-            typer.echo("No bookings." if status is None else f"No {status} bookings.",
-                       err=True)
-        return
-    render.console().print(render.bookings_table(bookings, utcnow()))
+    show_list(open_store(), status, everything, limit, as_json, OUTPUT.quiet)
 
 
 def show(
@@ -148,6 +148,9 @@ def cancel(
     note: str | None = None
     if what == "already":
         note = f"Booking {booking_id} was already cancelled."
+    elif what == "ended":
+        note = (f"Booking {booking_id} had already ended as "
+                f"{store.get_booking(booking_id).status}; nothing was booked to cancel.")
     elif what == "cancelled":
         note = f"Cancelled booking {booking_id}." + (
             " The run that held it stops before booking it." if before.status == "running"

@@ -18,17 +18,22 @@ ALLOW_HTTP_HELP = ("Accept a plain http:// address to another machine. Unsafe: y
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="A short name for the club, e.g. jct."),
-    url: str = typer.Option(..., "--url", help="https://CLUB.gametime.net, or simulate:"),
-    timezone: str = typer.Option(..., "--timezone", help="The club's IANA time zone."),
-    window_days: int = typer.Option(..., "--window-days", help="Days ahead a day opens."),
-    opens_at: str = typer.Option(..., "--opens-at", help="Local time it opens, HH:MM[:SS]."),
-    sport: int = typer.Option(1, "--sport", help="The club's sport id (1 is tennis)."),
+    url: str = typer.Option(..., "--url", metavar="URL",
+                            help="https://CLUB.gametime.net, or simulate:"),
+    timezone: str = typer.Option(..., "--timezone", metavar="ZONE",
+                                 help="The club's IANA time zone."),
+    window_days: int = typer.Option(..., "--window-days", metavar="DAYS",
+                                    help="Days ahead a day opens."),
+    opens_at: str = typer.Option(..., "--opens-at", metavar="HH:MM",
+                                 help="Local time it opens, HH:MM[:SS]."),
+    sport: int = typer.Option(1, "--sport", metavar="ID",
+                              help="The club's sport id (1 is tennis)."),
     booking_type: list[str] = typer.Option(
         [], "--booking-type", metavar="singles=ID",
         help="The site's id for a booking type, when its form's labels don't say "
         "(e.g. singles=13 --booking-type doubles=1).",
     ),
-    login_url: str | None = typer.Option(None, "--login-url", help=LOGIN_URL_HELP),
+    login_url: str | None = typer.Option(None, "--login-url", metavar="URL", help=LOGIN_URL_HELP),
     allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
 ) -> None:
     """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
@@ -75,9 +80,9 @@ def add(
 @app.command("set")
 def set_window(
     name: str = typer.Argument(..., help="The club's name."),
-    opens_at: str | None = typer.Option(None, "--opens-at",
+    opens_at: str | None = typer.Option(None, "--opens-at", metavar="HH:MM",
                                         help="Local time a day opens, HH:MM[:SS]."),
-    window_days: int | None = typer.Option(None, "--window-days",
+    window_days: int | None = typer.Option(None, "--window-days", metavar="DAYS",
                                            help="Days ahead a day opens."),
     login_url: str | None = typer.Option(
         None, "--login-url", help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),

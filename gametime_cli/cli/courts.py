@@ -10,8 +10,9 @@ from gametime_cli.cli.common import JSON_OPTION, open_store
 def courts(
     day: str = typer.Argument(..., metavar="DATE",
                               help="YYYY-MM-DD, today, tomorrow, a weekday, +Nd."),
-    club: str = typer.Option(..., "--club", help="The club's name."),
-    account: str | None = typer.Option(None, "--account", help="Log in as this username."),
+    club: str = typer.Option(..., "--club", metavar="NAME", help="The club's name."),
+    account: str | None = typer.Option(None, "--account", metavar="USERNAME",
+                                       help="Log in as this username."),
     headed: bool = typer.Option(False, "--headed", help="Show the browser."),
     as_json: bool = JSON_OPTION,
 ) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 
@@ -14,16 +18,17 @@ def watch(
     """Book each booking at its window's opening, until Ctrl-C or SIGTERM.
 
     It sleeps until the next booking needs preparing and notices new, changed or
-    cancelled bookings within half a second. In a terminal it shows a live table; otherwise
-    it prints one line per event. One watch per data home.
+    cancelled bookings within half a second. In a terminal it shows the next bookings and
+    the last results, redrawn when they change (countdowns at most once a second);
+    otherwise it prints one line per event. One watch per data home.
     """
     import collections
     import signal
     import sys
-    import threading
 
     from gametime_cli import render
     from gametime_cli.cli.common import open_store
+    from gametime_cli.clock import utcnow
     from gametime_cli.watcher import WatchEvent, WatchLock
     from gametime_cli.watcher import watch as run_watch
 
@@ -40,26 +45,30 @@ def watch(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     zones = {c.name: c.zone for c in store.list_clubs()}
-    state = {"pending": store.list_bookings("pending"),
+    state = {"pending": store.next_pending(render.WATCH_ROWS),
              "results": collections.deque(maxlen=8)}
+    changed = threading.Event()
 
     def remember(event: WatchEvent) -> None:
         if event.kind == "result" and event.result is not None:
             state["results"].appendleft(event.result)
         elif event.kind in ("started", "waiting", "changed"):
-            state["pending"] = store.list_bookings("pending")  # the watch loop's thread
+            # The watch loop's thread (the store's); only what the screen shows.
+            state["pending"] = store.next_pending(render.WATCH_ROWS)
             zones.update({c.name: c.zone for c in store.list_clubs()})
+        changed.set()
 
     live_terminal = sys.stdout.isatty() and not as_json
     try:
         if live_terminal:
-            from rich.live import Live
+            def screen() -> tuple[Any, float]:
+                now, pending = utcnow(), state["pending"]
+                return (render.watch_rows(pending, list(state["results"]), zones, now),
+                        render.watch_redraw_in(pending, now))
 
-            with Live(get_renderable=lambda: render.watch_view(state["pending"],
-                                                               list(state["results"]), zones),
-                      console=render.console(), refresh_per_second=4, transient=False):
-                run_watch(store, stop=stop, on_event=remember, headed=headed,
-                          on_result_command=on_result)
+            _watch_live(screen, changed, lambda: run_watch(
+                store, stop=stop, on_event=remember, headed=headed,
+                on_result_command=on_result))
         else:
             def log_line(event: WatchEvent) -> None:
                 remember(event)
@@ -75,6 +84,44 @@ def watch(
         from gametime_cli.errors import ExitCode
 
         raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+TICK = 0.05
+"""A redraw waits this much past the instant its countdown changes (clocks differ)."""
+
+
+def _watch_live(screen: Callable[[], tuple[Any, float]], changed: threading.Event,
+                run: Callable[[], None]) -> None:
+    """Run the watch under a live screen drawn only when what it says changes: at once
+    on an event, else when a countdown next reads differently (each second in its last
+    hour, each minute or hour before)."""
+    from rich.live import Live
+
+    from gametime_cli import render
+
+    done = threading.Event()
+    shown, wait = screen()
+    with Live(render.watch_view(shown), console=render.console(), auto_refresh=False,
+              transient=False) as live:
+
+        def redraw() -> None:
+            nonlocal shown, wait
+            while not done.is_set():
+                if changed.wait(wait + TICK):
+                    changed.clear()
+                now_showing, wait = screen()
+                if now_showing != shown:
+                    shown = now_showing
+                    live.update(render.watch_view(shown), refresh=True)
+
+        drawer = threading.Thread(target=redraw, name="watch-screen", daemon=True)
+        drawer.start()
+        try:
+            run()
+        finally:
+            done.set()
+            changed.set()
+            drawer.join()
 
 
 def register(app: typer.Typer) -> None:

@@ -90,6 +90,9 @@ class SandboxConfig:
     """Minutes since midnight of the day's first slot (06:00)."""
     last_slot: int = 1380
     """Minutes since midnight of the day's last slot (23:00); bookings end by its end."""
+    slot_times: bool = True
+    """The day's JSON lists the slot times (`t`, minutes since midnight), as some
+    GameTime sites' does; without, only the booking URL tells a time isn't a slot."""
     seed: int | None = None
     redirects: dict[str, str] = field(default_factory=dict)
     """Path -> another site's base URL: a request for the path (for a key ending in
@@ -382,7 +385,8 @@ class SiteState:
                     "b": [{"t": b.minutes, "d": b.duration, "bkId": b.id,
                            "p": [{"n": n, "u": u} for n, u in b.players]} for b in taken],
                 })
-            return {"e": entries}
+            return {"e": entries, "t": self.slots()} if self.config.slot_times else {
+                "e": entries}
 
     def upcoming_for(self, user_id: int) -> list[Booking]:
         """The member's bookings from the site's today on, soonest first."""

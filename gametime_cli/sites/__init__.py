@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
 
 if TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
 
     from gametime_cli.browser import BrowserHost
     from gametime_cli.models import Club
+    from gametime_cli.offer import ClubOffer
     from gametime_cli.settings import Settings
     from gametime_cli.sites.base import Login, SiteDriver
 
@@ -78,25 +81,38 @@ def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
 
 
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,
-                 headed: bool = False) -> None:
+                 headed: bool = False, read_day: date | None = None) -> ClubOffer | None:
     """Check the credentials with the club's site; LoginRefused (exit 3) if it refuses
-    them, exit 3 too if the site can't be reached or sends the browser elsewhere."""
+    them, exit 3 too if the site can't be reached or sends the browser elsewhere. With
+    `read_day`, then read that day's courts in the same session: what the club serves,
+    or None when that read failed (the login stands; the next run reads them)."""
     from gametime_cli.sites.base import AttemptFailed, LoginRefused, OffOrigin
 
     driver = open_driver(club, login, settings, home, headed)
     try:
-        driver.verify_login()
-    except OffOrigin as away:
-        raise OffOrigin(f"{away}; the password was not stored") from None
-    except LoginRefused as refused:
-        raise LoginRefused(
-            f"{club.name} refused the login of {login.username} ({refused.reason}); "
-            "nothing was stored: check the username and password"
-        ) from None
-    except AttemptFailed as failed:
-        raise EnvironmentProblem(
-            f"could not check the login with {club.name}: {failed.outcome.message}; "
-            "try again, or store it unchecked with --no-verify"
-        ) from None
+        try:
+            driver.verify_login()
+        except OffOrigin as away:
+            raise OffOrigin(f"{away}; the password was not stored") from None
+        except LoginRefused as refused:
+            raise LoginRefused(
+                f"{club.name} refused the login of {login.username} ({refused.reason}); "
+                "nothing was stored: check the username and password"
+            ) from None
+        except AttemptFailed as failed:
+            raise EnvironmentProblem(
+                f"could not check the login with {club.name}: {failed.outcome.message}; "
+                "try again, or store it unchecked with --no-verify"
+            ) from None
+        if read_day is None:
+            return None
+        try:
+            driver.day_courts(read_day)
+        except (AttemptFailed, OffOrigin, LoginRefused) as exc:
+            message = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
+            logging.getLogger("gametime").warning("could not read %s's courts: %s",
+                                                  club.name, message)
+            return None
+        return driver.offer
     finally:
         driver.close()

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from gametime_cli.errors import EnvironmentProblem
+from gametime_cli.offer import ClubOffer, booking_type
 
 if TYPE_CHECKING:
     from gametime_cli.credentials import Secret
@@ -119,7 +120,7 @@ class SlotRequest:
     @property
     def booking_type(self) -> str:
         """singles or doubles: as asked, else by how many partners come along."""
-        return self.type or ("doubles" if len(self.partners) >= 2 else "singles")
+        return booking_type(self.type, len(self.partners))
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ class SiteDriver(Protocol):
     send_ahead: float
     """Seconds before the opening to send the form's request, so it arrives just after
     (the way there and the browser's own delay), as `prepare` measured it."""
+    offer: ClubOffer | None
+    """What this driver has read of the club's site: the last day's courts and slots,
+    the durations its booking form showed; None before it read anything."""
 
     def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
         """Before an opening: log in, read the day's courts, measure the site's clock and

@@ -24,9 +24,10 @@ from urllib.parse import urljoin
 
 from gametime_cli import paths
 from gametime_cli.browser import REHEARSALS, BrowserHost, BrowserStalled
-from gametime_cli.clock import epoch
+from gametime_cli.clock import epoch, utcnow
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
+from gametime_cli.offer import ClubOffer, duration_problem
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
@@ -61,6 +62,10 @@ OVERHEAD_DEFAULT = 0.005
 """That delay when the browser's timing can't be read."""
 OVERHEAD_MOST = 0.5
 """More than this is a measurement gone wrong; it is not believed."""
+SUBMIT_PAGES = 3
+"""Answers a form's submit may wait for, each up to the navigation timeout: a request
+of the page's own first (reCAPTCHA's token), the post, and the page it redirects to
+(at login, a member site's ticket, then the home page)."""
 BOOKERROR_PATH = "/scheduling/index/bookerror"
 NOT_OPEN_YET = "the site says booking for that day hasn't opened yet"
 _SENT_AT_JS = """() => {
@@ -178,6 +183,9 @@ class GameTimeSite:
         self._guard = OriginGuard(o for o in (self.origin, self.login_origin) if o)
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
+        self.offer: ClubOffer | None = None
+        """The last day's courts and slots as read, and the durations the booking form
+        showed, by booking type."""
         self._too_early_at: float | None = None
         self.opened_between: tuple[float, float] | None = None
         """Local instants of the last 'too early' answer and the first form after it:
@@ -206,6 +214,11 @@ class GameTimeSite:
             await self._guard.attach(context, page)
             self._page = page
         return self._page
+
+    @property
+    def _page_ms(self) -> float:
+        """An action that leads to a new page waits this long (ms): a page's time."""
+        return self.options.navigation_timeout * 1000
 
     def _path(self) -> str:
         return path_of(self._page.url)
@@ -290,8 +303,11 @@ class GameTimeSite:
         try:
             await page.fill("input[name=username]", self.login.username)
             await page.fill("input[name=password]", self.login.password.reveal())
-            async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-                await page.press("input[name=password]", "Enter")
+            async with page.expect_navigation(wait_until="domcontentloaded",
+                                              timeout=SUBMIT_PAGES * self._page_ms
+                                              ) as navigation:
+                # The key's press waits for the page it leads to: as long as a page may take.
+                await page.press("input[name=password]", "Enter", timeout=self._page_ms)
             response = await navigation.value
         except (TimeoutError, Error) as exc:
             await self._clear_password()
@@ -376,7 +392,15 @@ class GameTimeSite:
             )) from None
         self._courts = {c.number: c for c in courts}
         self._courts_day = day
+        slots = _slot_times((data or {}).get("t"))
+        if slots and any(b.start not in slots for c in courts for b in c.bookings):
+            slots = None  # not minutes since midnight, as the bookings' are: not trusted
+        self._learn(ClubOffer(courts={c.number: c.court_id for c in courts}, slots=slots,
+                              read_at=utcnow()))
         return sorted(courts, key=lambda c: c.number)
+
+    def _learn(self, seen: ClubOffer) -> None:
+        self.offer = seen if self.offer is None else self.offer.learnt(seen)
 
     async def _day_json(self, day: date) -> dict[str, Any] | None:
         await self._start()
@@ -507,7 +531,7 @@ class GameTimeSite:
         if held is not None:
             return held
         request.submitting(court)
-        return self._call(self._submit(request, court), pages=2)
+        return self._call(self._submit(request, court), pages=SUBMIT_PAGES)
 
     async def _hold(self, request: SlotRequest, court: int, known: CourtDay) -> Outcome | None:
         """Load the booking form (the site's hold) and fill it: None when it is ready
@@ -587,15 +611,24 @@ class GameTimeSite:
         if str(form.get("userId") or "").isdigit():
             self.user_id = int(form["userId"])
         rtype, problem = self._choose_type(request, form.get("types") or [])
-        duration = None
-        if problem is None:
-            duration, problem = _choose_duration(request.duration, form.get("durations"))
-        if problem and rtype is not None and duration is None:
+        if problem:
+            return await self._with_artifacts(
+                request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
+        duration, problem = _choose_duration(request.duration, form.get("durations"))
+        if problem and rtype is not None:
             # A page may list its durations only once a type is chosen: choose, look again.
             await page.evaluate(_FILL_FORM_JS, {"rtype": rtype, "duration": None,
                                                 "partners": []})
             form = await page.evaluate(_READ_FORM_JS)
             duration, problem = _choose_duration(request.duration, form.get("durations"))
+        offered = _offered_minutes(form.get("durations"))
+        if offered:
+            self._learn(ClubOffer(durations={request.booking_type: offered}))
+        if problem and offered:  # the club doesn't offer it: no use trying again
+            await self._leave_form()
+            return Outcome(OutcomeKind.PERMANENT, court, message=duration_problem(
+                self.offer or ClubOffer(), self.club.name, request.duration,
+                request.booking_type) or problem)
         if problem:
             return await self._with_artifacts(
                 request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
@@ -604,6 +637,12 @@ class GameTimeSite:
         if left == "duration":  # the page enables it later: Playwright waits for that
             await page.locator("select[name=duration]").select_option(value=duration)
         return None
+
+    async def _leave_form(self) -> None:
+        """Leave a booking form unsent, for the member's home page: the hold goes unused
+        (how GameTime gives one up early isn't recorded; unused, it lapses)."""
+        with contextlib.suppress(AttemptFailed):
+            await self._goto("/")
 
     def _choose_type(self, request: SlotRequest,
                      types: list[dict[str, str]]) -> tuple[str | None, str | None]:
@@ -631,10 +670,12 @@ class GameTimeSite:
     async def _submit_form(self, form: str) -> Any:
         """Click the own submit button of the first form matching the CSS selector `form`
         (the page's submit handlers run: reCAPTCHA's token) and wait for the page it
-        leads to; returns that page's response. The click is the page's own, in one
-        step: Playwright's pointer click costs 70 ms more in waiting for the button to
-        be steady, and the form is ours alone to fill."""
-        async with self._page.expect_navigation(wait_until="domcontentloaded") as navigation:
+        leads to (`SUBMIT_PAGES` answers); returns that page's response. The click is
+        the page's own, in one step: Playwright's pointer click costs 70 ms more in
+        waiting for the button to be steady, and the form is ours alone to fill."""
+        async with self._page.expect_navigation(wait_until="domcontentloaded",
+                                                timeout=SUBMIT_PAGES * self._page_ms
+                                                ) as navigation:
             if not await self._page.evaluate(_CLICK_SUBMIT_JS, form):
                 raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
                                             message="the page's form has no submit button"))
@@ -653,7 +694,7 @@ class GameTimeSite:
             self._stay_on_origin()
             return await self._browser_failure(
                 request, court, exc, f"the site did not answer the booking within "
-                                     f"{self.options.navigation_timeout:g} s")
+                                     f"{SUBMIT_PAGES * self.options.navigation_timeout:g} s")
         found = CONFIRMATION.search(page.url)
         if found:
             return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
@@ -726,7 +767,7 @@ class GameTimeSite:
             ))
         try:
             async with page.expect_navigation(wait_until="domcontentloaded"):
-                await link.click()
+                await link.click(timeout=self._page_ms)
             self._stay_on_origin()
             if self._path() != "/":  # the confirmation step
                 response = await self._submit_form("form[method=post i]")
@@ -800,6 +841,35 @@ async def _close_popup(page: Any) -> None:
 def _page_address(url: str) -> tuple[Origin | None, str]:
     """A page's origin and path: where a form is, whatever its query."""
     return origin_of(url), path_of(url)
+
+
+def _slot_times(listed: Any) -> tuple[int, ...] | None:
+    """The JSON's optional `t`, the day's slot times, in minutes since local midnight
+    as the booking URLs have them (numbers, or objects with a `t`); None if absent or
+    not understood."""
+    if not isinstance(listed, list) or not listed:
+        return None
+    found: list[int] = []
+    for item in listed:
+        value = item.get("t") if isinstance(item, dict) else item
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return None
+        text = str(value).strip()
+        if not text.isdigit() or not 0 <= int(text) < 24 * 60:
+            return None
+        found.append(int(text))
+    return tuple(sorted(set(found)))
+
+
+def _offered_minutes(options: list[dict[str, str]] | None) -> tuple[int, ...]:
+    """The durations a form's select lists, in minutes (its placeholder left out)."""
+    found = []
+    for option in options or []:
+        value = option["value"].strip()
+        minutes = _label_minutes(option["label"]) or (int(value) if value.isdigit() else None)
+        if minutes:
+            found.append(minutes)
+    return tuple(sorted(set(found)))
 
 
 def _choose_duration(minutes: int,

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Club
+from gametime_cli.offer import ClubOffer
 from gametime_cli.sites.base import (
     CourtDay,
     Login,
@@ -76,6 +77,11 @@ class SimulatedSite:
         self.user_id: int | None = None
         self.clock_offset = 0.0
         self.send_ahead = 0.0
+
+    @property
+    def offer(self) -> ClubOffer:
+        """Its courts; a simulated club lists no slots and any duration goes."""
+        return ClubOffer(courts={n: 100 + n for n in range(1, self.options.courts + 1)})
 
     def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
         """Nothing to prepare: the simulated site shares our clock."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +18,53 @@ SELECT b.*, c.name AS club,
        (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id) AS attempts
 FROM bookings b JOIN clubs c ON c.id = b.club_id
 """
+BOOKING_JSON = """
+json_object('id', b.id, 'club', c.name, 'account', b.account, 'date', b.day, 'time', b.time,
+  'duration', b.duration, 'courts', json(b.courts), 'partners', json(b.partners),
+  'type', b.type, 'status', b.status, 'execute_at', b.execute_at,
+  'next_try_at', CASE WHEN b.status = 'pending' THEN b.due_at END,
+  'attempts', (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id),
+  'court', b.court, 'confirmation', b.confirmation, 'last_error', b.last_error,
+  'series', b.series_id, 'or_times', json(b.or_times),
+  'any_court', json(CASE WHEN b.any_court THEN 'true' ELSE 'false' END),
+  'booked_time', b.booked_time)
+"""
+"""`render.booking_json`'s object, built by SQLite from the row (the stored text is
+already in its shape): for `list --json` over a long history, ten times quicker than
+making a Booking of each row and encoding it. A test pins the two together."""
+RECENT = timedelta(days=7)
+"""`list` shows the results of slots this recent, besides what is still to come."""
+_UPCOMING = "(b.status IN ('pending', 'running') OR b.slot_start >= :now)"
+_RECENT = ("(b.status NOT IN ('pending', 'running') AND b.slot_start >= :since"
+           " AND b.slot_start < :now)")
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """Which bookings `list` shows. By default those still to run or to play, then the
+    results of the last week's slots (RECENT); `everything` for every booking. `status`
+    narrows either; `limit` caps the rows, keeping what is still to come first."""
+
+    now: datetime
+    status: str | None = None
+    everything: bool = False
+    limit: int | None = None
+
+    def args(self) -> dict[str, object]:
+        return {"now": to_iso(self.now), "since": to_iso(self.now - RECENT),
+                "status": self.status, "limit": -1 if self.limit is None else self.limit}
+
+    @property
+    def only(self) -> str:
+        return " AND b.status = :status" if self.status else ""
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    """How many bookings a view holds, and how many there are with its status."""
+
+    in_view: int
+    total: int
 
 
 class BookingStore:
@@ -84,6 +133,50 @@ class BookingStore:
         )
         return [Booking.from_row(r) for r in rows]
 
+    def count_view(self, view: BookingView) -> ViewCounts:
+        """How many bookings are in `view` (uncapped), and how many of its status."""
+        only = view.only
+        row = self.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM bookings b WHERE b.status IN ('pending', 'running')"
+            f"{only}), (SELECT COUNT(*) FROM bookings b WHERE b.slot_start >= :since"
+            f" AND b.status NOT IN ('pending', 'running'){only}),"
+            f" (SELECT COUNT(*) FROM bookings b WHERE 1{only})", view.args()).fetchone()
+        return ViewCounts(row[2] if view.everything else row[0] + row[1], row[2])
+
+    def iter_view(self, view: BookingView) -> Iterator[Booking]:
+        """The bookings in `view`, soonest slot first, read from a cursor row by row: the
+        list is never held whole. Capped, what is still to come is kept first, then the
+        latest results."""
+        for row in self.conn.execute(self._view_sql(view, BOOKING_SELECT), view.args()):
+            yield Booking.from_row(row)
+
+    def iter_view_json(self, view: BookingView) -> Iterator[str]:
+        """`iter_view`, each booking as the JSON text of `render.booking_json`."""
+        select = f"SELECT {BOOKING_JSON} FROM bookings b JOIN clubs c ON c.id = b.club_id"
+        for row in self.conn.execute(self._view_sql(view, select), view.args()):
+            yield row[0]
+
+    @staticmethod
+    def _view_sql(view: BookingView, select: str) -> str:
+        if view.everything:
+            return select + f" WHERE 1{view.only} ORDER BY b.slot_start, b.id LIMIT :limit"
+        return (
+            f"WITH up AS (SELECT b.id FROM bookings b WHERE {_UPCOMING}{view.only}"
+            " ORDER BY b.slot_start, b.id LIMIT :limit),"
+            f" recent AS (SELECT b.id FROM bookings b WHERE {_RECENT}{view.only}"
+            " ORDER BY b.slot_start DESC, b.id DESC LIMIT CASE WHEN :limit < 0 THEN -1"
+            " ELSE :limit - (SELECT COUNT(*) FROM up) END) "
+            + select + " WHERE b.id IN (SELECT id FROM up UNION ALL"
+            " SELECT id FROM recent) ORDER BY b.slot_start, b.id"
+        )
+
+    def next_pending(self, limit: int) -> list[Booking]:
+        """The `limit` pending bookings that fall due first (watch's view), by index."""
+        rows = self.conn.execute(
+            BOOKING_SELECT + " WHERE b.status = 'pending' ORDER BY b.due_at, b.id LIMIT ?",
+            [limit])
+        return [Booking.from_row(r) for r in rows]
+
     def cancel_booking(self, booking_id: int, now: datetime) -> str:
         """Cancel a booking here, whichever run holds it. Returns what happened:
 
@@ -92,7 +185,8 @@ class BookingStore:
         - 'already': it was cancelled before;
         - 'requested': a run is submitting it right now; the cancel is recorded and the
           run cancels it on the site as soon as the club confirms it;
-        - 'on_site': it is confirmed: it must be cancelled on the club's site.
+        - 'on_site': it is confirmed: it must be cancelled on the club's site;
+        - 'ended': it failed or was missed, so nothing was booked to cancel.
         """
         stamp = to_iso(now)
         with self.transaction() as conn:
@@ -111,10 +205,7 @@ class BookingStore:
                     " WHERE id = ?", [stamp, stamp, stamp, booking_id])
                 return "requested"
             if booking.status not in ("pending", "running"):
-                raise BadInput(
-                    f"booking {booking_id} has already ended as {booking.status}; "
-                    "nothing to cancel"
-                )
+                return "ended"  # failed or missed (perhaps as the cancel came): not booked
             conn.execute(
                 "UPDATE attempts SET finished_at = ?, outcome = 'cancelled',"
                 " error = 'cancelled by the player' WHERE booking_id = ? AND finished_at IS NULL",
@@ -173,11 +264,14 @@ class BookingStore:
         ).fetchone()
         return bool(row[0])
 
-    def next_due(self) -> datetime | None:
-        """When the earliest pending booking falls due, or another run's lease runs out."""
+    def next_due(self, exclude: set[int] | None = None) -> datetime | None:
+        """When the earliest pending booking (not in `exclude`) falls due, or another
+        run's lease runs out."""
+        skip = (" AND id NOT IN (SELECT value FROM json_each(?))" if exclude else "")
         row = self.conn.execute(
             "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
-            " UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')"
+            f"{skip} UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')",
+            [json.dumps(sorted(exclude))] if exclude else [],
         ).fetchone()
         return from_iso(row[0]) if row and row[0] else None
 

@@ -11,10 +11,11 @@ from typing import Any
 from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Account, Club
+from gametime_cli.offer import ClubOffer
 
 
 class ClubStore:
-    """Clubs, accounts, each club's settings."""
+    """Clubs, accounts, each club's settings, each club's courts as last read."""
 
     conn: sqlite3.Connection
     path: Path
@@ -146,8 +147,51 @@ class ClubStore:
             )
             conn.execute("DELETE FROM bookings WHERE club_id = ?", [club.id])
             conn.execute("DELETE FROM accounts WHERE club_id = ?", [club.id])
+            conn.execute("DELETE FROM club_offers WHERE club_id = ?", [club.id])
             conn.execute("DELETE FROM clubs WHERE id = ?", [club.id])
         return total
+
+    # -- what the club's site serves ------------------------------------------------
+
+    def club_offer(self, club_id: int) -> ClubOffer | None:
+        """The club's courts, slots and durations as last read; None before any read."""
+        row = self.conn.execute("SELECT * FROM club_offers WHERE club_id = ?",
+                                [club_id]).fetchone()
+        if row is None:
+            return None
+        slots = json.loads(row["slots"]) if row["slots"] else None
+        return ClubOffer(
+            courts={int(number): int(court_id) for number, court_id in json.loads(row["courts"])},
+            slots=tuple(slots) if slots else None,
+            durations={kind: tuple(minutes)
+                       for kind, minutes in json.loads(row["durations"]).items()},
+            read_at=from_iso(row["read_at"]) if row["read_at"] else None,
+        )
+
+    def remember_offer(self, club_id: int, seen: ClubOffer, now: datetime) -> None:
+        """Keep what a driver read of the club's site: courts and slots (when it read
+        any) replace those kept, with when they were read (else `now`); durations are
+        kept type by type."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM club_offers WHERE club_id = ?",
+                               [club_id]).fetchone()
+            if row is None and not conn.execute("SELECT 1 FROM clubs WHERE id = ?",
+                                                [club_id]).fetchone():
+                return  # the club was removed meanwhile
+            durations = json.loads(row["durations"]) if row else {}
+            durations.update({kind: sorted(minutes) for kind, minutes in seen.durations.items()})
+            courts = (json.dumps(sorted(seen.courts.items())) if seen.courts
+                      else row["courts"] if row else "[]")
+            slots = ((json.dumps(sorted(seen.slots)) if seen.slots else None) if seen.courts
+                     else row["slots"] if row else None)
+            read_at = (to_iso(seen.read_at or now) if seen.courts
+                       else row["read_at"] if row else None)
+            durations_at = (to_iso(now) if seen.durations
+                            else row["durations_read_at"] if row else None)
+            conn.execute(
+                "INSERT OR REPLACE INTO club_offers (club_id, courts, slots, durations,"
+                " read_at, durations_read_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [club_id, courts, slots, json.dumps(durations), read_at, durations_at])
 
     # -- accounts --------------------------------------------------------------
 
