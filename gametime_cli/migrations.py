@@ -164,7 +164,6 @@ def m009_login_url(db: Database) -> None:
     db["clubs"].add_column("login_url", str)
 
 
-
 @migrations()
 def m010_club_offers(db: Database) -> None:
     """Each club's courts as last read (numbers and site ids), its slot times when the
@@ -177,5 +176,13 @@ def m010_club_offers(db: Database) -> None:
         not_null={"courts", "durations"},
         defaults={"courts": "[]", "durations": "{}"},
     )
+
+
+@migrations()
+def m011_slot_order(db: Database) -> None:
+    """`list` picks and counts bookings by their slot's start, over histories of
+    100,000 bookings: an index for that order."""
+    db["bookings"].create_index(["slot_start", "id"], index_name="bookings_slot_start")
+
 
 SCHEMA_VERSION = len(migrations._migrations)
