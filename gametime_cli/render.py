@@ -92,6 +92,9 @@ def local_time(instant: datetime, zone: ZoneInfo, seconds: bool = False) -> str:
     return instant.astimezone(zone).strftime(fmt)
 
 
+NBSP = "\u00a0"
+
+
 def time_label(booking: Booking) -> str:
     """The time booked, saying the time asked for when an alternative was booked."""
     shown = booking.played_time.strftime("%H:%M")
@@ -237,19 +240,23 @@ def _table(*columns: str, title: str | None = None) -> Table:
 def bookings_table(bookings: list[Booking], now: datetime) -> Table:
     """One row a booking; exact run times are in `show`, here only how far off."""
     table = _table("ID", "Club", "Slot", "Min", "Courts", "Status", "Runs", "Result")
-    for column in table.columns[1:7]:
+    for column in (*table.columns[1:2], *table.columns[3:7]):
         column.no_wrap = True
+    keep = str.maketrans(" ", NBSP)  # a narrow table breaks lines only between the parts
     for b in bookings:
         runs = "" if b.status != "pending" else (
             relative(b.due_at - now) if b.due_at > now else "due now")  # not "16 s ago"
         if b.confirmation:
-            result = f"#{b.confirmation} court {b.court}"
+            result = f"#{b.confirmation} {f'court {b.court}'.translate(keep)}"
         elif b.status in ("pending", "failed"):
             result = b.last_error or ""
         else:
             result = ""
         _add_row(
-            table, str(b.id), b.club, f"{b.day.strftime('%a %d %b')} {time_label(b)}",
+            table, str(b.id), b.club,
+            " ".join(part.translate(keep) for part in
+                     (f"{b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}",
+                      *time_label(b).split(" ", 1)[1:])),
             str(b.duration), courts_label(b.courts), _status(b.status), runs, result,
         )
     return table

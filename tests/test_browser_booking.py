@@ -258,7 +258,7 @@ def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day
     [entry] = json.loads(ran.stdout)["bookings"]
     assert (entry["time"], entry["booked_time"], entry["court"]) == ("19:00", "20:00", 2)
     assert told.read_text().split() == ["20:00", "19:00"]
-    listed = gametime("list").stdout
+    listed = gametime("list", env={"COLUMNS": "160"}).stdout.replace("\u00a0", " ")
     assert "20:00 (asked 19:00)" in next(line for line in listed.splitlines()
                                          if line.split()[:1] == [str(booking)])
     shown = show(gametime, booking)
