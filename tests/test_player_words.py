@@ -179,3 +179,16 @@ def test_a_dry_run_shows_what_opens_within_the_lookahead_and_when(cli, pinned_no
     assert "would run at its opening, in" in row and "pending" in row
     assert "would run" not in cli("run-pending", "--dry-run", "--lookahead", "30").stdout
     assert cli("show", "1", "--json").stdout.count('"attempts": 0') == 1  # changed nothing
+
+
+def test_quiet_means_errors_and_what_was_asked_for(cli):
+    added = cli("-q", "club", "add", "sim", "--url", "simulate:?success=1", "--timezone",
+                "UTC", "--window-days", "7", "--opens-at", "00:00")
+    assert added.exit_code == 0 and added.stdout == "" and added.stderr == ""
+    booked = cli("-q", "book", "tomorrow", "19:00", "--club", "sim")
+    assert booked.exit_code == 0 and booked.stdout == "" and booked.stderr == ""
+    asked = cli("-q", "book", "tomorrow", "20:00", "--club", "sim", "--json")
+    assert json.loads(asked.stdout)["time"] == "20:00"
+    assert cli("-q", "cancel", "1").stdout == ""
+    refused = cli("-q", "book", "tomorrow", "25:00", "--club", "sim")
+    assert refused.exit_code == 2 and refused.stderr.startswith("gametime: error:")

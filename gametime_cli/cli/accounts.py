@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
 
 credentials_app = subapp("Check that the stored passwords can be read, here and from cron.")
 
@@ -76,7 +76,7 @@ def login(
     if previous is not None and previous.store != saved.store:
         credentials.forget(home, previous)
     if saved.store == "keyring":
-        typer.echo(f"Saved the password of {username} at {the_club.name} in the OS keyring "
+        say(f"Saved the password of {username} at {the_club.name} in the OS keyring "
                    f"({credentials.keyring_name()}).")
         problem = credentials.check_from_cron(home, the_club.name).get(
             (the_club.name, username), "the cron-like check did not find it"
@@ -87,11 +87,11 @@ def login(
         from gametime_cli.vault import PASSPHRASE_ENV, VAULT_NAME, Vault
 
         if saved.fell_back:
-            typer.echo(f"The OS keyring can't be used here: {saved.fell_back}.")
+            say(f"The OS keyring can't be used here: {saved.fell_back}.")
         vault = Vault(home)
         how = ("with a key from GAMETIME_PASSPHRASE"
                if vault.key_source() == "passphrase" else f"with the key in {vault.key_path}")
-        typer.echo(f"Saved the password of {username} at {the_club.name} encrypted in "
+        say(f"Saved the password of {username} at {the_club.name} encrypted in "
                    f"{home / VAULT_NAME} ({how}).")
         if vault.key_source() == "passphrase":
             typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
@@ -99,7 +99,7 @@ def login(
         from gametime_cli.offer import courts_label, slots_label
 
         slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
-        typer.echo(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
+        say(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
 
 
 def logout(
@@ -119,7 +119,7 @@ def logout(
     assert account is not None
     credentials.forget(paths.data_home(), account)
     store.remove_account(account)
-    typer.echo(f"Forgot {account.username} at {the_club.name} and its password.")
+    say(f"Forgot {account.username} at {the_club.name} and its password.")
 
 
 def accounts(as_json: bool = JSON_OPTION) -> None:
@@ -132,7 +132,7 @@ def accounts(as_json: bool = JSON_OPTION) -> None:
     elif found:
         render.console().print(render.accounts_table(found))
     else:
-        typer.echo("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
 
 
 @credentials_app.command("check")
@@ -167,7 +167,7 @@ def check(
     elif rows:
         render.console().print(render.check_table(rows))
     else:
-        typer.echo("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
     failed = any(not r["now"]["ok"] or r["cron"]["ok"] is False for r in rows)
     raise typer.Exit(int(ExitCode.ENVIRONMENT if failed else ExitCode.OK))
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, OUTPUT, id_argument, open_store
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, id_argument, open_store, say
 
 if TYPE_CHECKING:
     from gametime_cli.store import Store
@@ -61,10 +61,10 @@ def book(
             render.print_json({**render.series_json(series),
                                "bookings": [render.booking_json(b) for b in made]})
             return
-        typer.echo(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
+        say(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
                    "booking two days before its window opens.")
         for booking in made:
-            typer.echo(f"  booking {booking.id}: {render.slot_label(booking)}")
+            say(f"  booking {booking.id}: {render.slot_label(booking)}")
         return
     booking = create_booking(store, now=now, **typed)
     if as_json:
@@ -73,17 +73,17 @@ def book(
     zone = store.get_club(booking.club).zone
     courts = (f"court {render.courts_label(booking.courts)}" if booking.courts
               else "any court")
-    typer.echo(
+    say(
         f"Booking {booking.id}: {render.slot_label(booking)} at {booking.club}, "
         f"{courts}, {booking.duration} min."
     )
     if booking.execute_at > now:
-        typer.echo(
+        say(
             f"It runs when the window opens: {render.local_time(booking.execute_at, zone, True)}"
             f" ({render.relative(booking.execute_at - now)})."
         )
     else:
-        typer.echo("Its window is already open: the next 'gametime run-pending' books it.")
+        say("Its window is already open: the next 'gametime run-pending' books it.")
 
 
 def list_(
@@ -174,7 +174,7 @@ def cancel(
         render.print_json({"id": booking_id, "status": after.status,
                            "cancelled": after.status == "cancelled", "message": note})
     else:
-        typer.echo(note)
+        say(note)
 
 
 def _await_the_run(store: Store, booking_id: int) -> str:
@@ -225,7 +225,7 @@ def series_list(as_json: bool = JSON_OPTION) -> None:
     elif found:
         render.console().print(render.series_table(found))
     else:
-        typer.echo("No series; make one with 'gametime book … --every week'.", err=True)
+        say("No series; make one with 'gametime book … --every week'.", err=True)
 
 
 @series_app.command("show")
@@ -263,7 +263,7 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
         render.print_json({**render.series_json(store.get_series(series_id)),
                            "cancelled_bookings": cancelled})
         return
-    typer.echo(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
+    say(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
 
 
 def import_csv(
@@ -283,7 +283,7 @@ def import_csv(
     if as_json:
         render.print_json([render.booking_json(b) for b in made])
     else:
-        typer.echo(f"Imported {len(made)} booking(s): "
+        say(f"Imported {len(made)} booking(s): "
                    f"{', '.join(str(b.id) for b in made) or 'none'}.")
 
 

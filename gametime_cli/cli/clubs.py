@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
 
 app = subapp("Register the clubs you book at and their booking windows.")
 
@@ -69,12 +69,12 @@ def add(
                           login_url=login_url)
     from gametime_cli.render import days_ahead
 
-    typer.echo(
+    say(
         f"Added club {club.name}: each day opens {days_ahead(club.window_days)} at "
         f"{club.opens_at.isoformat()} {club.timezone}."
     )
     if club.login_url:
-        typer.echo(f"It signs in at {club.login_url}.")
+        say(f"It signs in at {club.login_url}.")
 
 
 @app.command("set")
@@ -106,14 +106,14 @@ def set_window(
     opens = parse_opens_at(opens_at) if opens_at is not None else club.opens_at
     if login_url is not None:
         club = store.set_club_login_url(club, checked)
-        typer.echo(f"Club {club.name} signs in at {checked}." if checked else
+        say(f"Club {club.name} signs in at {checked}." if checked else
                    f"Club {club.name} signs in on its own site.")
     if opens_at is None and window_days is None:
         return
     days = club.window_days if window_days is None else window_days
     moved = store.set_club_window(club, window_days=days, opens_at=opens.isoformat(),
                                   now=utcnow())
-    typer.echo(f"Club {club.name}: a day opens {days} day{'s' if days != 1 else ''} ahead at "
+    say(f"Club {club.name}: a day opens {days} day{'s' if days != 1 else ''} ahead at "
                f"{opens.isoformat()} {club.timezone}; {moved} booking(s) moved to it.")
 
 
@@ -128,7 +128,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
     elif clubs:
         render.console().print(render.clubs_table(clubs))
     else:
-        typer.echo("No clubs yet; add one with 'gametime club add'.", err=True)
+        say("No clubs yet; add one with 'gametime club add'.", err=True)
 
 
 @app.command("remove")
@@ -147,4 +147,4 @@ def remove(
         credentials.forget(paths.data_home(), account)
     extra = f" and {removed} booking(s)" if removed else ""
     logins = f", {len(accounts)} account(s) and their passwords" if accounts else ""
-    typer.echo(f"Removed club {name}{logins}{extra}.")
+    say(f"Removed club {name}{logins}{extra}.")

@@ -35,6 +35,13 @@ class Output:
 OUTPUT = Output()
 
 
+def say(message: str, err: bool = False) -> None:
+    """A message for the player (done, nothing to list): not with -q, which leaves
+    errors, warnings and what was asked for (JSON, listings)."""
+    if not OUTPUT.quiet:
+        typer.echo(message, err=err)
+
+
 def open_store() -> Store:
     from gametime_cli.store import Store
 

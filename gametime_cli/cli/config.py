@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, subapp
+from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
 
 app = subapp("Show and change settings (attempts, retry timing, leases).")
 
@@ -44,7 +44,7 @@ def set_(key: str = typer.Argument(..., metavar="KEY", help="A setting's name (b
     if key in TIMING_KEYS:
         check_together(Settings(store.settings()).with_value(key, parsed))
     store.set_setting(key, str(parsed))
-    typer.echo(f"{key} = {parsed}")
+    say(f"{key} = {parsed}")
 
 
 @app.command("unset")
@@ -63,4 +63,4 @@ def unset(key: str = typer.Argument(...)) -> None:
     if key in TIMING_KEYS:
         check_together(Settings(store.settings()).with_value(key, KNOWN[key].default))
     store.set_setting(key, None)
-    typer.echo(f"{key} = {KNOWN[key].default} (default)")
+    say(f"{key} = {KNOWN[key].default} (default)")

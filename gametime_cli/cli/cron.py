@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, subapp
+from gametime_cli.cli.common import JSON_OPTION, say, subapp
 
 app = subapp("Run run-pending from your crontab every minute.")
 
@@ -26,7 +26,7 @@ def install() -> None:
         typer.echo("warning: no browser found yet; GameTime clubs need one "
                    "(apt-get install chromium)", err=True)
     line = crontab.install(home, browser)
-    typer.echo(f"Installed: {line}")
+    say(f"Installed: {line}")
 
 
 @app.command("remove")
@@ -35,7 +35,7 @@ def remove() -> None:
     from gametime_cli import crontab
 
     removed = crontab.remove()
-    typer.echo("Removed the crontab entry." if removed else "There was no entry to remove.")
+    say("Removed the crontab entry." if removed else "There was no entry to remove.")
 
 
 @app.command("show")
@@ -50,4 +50,4 @@ def show(as_json: bool = JSON_OPTION) -> None:
         for line in found:
             typer.echo(line)
     else:
-        typer.echo("No crontab entry; add one with 'gametime cron install'.", err=True)
+        say("No crontab entry; add one with 'gametime cron install'.", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, id_argument, open_store, subapp
+from gametime_cli.cli.common import JSON_OPTION, id_argument, open_store, say, subapp
 
 app = subapp("Be told of each result on your phone or by mail (apprise URLs).")
 
@@ -17,7 +17,7 @@ def add(url: str = typer.Argument(..., help="An apprise URL, e.g. tgram://TOKEN/
 
     check_url(url)
     notifier = open_store().add_notifier(url, utcnow())
-    typer.echo(f"Added notifier {notifier}.")
+    say(f"Added notifier {notifier}.")
 
 
 @app.command("list")
@@ -32,7 +32,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
         for notifier, url in found:
             typer.echo(f"{notifier}  {url}")
     else:
-        typer.echo("No notifiers; add one with 'gametime notify add URL'.", err=True)
+        say("No notifiers; add one with 'gametime notify add URL'.", err=True)
 
 
 @app.command("remove")
@@ -42,7 +42,7 @@ def remove(notifier: int = id_argument("gametime notify list")) -> None:
 
     if not open_store().remove_notifier(notifier):
         raise BadInput(f"no notifier {notifier}; 'gametime notify list' shows them")
-    typer.echo(f"Removed notifier {notifier}.")
+    say(f"Removed notifier {notifier}.")
 
 
 @app.command("test")
@@ -59,4 +59,4 @@ def test() -> None:
         hub.add(url)
     if not hub.notify(title="gametime-cli test", body="Notifications reach you."):
         raise EnvironmentProblem("a notifier did not take the test message; check its URL")
-    typer.echo(f"Sent a test message to {len(urls)} notifier(s).")
+    say(f"Sent a test message to {len(urls)} notifier(s).")

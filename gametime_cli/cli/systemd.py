@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gametime_cli.cli.common import subapp
+from gametime_cli.cli.common import say, subapp
 
 app = subapp("Run run-pending from a systemd user timer every minute (instead of cron).")
 
@@ -27,13 +27,13 @@ def install(no_enable: bool = typer.Option(False, "--no-enable",
         typer.echo("warning: no browser found yet (apt-get install chromium)", err=True)
     written, problem = systemd.install(home, browser, enable=not no_enable)
     for path in written:
-        typer.echo(f"Wrote {path}")
+        say(f"Wrote {path}")
     if problem:
         typer.echo(f"warning: the timer is not running: {problem}; start it with "
                    f"'systemctl --user enable --now {systemd.UNIT}.timer' (and "
                    "'loginctl enable-linger' to run without you logged in)", err=True)
     elif not no_enable:
-        typer.echo(f"Started {systemd.UNIT}.timer.")
+        say(f"Started {systemd.UNIT}.timer.")
 
 
 @app.command("remove")
@@ -42,4 +42,4 @@ def remove() -> None:
     from gametime_cli import systemd
 
     removed, _ = systemd.remove()
-    typer.echo(f"Removed {len(removed)} unit file(s).")
+    say(f"Removed {len(removed)} unit file(s).")
