@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from gametime_cli.errors import GametimeError, LeaseLost
+from gametime_cli.keep_trying import JITTER, WATCHING, cutoff, free_wanted, next_read
 from gametime_cli.models import Booking
 from gametime_cli.offer import (
     ClubOffer,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
+WATCHED = "watching"
+"""A result's outcome when the booking keeps trying: every wanted court is taken."""
 HANDOFF_SECONDS = 0.05
 """A lane hands its first form load to the browser's loop this long before the firing
 instant; the loop releases every account's at the instant itself (no thread spins)."""
@@ -105,7 +108,7 @@ def attempt_courts(driver: SiteDriver, request: SlotRequest,
                         message=f"held by another member: {', '.join(held)}"), request.time)
     if cannot and not tried:
         return Outcome(OutcomeKind.PERMANENT, message="; ".join(cannot)), request.time
-    return (Outcome(OutcomeKind.PERMANENT,
+    return (Outcome(OutcomeKind.TAKEN,
                     message=f"not available: {'; '.join([*tried, *cannot])}"), request.time)
 
 
@@ -155,6 +158,10 @@ class BookingAttempt:
                 self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
             )
         check_first = self.store.needs_check(booking.id)
+        if booking.watching_since is not None and not check_first:
+            watched = self._read_while_watching(booking, driver)
+            if watched is not None:
+                return watched
         attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock(),
                                                       self.lease)
         request = self._slot_request(booking, driver, attempt_id, number, fire_at)
@@ -175,6 +182,9 @@ class BookingAttempt:
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start,
                               held_since=self.store.held_since(booking.id))
+            if (booking.keep_trying and decision.status == "failed"
+                    and outcome.kind in (OutcomeKind.TAKEN, OutcomeKind.HELD)):
+                decision = self._keep_watching(booking, outcome.message)
         except (KeyboardInterrupt, SystemExit):
             self._finish_interrupted(booking, attempt_id)
             raise
@@ -196,17 +206,66 @@ class BookingAttempt:
         remember_offer(self.store, booking.club_id, driver, self.clock())
         self.executor._opening_from(booking, driver)
         self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
+        watching = decision.status == "pending" and decision.error is not None and (
+            decision.error.startswith(WATCHING))
         if outcome.kind is OutcomeKind.CONFIRMED and (
                 self.store.get_booking(booking.id).cancel_requested):
             self._cancel_confirmed(booking, driver, outcome.confirmation)
         return BookingResult(
             self.store.get_booking(booking.id),
             "cancelled" if self.store.get_booking(booking.id).status == "cancelled"
-            else outcome.kind.value,
+            else WATCHED if watching else outcome.kind.value,
             decision.error,
             needs_attention=needs_attention or outcome.kind in PARKED,
             artifacts=outcome.artifacts,
         )
+
+    def _read_while_watching(self, booking: Booking,
+                             driver: SiteDriver) -> BookingResult | None:
+        """Every court the booking wants was taken: read the day's courts (one read
+        serves every booking watching that day). None when a wanted court is free now:
+        the attempt goes ahead the usual way, at once."""
+        try:
+            courts = self.executor.read_day(driver, booking)
+        except (AttemptFailed, LoginRefused) as exc:
+            message = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
+            log.info("booking %s: reading the day's courts failed: %s", booking.id, message)
+            courts = None
+        if courts is None:
+            return None
+        if free_wanted(courts, booking):
+            log.info("booking %s: a wanted court came free; booking it", booking.id)
+            self.store.count_read(booking.id)
+            return None
+        decision = self._keep_watching(booking, None, read=True)
+        self.store.note_read(booking, self.owner, self.clock(), status=decision.status,
+                             due_at=decision.due_at, error=decision.error or "")
+        return BookingResult(self.store.get_booking(booking.id),
+                             WATCHED if decision.status == "pending" else "taken",
+                             decision.error)
+
+    def _keep_watching(self, booking: Booking, reason: str | None,
+                       read: bool = False) -> Decision:
+        """Pending again, to read the day's courts at the next interval (with the other
+        bookings watching that day); failed, saying so, once that is past the cut-off."""
+        now = self.clock()
+        club = self.store.club_by_id(booking.club_id)
+        until = min(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
+                    booking.slot_start)
+        every = self.settings.keep_trying_every
+        due = next_read(now, every)
+        partner = self.store.watch_partner_due(booking, now)
+        if partner is not None and partner <= now + timedelta(seconds=every * (1 + JITTER)):
+            due = partner  # the read another booking of that day makes serves this one too
+        checks = booking.checks + (1 if read else 0)
+        if due >= until:
+            stop = until.astimezone(club.zone).strftime("%H:%M")
+            return Decision("failed", error=(
+                f"no court came free by {stop}, the cut-off for keeping trying (checked "
+                f"{checks} time{'s' if checks != 1 else ''})" + (f": {reason}" if reason
+                                                                  else "")))
+        return Decision("pending", due, f"{WATCHING} (checked {checks} "
+                                        f"time{'s' if checks != 1 else ''})")
 
     def _missed(self, booking: Booking) -> BookingResult:
         reason = "the slot began before it could be booked"
@@ -259,6 +318,8 @@ class BookingAttempt:
             error=decision.error,
             artifacts=list(outcome.artifacts),
             booked_time=booked_at.strftime("%H:%M") if confirmed else None,
+            watching_since=self.clock() if decision.status == "pending" and (
+                decision.error or "").startswith(WATCHING) else None,
         )
 
     def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:

@@ -120,8 +120,10 @@ def check_club_has(store: Store, request: Request) -> None:
         raise BadInput("; ".join(problems))
 
 
-def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:
-    """Validate a booking request and store it as pending; nothing is written on error."""
+def create_booking(store: Store, *, now: datetime, keep_trying: str | None = None,
+                   **typed: Any) -> Booking:
+    """Validate a booking request and store it as pending; nothing is written on error.
+    `keep_trying`: the cut-off spec when it is to keep trying while every court is taken."""
     request = check_request(store, now=now, **typed)
     zone = request.club.zone
     opens = window_opens_at(request.day, request.club.window_days, request.club.opens_at, zone)
@@ -139,11 +141,13 @@ def create_booking(store: Store, *, now: datetime, **typed: Any) -> Booking:
         now=now,
         or_times=[t.strftime("%H:%M") for t in request.or_times],
         any_court=request.any_court,
+        keep_trying=keep_trying,
     )
 
 
 def create_series(store: Store, *, now: datetime, every: str, until_text: str | None,
-                  count: int | None, **typed: Any) -> tuple[Series, list[Booking]]:
+                  count: int | None, keep_trying: str | None = None,
+                  **typed: Any) -> tuple[Series, list[Booking]]:
     """Store a recurring booking from its first occurrence; returns the bookings made
     at once (those whose window opens within two days)."""
     from gametime_cli.series import check_rule, materialize
@@ -161,7 +165,7 @@ def create_series(store: Store, *, now: datetime, every: str, until_text: str | 
         count=count, time=request.slot.strftime("%H:%M"), duration=request.duration,
         courts=request.courts, partners=request.partners, type=request.type,
         or_times=[t.strftime("%H:%M") for t in request.or_times],
-        any_court=request.any_court, now=now,
+        any_court=request.any_court, now=now, keep_trying=keep_trying,
     )
     made = materialize(store, series, now)
     return store.get_series(series.id), made

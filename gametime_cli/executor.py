@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gametime_cli import credentials
-from gametime_cli.attempt import BookingAttempt, BookingResult, can_serve, remember_offer
+from gametime_cli.attempt import (
+    WATCHED,
+    BookingAttempt,
+    BookingResult,
+    can_serve,
+    remember_offer,
+)
 from gametime_cli.clock import to_iso, utcnow
 from gametime_cli.credentials import CredentialsUnavailable
 from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
@@ -26,6 +32,7 @@ from gametime_cli.settings import Settings
 from gametime_cli.sites import ARTIFACTS_DIR, browser_host, needs_login, open_driver
 from gametime_cli.sites.base import (
     AttemptFailed,
+    CourtDay,
     Login,
     OutcomeKind,
     SiteDriver,
@@ -38,6 +45,8 @@ if TYPE_CHECKING:
     from gametime_cli.browser import BrowserHost
 
 log = logging.getLogger("gametime")
+SHARED_READ = 5.0
+"""Seconds one read of a day's courts serves the other bookings watching that day."""
 
 
 @dataclass
@@ -209,6 +218,8 @@ class Executor:
             on_result_command if on_result_command is not None else self.settings.on_result)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
+        self._day_reads: dict[tuple[int, str], tuple[float, list[CourtDay]]] = {}
+        self._day_lock = threading.Lock()
         self._owns_browser = browser is None
         self.browser = browser or browser_host(self.settings, headed)
 
@@ -251,7 +262,8 @@ class Executor:
             while not self.stop.is_set():
                 for result in lanes.finished():
                     self._collect([result], results, parked)
-                    stay[result.booking.id] = self._stay_for(result, wait)
+                    if result.outcome != WATCHED or result.booking.id not in stay:
+                        stay[result.booking.id] = self._stay_for(result, wait)
                 busy = lanes.in_flight()
                 if not lanes.running_due_now() and (booking := self.store.claim_next_due(
                         self.owner, self.clock(), self.lease, exclude=parked | busy)):
@@ -481,6 +493,17 @@ class Executor:
             self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed,
                                              host=self.browser)
         return self._drivers[key]
+
+    def read_day(self, driver: SiteDriver, booking: Booking) -> list[CourtDay]:
+        """The day's courts for a booking that keeps trying: one read of the site serves
+        every booking of this run watching the same club and day (within SHARED_READ)."""
+        key = (booking.club_id, booking.day.isoformat())
+        with self._day_lock:
+            read = self._day_reads.get(key)
+            if read is None or time_module.monotonic() - read[0] > SHARED_READ:
+                read = (time_module.monotonic(), driver.day_courts(booking.day))
+                self._day_reads[key] = read
+            return read[1]
 
     def _execute(self, booking: Booking, fire_at: float | None = None) -> BookingResult | None:
         """One attempt at the booking (see `BookingAttempt`)."""

@@ -185,4 +185,14 @@ def m011_slot_order(db: Database) -> None:
     db["bookings"].create_index(["slot_start", "id"], index_name="bookings_slot_start")
 
 
+@migrations()
+def m012_keep_trying(db: Database) -> None:
+    """Bookings (and series) that keep trying while every court is taken: the cut-off,
+    since when they watch, and how many times they read the day's courts."""
+    db["bookings"].add_column("keep_trying", str)
+    db["bookings"].add_column("watching_since", str)
+    db["bookings"].add_column("checks", int, not_null_default=0)
+    db["series"].add_column("keep_trying", str)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -103,6 +103,13 @@ class Booking:
     booked_time: time | None = None
     cancel_requested: bool = False
     """The player cancelled while a run was submitting it: cancel it once confirmed."""
+    keep_trying: str | None = None
+    """With every court taken, keep reading the day's courts until this cut-off (a
+    `keep_trying.cutoff` spec: '2h' before the slot, or '17:00'); None: fail at once."""
+    watching_since: datetime | None = None
+    """Since when every wanted court has been taken and the booking keeps trying."""
+    checks: int = 0
+    """How many times the day's courts were read for it while it kept trying."""
 
     @property
     def played_time(self) -> time:
@@ -138,6 +145,9 @@ class Booking:
             any_court=bool(row["any_court"]),
             booked_time=time.fromisoformat(row["booked_time"]) if row["booked_time"] else None,
             cancel_requested=bool(row["cancel_requested_at"]),
+            keep_trying=row["keep_trying"],
+            watching_since=from_iso(row["watching_since"]) if row["watching_since"] else None,
+            checks=row["checks"] or 0,
         )
 
 
@@ -195,6 +205,8 @@ class Series:
     notes: list[str]
     or_times: list[str] = field(default_factory=list)
     any_court: bool = False
+    keep_trying: str | None = None
+    """Each game's cut-off for keeping trying (see Booking.keep_trying)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Series:
@@ -209,4 +221,5 @@ class Series:
             next_at=from_iso(row["next_at"]) if row["next_at"] else None,
             notes=json.loads(row["notes"] or "[]"),
             or_times=json.loads(row["or_times"] or "[]"), any_court=bool(row["any_court"]),
+            keep_trying=row["keep_trying"],
         )

@@ -45,7 +45,8 @@ def message_for(result: Any) -> Message:
     b = result.booking
     slot = f"{b.club} {b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}"
     if b.status == "confirmed":
-        title = f"Court booked: {slot}"
+        title = (f"Court freed and booked: {slot}" if b.watching_since
+                 else f"Court booked: {slot}")
         body = f"Court {b.court}, confirmation {b.confirmation}."
     else:
         title = f"Booking {b.status}: {slot}"

@@ -136,6 +136,9 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "or_times": [t.strftime("%H:%M") for t in booking.or_times],
         "any_court": booking.any_court,
         "booked_time": booking.booked_time.strftime("%H:%M") if booking.booked_time else None,
+        "keep_trying_until": booking.keep_trying,
+        "watching_since": to_iso(booking.watching_since) if booking.watching_since else None,
+        "checks": booking.checks,
     }
 
 
@@ -326,7 +329,9 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         rows.append(("Was booked" if booking.status == "cancelled" else "Confirmed",
                      f"court {booking.court}{alternative}, "
                      f"confirmation {booking.confirmation}"))
-    if booking.last_error:
+    if booking.keep_trying:
+        rows.append(("Keep trying", _keep_trying_line(booking, club)))
+    if booking.last_error and not (booking.status == "pending" and booking.watching_since):
         rows.append(("Last error", booking.last_error))
     from gametime_cli.windows import opening_note
 
@@ -344,6 +349,22 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
             out.print(f"  {path}", markup=False)
 
 
+def _keep_trying_line(booking: Booking, club: Club) -> str:
+    """`show`'s line for a booking that keeps trying while its courts are taken."""
+    from gametime_cli.keep_trying import cutoff
+
+    until = local_time(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
+                       club.zone)
+    checked = f"checked {booking.checks} time{'s' if booking.checks != 1 else ''}"
+    if booking.status == "pending" and booking.watching_since:
+        return (f"watching for a free court since "
+                f"{local_time(booking.watching_since, club.zone, seconds=True)}, {checked}; "
+                f"until {until}")
+    if booking.watching_since:
+        return f"{checked} while every court was taken (until {until})"
+    return f"if every court is taken, watch for one to free until {until}"
+
+
 def run_table(report: RunReport) -> Table:
     title = "Would run (dry run)" if report.dry_run else None
     table = _table("ID", "Club", "Day", "Time", "Court", "Status", "Confirmation / error",
@@ -352,7 +373,8 @@ def run_table(report: RunReport) -> Table:
         b = r.booking
         court = str(b.court) if b.court else ""  # none booked (the wanted ones: `show`)
         detail = b.confirmation or r.error or ""
-        if b.status == "pending" and not report.dry_run and not r.needs_attention:
+        if b.status == "pending" and not report.dry_run and not r.needs_attention and (
+                r.outcome != "watching"):
             detail = f"{detail} (retrying)" if detail else "retrying"
         elif report.dry_run:
             detail = _would_run(b, detail)

@@ -42,6 +42,24 @@ def _executable(text: str) -> None:
         raise ValueError("not an executable file")
 
 
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return True
+    if lowered in ("false", "no", "off", "0"):
+        return False
+    raise ValueError("it takes true or false")
+
+
+def _cutoff(text: str) -> str:
+    from gametime_cli.keep_trying import check_until
+
+    try:
+        return check_until(text)
+    except BadInput:
+        raise ValueError("write how long before the slot (2h, 90m) or a time (17:00)") from None
+
+
 KNOWN: dict[str, Setting] = {
     s.key: s
     for s in (
@@ -80,6 +98,15 @@ KNOWN: dict[str, Setting] = {
                 "hold lapses in minutes), in seconds"),
         Setting("hold_retry", 15.0, _bounded(float, 5, 30),
                 "how often a court another member holds is tried again, in seconds"),
+        Setting("keep_trying", False, _boolean,
+                "book --keep-trying by default: with every court taken, watch for one to "
+                "free until the cut-off"),
+        Setting("keep_trying_every", 30.0, _bounded(float, 10, 3600),
+                "how often a booking that keeps trying reads the day's courts, in seconds "
+                "(± 20 %)"),
+        Setting("keep_trying_until", "2h", _cutoff,
+                "when a booking stops trying: how long before the slot (2h, 90m) or a "
+                "time that day (17:00)"),
     )
 }
 

@@ -90,8 +90,12 @@ def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent
             version = store.data_version()
             continue
         next_due = _next_due(store, held)
-        on_event(WatchEvent("waiting", now, next_due=next_due))
+        next_read = store.next_read()  # keeping trying: no preparing, read at the time
         wake = next_due - ahead if next_due else None
+        if next_read is not None:
+            wake = min(wake, next_read) if wake else next_read
+            next_due = min(next_due, next_read) if next_due else next_read
+        on_event(WatchEvent("waiting", now, next_due=next_due))
         if held:
             wake = min([*([wake] if wake else []), *held.values()])
         while not stop.is_set():

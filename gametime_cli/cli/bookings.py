@@ -38,6 +38,14 @@ def book(
     until: str | None = typer.Option(None, "--until", metavar="DATE",
                                      help="The series' last date."),
     count: int | None = typer.Option(None, "--count", help="How many games in the series."),
+    keep_trying: bool | None = typer.Option(
+        None, "--keep-trying/--no-keep-trying", show_default=False,
+        help="With every court taken, keep watching for one to free, until the cut-off "
+        "(default: the keep_trying setting)."),
+    keep_trying_until: str | None = typer.Option(
+        None, "--keep-trying-until", metavar="CUTOFF",
+        help="When to stop trying: a time that day (17:00) or how long before the slot "
+        "(3h, 90m); implies --keep-trying (default: the keep_trying_until setting, 2h)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a booking; it runs the moment its day's window opens."""
@@ -50,7 +58,8 @@ def book(
     store = open_store()
     typed = dict(club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
                  partners=partner, booking_type=booking_type, account=account,
-                 or_times=or_time, any_court=any_court)
+                 or_times=or_time, any_court=any_court,
+                 keep_trying=_cutoff_spec(store, keep_trying, keep_trying_until))
     if every is None:
         if until is not None or count is not None:
             raise BadInput("--until and --count go with --every")
@@ -62,7 +71,7 @@ def book(
                                "bookings": [render.booking_json(b) for b in made]})
             return
         say(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
-                   "booking two days before its window opens.")
+            "booking two days before its window opens.")
         for booking in made:
             say(f"  booking {booking.id}: {render.slot_label(booking)}")
         return
@@ -84,6 +93,20 @@ def book(
         )
     else:
         say("Its window is already open: the next 'gametime run-pending' books it.")
+
+
+def _cutoff_spec(store: Store, keep_trying: bool | None, until: str | None) -> str | None:
+    """The booking's keep-trying cut-off spec, or None when it is not to keep trying."""
+    from gametime_cli.errors import BadInput
+    from gametime_cli.keep_trying import check_until
+    from gametime_cli.settings import Settings
+
+    if keep_trying is False and until is not None:
+        raise BadInput("--keep-trying-until goes with --keep-trying, not --no-keep-trying")
+    settings = Settings(store.settings())
+    if until is None and not (settings.keep_trying if keep_trying is None else keep_trying):
+        return None
+    return check_until(until if until is not None else settings.keep_trying_until)
 
 
 def list_(

@@ -27,7 +27,8 @@ json_object('id', b.id, 'club', c.name, 'account', b.account, 'date', b.day, 'ti
   'court', b.court, 'confirmation', b.confirmation, 'last_error', b.last_error,
   'series', b.series_id, 'or_times', json(b.or_times),
   'any_court', json(CASE WHEN b.any_court THEN 'true' ELSE 'false' END),
-  'booked_time', b.booked_time)
+  'booked_time', b.booked_time, 'keep_trying_until', b.keep_trying,
+  'watching_since', b.watching_since, 'checks', b.checks)
 """
 """`render.booking_json`'s object, built by SQLite from the row (the stored text is
 already in its shape): for `list --json` over a long history, ten times quicker than
@@ -92,6 +93,7 @@ class BookingStore:
         series_id: int | None = None,
         or_times: list[str] | None = None,
         any_court: bool = False,
+        keep_trying: str | None = None,
     ) -> Booking:
         with self.transaction() as conn:
             clash = conn.execute(
@@ -108,12 +110,12 @@ class BookingStore:
             cur = conn.execute(
                 "INSERT INTO bookings (club_id, account, day, time, duration, courts, partners,"
                 " type, status, execute_at, due_at, slot_start, created_at, updated_at,"
-                " series_id, or_times, any_court)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " series_id, or_times, any_court, keep_trying)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [club.id, account, day, time, duration, json.dumps(courts),
                  json.dumps(partners), type, to_iso(execute_at), to_iso(execute_at),
                  to_iso(slot_start), stamp, stamp, series_id, json.dumps(or_times or []),
-                 int(any_court)],
+                 int(any_court), keep_trying],
             )
             booking_id = cur.lastrowid
         return self.get_booking(booking_id)
@@ -253,26 +255,36 @@ class BookingStore:
 
     def has_due(self, now: datetime, horizon: datetime | None = None) -> bool:
         """The idle check cron pays every minute: one indexed lookup for bookings due by
-        `horizon` (default now), or held by a run whose lease ran out."""
+        `horizon` (default now; a booking that keeps trying only once due), or held by a
+        run whose lease ran out."""
         stamp = to_iso(now)
         row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?)"
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?"
+            " AND (watching_since IS NULL OR due_at <= ?))"
             " OR EXISTS (SELECT 1 FROM bookings WHERE status = 'running'"
             " AND lease_expires < ?)"
             " OR EXISTS (SELECT 1 FROM series WHERE status = 'active' AND next_at <= ?)",
-            [to_iso(horizon or now), stamp, stamp],
+            [to_iso(horizon or now), stamp, stamp, stamp],
         ).fetchone()
         return bool(row[0])
 
     def next_due(self, exclude: set[int] | None = None) -> datetime | None:
-        """When the earliest pending booking (not in `exclude`) falls due, or another
-        run's lease runs out."""
+        """When the earliest pending booking (not in `exclude`, nor keeping trying: see
+        `next_read`) falls due, or another run's lease runs out."""
         skip = (" AND id NOT IN (SELECT value FROM json_each(?))" if exclude else "")
         row = self.conn.execute(
             "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
+            " AND watching_since IS NULL"
             f"{skip} UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')",
             [json.dumps(sorted(exclude))] if exclude else [],
         ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def next_read(self) -> datetime | None:
+        """When the next booking that keeps trying reads the day's courts again."""
+        row = self.conn.execute(
+            "SELECT MIN(due_at) FROM bookings WHERE status = 'pending'"
+            " AND watching_since IS NOT NULL").fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
     def renew_lease(self, booking: Booking, owner: str, until: datetime) -> None:
@@ -316,7 +328,8 @@ class BookingStore:
         """
         stamp = to_iso(now)
         until = to_iso(max(now, horizon or now) + lease)
-        which = ("(status = 'pending' AND due_at <= ? AND due_at > ?)" if later_only else
+        which = ("(status = 'pending' AND due_at <= ? AND due_at > ?"
+                 " AND watching_since IS NULL)" if later_only else
                  "((status = 'pending' AND due_at <= ?) OR"
                  " (status = 'running' AND lease_expires < ?))")
         row = self.conn.execute(
@@ -403,8 +416,10 @@ class BookingStore:
         error: str | None = None,
         artifacts: list[str] | None = None,
         booked_time: str | None = None,
+        watching_since: datetime | None = None,
     ) -> None:
-        """Record an attempt's outcome and the booking's next state, fenced by the lease."""
+        """Record an attempt's outcome and the booking's next state, fenced by the lease;
+        `watching_since` when it now keeps trying, every court being taken."""
         stamp = to_iso(now)
         with self.transaction() as conn:
             self._check_lease(conn, booking.id, owner)
@@ -418,11 +433,41 @@ class BookingStore:
                 "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
                 " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
                 " booked_time = COALESCE(?, booked_time),"
+                " watching_since = COALESCE(watching_since, ?),"
                 " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
                 " WHERE id = ? AND lease_owner = ?",
                 [status, to_iso(due_at) if due_at else None, court, confirmation, booked_time,
+                 to_iso(watching_since) if watching_since else None,
                  error, stamp, booking.id, owner],
             )
+
+    def note_read(self, booking: Booking, owner: str, now: datetime, *, status: str,
+                  due_at: datetime | None, error: str) -> None:
+        """A booking that keeps trying read the day's courts and found none free: count
+        the read and hand it back, due again at `due_at` (or ended, at the cut-off)."""
+        cur = self.conn.execute(
+            "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at), checks = checks + 1,"
+            " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+            " WHERE id = ? AND lease_owner = ?",
+            [status, to_iso(due_at) if due_at else None, error, to_iso(now), booking.id,
+             owner],
+        )
+        if cur.rowcount == 0:
+            raise LeaseLost(booking.id)
+
+    def count_read(self, booking_id: int) -> None:
+        """One more read of the day's courts for a booking that keeps trying."""
+        self.conn.execute("UPDATE bookings SET checks = checks + 1 WHERE id = ?", [booking_id])
+
+    def watch_partner_due(self, booking: Booking, now: datetime) -> datetime | None:
+        """The next read planned for another booking watching the same club and day:
+        one read of the day's courts serves them all."""
+        row = self.conn.execute(
+            "SELECT MIN(due_at) FROM bookings WHERE club_id = ? AND day = ? AND id != ?"
+            " AND status = 'pending' AND watching_since IS NOT NULL AND due_at > ?",
+            [booking.club_id, booking.day.isoformat(), booking.id, to_iso(now)],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
 
     def settle_without_attempt(self, booking: Booking, owner: str, status: str,
                                error: str, now: datetime) -> None:

@@ -26,14 +26,16 @@ class SeriesStore:
     def add_series(self, *, club: Club, account: str | None, freq: str, first_day: str,
                    until_day: str | None, count: int | None, time: str, duration: int,
                    courts: list[int], partners: list[str], type: str | None,
-                   or_times: list[str], any_court: bool, now: datetime) -> Series:
+                   or_times: list[str], any_court: bool, now: datetime,
+                   keep_trying: str | None = None) -> Series:
         cur = self.conn.execute(
             "INSERT INTO series (club_id, account, freq, first_day, until_day, count, time,"
             " duration, courts, partners, type, status, next_at, created_at, or_times,"
-            " any_court) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+            " any_court, keep_trying)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
             [club.id, account, freq, first_day, until_day, count, time, duration,
              json.dumps(courts), json.dumps(partners), type, to_iso(now), to_iso(now),
-             json.dumps(or_times), int(any_court)],
+             json.dumps(or_times), int(any_court), keep_trying],
         )
         return self.get_series(cur.lastrowid)
 
