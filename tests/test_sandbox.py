@@ -554,11 +554,17 @@ def test_the_command_serves_until_sigterm() -> None:
         assert time.monotonic() - started >= 0.39  # 200 ± 5 ms each way
         sent = parsedate_to_datetime(client.get("/").headers["Date"]).timestamp()
         assert sent == pytest.approx(time.time() - 30, abs=2)
+        day_json = "/scheduling/index/jsoncourtdata/sport/1/date/2030-1-2"
+        assert client.get(day_json, {"X-Requested-With": "XMLHttpRequest"}).status == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:
         process.kill()
-        process.communicate()
+        out, _ = process.communicate()
+    # The access log, one line a request: a test can count a client's reads of a day.
+    logged = [line.split()[2:] for line in out.splitlines()]
+    assert ["POST", "/auth", "302"] in logged and ["GET", "/", "200"] in logged
+    assert logged.count(["GET", day_json, "200"]) == 1
 
 
 def test_the_command_refuses_bad_users() -> None:

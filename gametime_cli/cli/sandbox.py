@@ -95,7 +95,7 @@ def sandbox(
         delay=delay, latency=latency / 1000, jitter=jitter / 1000, nagle=nagle,
         save_500=save_500, clock_offset=clock_offset, seed=seed,
         holds_per_session=holds_per_session, form_user_id=not no_member_id,
-        save_answer_delay=save_answer_delay,
+        save_answer_delay=save_answer_delay, on_request=_log_request,
     )
     site = SandboxSite(config)
     stopping = _stop_on_signals()
@@ -110,6 +110,15 @@ def sandbox(
             pass
     finally:
         site.stop()
+
+
+def _log_request(record: dict) -> None:
+    """The access log: one line a request, with the site's clock (its day's JSON reads
+    among them, to count a client's polling)."""
+    from datetime import UTC, datetime
+
+    at = datetime.fromtimestamp(record["at"], UTC).strftime("%H:%M:%S.%f")[:-3]
+    print(f"sandbox: {at} {record['method']} {record['path']} {record['status']}", flush=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -101,6 +102,8 @@ class SandboxConfig:
     member_site_for: str = ""
     """This site is the member site of the club at this base URL: a login here goes
     back there with a signed ticket (`/auth/ticket/...`), not to its own home."""
+    on_request: Callable[[dict], None] | None = None
+    """Called with each request's record (at, method, path, status): the access log."""
 
 
 @dataclass
@@ -536,9 +539,11 @@ class SiteState:
     # Records
 
     def record_request(self, method: str, path: str, status: int) -> None:
+        record = {"at": self.now(), "method": method, "path": path, "status": status}
         with self._lock:
-            self._requests.append({"at": self.now(), "method": method, "path": path,
-                                   "status": status})
+            self._requests.append(record)
+        if self.config.on_request is not None:
+            self.config.on_request(dict(record))
 
     def saves(self) -> list[dict]:
         with self._lock:
