@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gametime_cli import credentials
+from gametime_cli import credentials, paths
 from gametime_cli.attempt import (
     WATCHED,
     BookingAttempt,
@@ -215,7 +215,9 @@ class Executor:
         self.on_result = on_result
         self.announcer = announcer or Announcer(
             [url for _, url in store.notifiers()],
-            on_result_command if on_result_command is not None else self.settings.on_result)
+            on_result_command if on_result_command is not None else self.settings.on_result,
+            clubs={club.name: club for club in store.list_clubs()},
+            games=self.home / paths.GAMES_DIR)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
         self._day_reads: dict[tuple[int, str], tuple[float, list[CourtDay]]] = {}

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
 from gametime_cli.secrets_env import child_environment
+
+if TYPE_CHECKING:
+    from gametime_cli.models import Club
 
 ANNOUNCED = ("confirmed", "failed", "missed")
 COMMAND_TIMEOUT = 30
@@ -70,18 +74,44 @@ class Announcer:
     """Built in the run's main thread (it reads the store); `announce` may be called
     from any thread."""
 
-    def __init__(self, urls: list[str], command: str | None):
+    def __init__(self, urls: list[str], command: str | None,
+                 clubs: dict[str, Club] | None = None, games: Path | None = None):
         self.urls = urls
         self.command = command or None
+        self.clubs = clubs or {}
+        self.games = games
+        """Where a confirmed game's .ics is written, to attach it to its notice."""
 
     def announce(self, result: Any) -> None:
         if result.booking.status not in ANNOUNCED:
             return
         message = message_for(result)
         if self.urls:
+            if result.booking.status == "confirmed":
+                message = replace(message, attachment=self._game_file(result.booking))
             self._send(message)
         if self.command:
             self._run(message)
+
+    def _game_file(self, booking: Any) -> str | None:
+        """The confirmed game as an .ics of its own (the club's zone, its UID as in
+        `gametime calendar`), for the notice; None if it can't be written."""
+        club = self.clubs.get(booking.club)
+        if self.games is None or club is None:
+            return None
+        from datetime import UTC, datetime
+
+        from gametime_cli.games_calendar import build
+        from gametime_cli.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(self.games)
+            path = self.games / f"game-{booking.id}.ics"
+            path.write_bytes(build([booking], {club.name: club}, datetime.now(UTC)))
+        except Exception as exc:  # the notice goes without it
+            log.warning("could not write the game's calendar file: %s", exc)
+            return None
+        return str(path)
 
     def _send(self, message: Message) -> None:
         try:

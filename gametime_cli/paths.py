@@ -43,6 +43,9 @@ class HomeProblem:
         return EnvironmentProblem(f"{self.detail}; {self.fix}")
 
 
+GAMES_DIR = "games"
+"""In the data home: each confirmed game's .ics, attached to the notice that tells it."""
+
 def data_home() -> Path:
     """`$GAMETIME_HOME` if set, else the platform's user data folder."""
     override = os.environ.get(HOME_ENV)

@@ -34,8 +34,9 @@ def free_a_court(home, court_taken: str) -> None:
 
 
 def test_a_full_day_is_watched_then_booked_when_a_court_frees(cli, home, pinned_now,
-                                                             monkeypatch):
+                                                             monkeypatch, hook):
     add_club(cli)
+    assert cli("notify", "add", hook.url("hook")).exit_code == 0
     day = (pinned_now + timedelta(days=1)).date().isoformat()
     made = cli("book", day, "19:00", "--club", "busy", "--keep-trying", "--json")
     assert json.loads(made.stdout)["keep_trying_until"] == "2h"
@@ -63,6 +64,8 @@ def test_a_full_day_is_watched_then_booked_when_a_court_frees(cli, home, pinned_
     [entry] = json.loads(booked.stdout)["bookings"]
     assert (entry["status"], entry["court"]) == ("confirmed", 2)
     assert show(cli, 1)["checks"] == 2
+    [(_, notice)] = hook.posts()  # nothing was said while it watched
+    assert notice["title"].startswith("Court freed and booked: busy ")
 
 
 def test_without_keep_trying_a_full_day_fails_at_once(cli, pinned_now):

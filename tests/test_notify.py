@@ -33,6 +33,14 @@ def test_results_reach_the_notifier(hook):
     booked = next(m for _, m in hook.posts() if m["title"].startswith("Court booked"))
     confirmation = json.loads(gt("show", "1", "--json").stdout)["confirmation"]
     assert booked["message"] == f"Court 2, confirmation {confirmation}."
+    # The game comes with its calendar entry, the same event `gametime calendar` writes.
+    [(filename, _, data)] = hook.attachments(booked)
+    assert filename == "game-1.ics"
+    from icalendar import Calendar
+
+    [event] = Calendar.from_ical(data).walk("VEVENT")
+    assert f"Confirmation {confirmation}" in str(event["description"])
+    assert event["dtstart"].dt.strftime("%H:%M") == "19:00"
     failed = next(m for _, m in hook.posts() if m["title"].startswith("Booking failed"))
     assert "gave up after 1 attempts" in failed["message"]
 

@@ -121,6 +121,7 @@ def _register() -> None:
     from gametime_cli.cli import (
         accounts,
         bookings,
+        calendar_cmd,
         clubs,
         config,
         courts,
@@ -147,6 +148,7 @@ def _register() -> None:
     courts.register(app)
     sandbox.register(app)
     demo.register(app)
+    calendar_cmd.register(app)
 
 
 _register()
