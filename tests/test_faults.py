@@ -180,7 +180,9 @@ def test_a_save_slower_than_the_timeout_is_not_booked_twice(gametime, site, home
                                                             needs_browser):
     [booking] = setup_club(gametime, site, day)
     force_setting(home, "navigation_timeout", "2")  # beside the forced short lease
-    site.set_save_answer_delay(4)
+    # A submit waits up to three navigation timeouts for its page (the token, the save
+    # and its redirect come first): a save answering after 7 s is past that.
+    site.set_save_answer_delay(7)
     first = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)
     entry = json.loads(first.stdout)["bookings"][0]
     assert entry["status"] == "pending", entry
