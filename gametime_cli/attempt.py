@@ -227,12 +227,18 @@ class BookingAttempt:
         the attempt goes ahead the usual way, at once."""
         try:
             courts = self.executor.read_day(driver, booking)
-        except (AttemptFailed, LoginRefused) as exc:
-            message = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
-            log.info("booking %s: reading the day's courts failed: %s", booking.id, message)
-            courts = None
-        if courts is None:
-            return None
+        except LoginRefused:
+            return None  # the attempt meets it again, and the player is told
+        except AttemptFailed as failed:  # a site that is down for a while: read again later
+            log.info("booking %s: reading the day's courts failed: %s", booking.id,
+                     failed.outcome.message)
+            decision = self._keep_watching(booking, failed.outcome.message)
+            self.store.note_read(booking, self.owner, self.clock(), status=decision.status,
+                                 due_at=decision.due_at, error=decision.error or "",
+                                 counted=False)
+            return BookingResult(self.store.get_booking(booking.id),
+                                 WATCHED if decision.status == "pending" else "taken",
+                                 decision.error)
         if free_wanted(courts, booking):
             log.info("booking %s: a wanted court came free; booking it", booking.id)
             self.store.count_read(booking.id)

@@ -59,6 +59,10 @@ def import_bookings(store: Store, path: Path, now: datetime) -> list[Booking]:
                        + (f"; missing {', '.join(missing)}" if missing else "")
                        + (f"; unknown column {unknown[0]!r}" if unknown else ""))
     reader.fieldnames = header
+    from gametime_cli.keep_trying import spec_for
+    from gametime_cli.settings import Settings
+
+    keep_trying = spec_for(Settings(store.settings()))  # the setting, as `book` has it
     made: list[Booking] = []
     with store.transaction():
         for row in reader:
@@ -68,7 +72,8 @@ def import_bookings(store: Store, path: Path, now: datetime) -> list[Booking]:
             if None in row:
                 raise BadInput(f"{path} line {line}: more fields than the header has")
             try:
-                made.append(create_booking(store, now=now, **_row_to_request(row)))
+                made.append(create_booking(store, now=now, keep_trying=keep_trying,
+                                           **_row_to_request(row)))
             except BadInput as exc:
                 raise BadInput(f"{path} line {line}: {exc}; nothing was booked") from None
     return made

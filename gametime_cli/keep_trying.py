@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.errors import BadInput
@@ -36,6 +37,17 @@ def check_until(spec: str) -> str:
         return f"{int(at.group(1)):02d}:{at.group(2)}"
     raise BadInput(f"--keep-trying-until {spec!r} is not a cut-off; write a time of day "
                    "(17:00) or how long before the slot (3h, 90m)")
+
+
+def spec_for(settings: Any, keep_trying: bool | None = None,
+             until: str | None = None) -> str | None:
+    """A new booking's cut-off spec, or None when it is not to keep trying: as asked
+    (`--keep-trying[-until]`), else as the `keep_trying` settings say."""
+    if keep_trying is False and until is not None:
+        raise BadInput("--keep-trying-until goes with --keep-trying, not --no-keep-trying")
+    if until is None and not (settings.keep_trying if keep_trying is None else keep_trying):
+        return None
+    return check_until(until if until is not None else settings.keep_trying_until)
 
 
 def cutoff(spec: str, slot_start: datetime, zone: ZoneInfo) -> datetime:

@@ -552,6 +552,7 @@ def series_json(series: Series) -> dict[str, Any]:
         "duration": series.duration, "courts": series.courts, "partners": series.partners,
         "type": series.type, "status": series.status, "notes": series.notes,
         "next_booking_made_at": to_iso(series.next_at) if series.next_at else None,
+        "keep_trying_until": series.keep_trying,
     }
 
 

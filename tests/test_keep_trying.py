@@ -121,3 +121,19 @@ def test_a_bad_cut_off_is_one_line(cli, pinned_now, args, words):
 def test_the_interval_has_a_floor(cli):
     result = cli("config", "set", "keep_trying_every", "5")
     assert result.exit_code == 2 and "must be between 10 and 3600" in result.stderr
+
+
+def test_a_series_and_an_import_keep_trying_too(cli, pinned_now, tmp_path):
+    add_club(cli)
+    first = (pinned_now + timedelta(days=1)).date()
+    made = json.loads(cli("book", first.isoformat(), "19:00", "--club", "busy", "--every",
+                          "day", "--count", "2", "--keep-trying-until", "17:00",
+                          "--json").stdout)
+    assert made["keep_trying_until"] == "17:00"
+    assert [b["keep_trying_until"] for b in made["bookings"]] == ["17:00", "17:00"]
+    assert cli("config", "set", "keep_trying", "yes").exit_code == 0
+    rows = tmp_path / "games.csv"
+    rows.write_text(f"date,time,club\n{first.isoformat()},08:00,busy\n")
+    assert cli("import", str(rows)).exit_code == 0
+    imported = json.loads(cli("list", "--json").stdout)
+    assert [b["keep_trying_until"] for b in imported if b["time"] == "08:00"] == ["2h"]

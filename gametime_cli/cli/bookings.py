@@ -53,13 +53,16 @@ def book(
     from gametime_cli.bookings import create_booking, create_series
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
+    from gametime_cli.keep_trying import spec_for
+    from gametime_cli.settings import Settings
 
     now = utcnow()
     store = open_store()
     typed = dict(club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
                  partners=partner, booking_type=booking_type, account=account,
                  or_times=or_time, any_court=any_court,
-                 keep_trying=_cutoff_spec(store, keep_trying, keep_trying_until))
+                 keep_trying=spec_for(Settings(store.settings()), keep_trying,
+                                      keep_trying_until))
     if every is None:
         if until is not None or count is not None:
             raise BadInput("--until and --count go with --every")
@@ -93,20 +96,6 @@ def book(
         )
     else:
         say("Its window is already open: the next 'gametime run-pending' books it.")
-
-
-def _cutoff_spec(store: Store, keep_trying: bool | None, until: str | None) -> str | None:
-    """The booking's keep-trying cut-off spec, or None when it is not to keep trying."""
-    from gametime_cli.errors import BadInput
-    from gametime_cli.keep_trying import check_until
-    from gametime_cli.settings import Settings
-
-    if keep_trying is False and until is not None:
-        raise BadInput("--keep-trying-until goes with --keep-trying, not --no-keep-trying")
-    settings = Settings(store.settings())
-    if until is None and not (settings.keep_trying if keep_trying is None else keep_trying):
-        return None
-    return check_until(until if until is not None else settings.keep_trying_until)
 
 
 def list_(

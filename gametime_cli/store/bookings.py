@@ -442,15 +442,16 @@ class BookingStore:
             )
 
     def note_read(self, booking: Booking, owner: str, now: datetime, *, status: str,
-                  due_at: datetime | None, error: str) -> None:
-        """A booking that keeps trying read the day's courts and found none free: count
-        the read and hand it back, due again at `due_at` (or ended, at the cut-off)."""
+                  due_at: datetime | None, error: str, counted: bool = True) -> None:
+        """A booking that keeps trying read the day's courts and found none free (or,
+        not `counted`, couldn't read them): hand it back, due again at `due_at` (or
+        ended, at the cut-off)."""
         cur = self.conn.execute(
-            "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at), checks = checks + 1,"
-            " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-            " WHERE id = ? AND lease_owner = ?",
-            [status, to_iso(due_at) if due_at else None, error, to_iso(now), booking.id,
-             owner],
+            "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
+            " checks = checks + ?, last_error = ?, lease_owner = NULL, lease_expires = NULL,"
+            " updated_at = ? WHERE id = ? AND lease_owner = ?",
+            [status, to_iso(due_at) if due_at else None, int(counted), error, to_iso(now),
+             booking.id, owner],
         )
         if cur.rowcount == 0:
             raise LeaseLost(booking.id)
