@@ -137,3 +137,24 @@ def test_a_series_and_an_import_keep_trying_too(cli, pinned_now, tmp_path):
     assert cli("import", str(rows)).exit_code == 0
     imported = json.loads(cli("list", "--json").stdout)
     assert [b["keep_trying_until"] for b in imported if b["time"] == "08:00"] == ["2h"]
+
+
+def test_one_read_of_a_day_serves_every_booking_watching_it(cli, pinned_now, monkeypatch):
+    from gametime_cli.sites.simulated import SimulatedSite
+
+    add_club(cli)
+    day = (pinned_now + timedelta(days=1)).date().isoformat()
+    for at in ("19:00", "20:00"):
+        assert cli("book", day, at, "--club", "busy", "--keep-trying").exit_code == 0
+    assert cli("run-pending", "--max-wait", "0").exit_code == 0
+    due = {b["id"]: b["next_try_at"] for b in json.loads(cli("list", "--json").stdout)}
+    assert due[1] == due[2]  # the second reads with the first
+    reads = []
+    real = SimulatedSite.day_courts
+    monkeypatch.setattr(SimulatedSite, "day_courts",
+                        lambda self, d: reads.append(d) or real(self, d))
+    pin_clock(monkeypatch, pinned_now + timedelta(seconds=40))
+    again = json.loads(cli("run-pending", "--max-wait", "0", "--json").stdout)
+    assert [b["outcome"] for b in again["bookings"]] == ["watching", "watching"]
+    assert len(reads) == 1
+    assert [b["checks"] for b in json.loads(cli("list", "--json").stdout)] == [1, 1]
