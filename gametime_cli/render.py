@@ -319,7 +319,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
     if booking.status == "pending":
         rows.append(("Next read" if booking.watching_since else "Next try",
                      f"{local_time(booking.due_at, zone, seconds=True)} "
-                                 f"({relative(booking.due_at - now)})"))
+                     f"({relative(booking.due_at - now)})"))
     if booking.or_times or booking.any_court:
         others = ", ".join(t.strftime("%H:%M") for t in booking.or_times)
         rows.append(("Else", " then ".join(filter(None, [
