@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,20 @@ def test_one_read_of_a_day_serves_every_booking_watching_it(cli, pinned_now, mon
     assert [b["outcome"] for b in again["bookings"]] == ["watching", "watching"]
     assert len(reads) == 1
     assert [b["checks"] for b in json.loads(cli("list", "--json").stdout)] == [1, 1]
+
+
+@pytest.mark.slow
+def test_cron_reads_again_within_max_wait_where_the_interval_is_shorter(cli):
+    """One `run-pending` (cron's tick) stays up to max_wait: with reads every 10 s and
+    25 s to stay, it reads the day again before it ends, and no more than it allows."""
+    add_club(cli)
+    cli("book", "tomorrow", "19:00", "--club", "busy", "--keep-trying")
+    assert cli("config", "set", "keep_trying_every", "10").exit_code == 0
+    started = time.monotonic()
+    ran = cli("run-pending", "--max-wait", "25", "--json")
+    took = time.monotonic() - started
+    assert ran.exit_code == 0
+    assert json.loads(ran.stdout)["bookings"][0]["outcome"] == "watching"
+    checks = show(cli, 1)["checks"]
+    assert 1 <= checks <= took / 8, (checks, took)
+    assert took < 25 + 12 + 5  # it left once the next read was past its stay
