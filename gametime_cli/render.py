@@ -251,6 +251,8 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
             relative(b.due_at - now) if b.due_at > now else "due now")  # not "16 s ago"
         if b.confirmation:
             result = f"#{b.confirmation} {f'court {b.court}'.translate(keep)}"
+            if b.status == "cancelled":
+                result = f"was {result}"  # booked, then cancelled at the club
         elif b.status in ("pending", "failed"):
             result = b.last_error or ""
         else:

@@ -98,3 +98,29 @@ def test_a_duration_the_club_does_not_offer_fails_at_once(gametime, home, site, 
     again = gametime("book", day.isoformat(), "22:00", "--club", "riverside",
                      "--duration", "120")
     assert (again.returncode, again.stderr) == (2, f"gametime: error: {said}\n")
+
+
+def test_a_time_that_is_not_a_slot_fails_once_where_the_site_lists_no_slots(
+        gametime, home, opening, day):
+    """Without the JSON's `t`, `book` can't know 19:10 isn't a slot; the site's 404 for
+    that booking page is the answer: failed on the first attempt, no retry, no picture."""
+    config = SandboxConfig(users=[replace(USER)], courts=4, timezone="UTC", window_days=6,
+                           opens_at=opening.time(), slot_times=False, seed=22)
+    with SandboxSite(config) as site:
+        assert gametime("club", "add", "riverside", "--url", site.base_url, "--timezone",
+                        "UTC", "--window-days", "6", "--opens-at",
+                        opening.strftime("%H:%M:%S")).returncode == 0
+        login = gametime("login", "--club", "riverside", "--username", USER.username,
+                         "--password-stdin", "--store", "file", input=PASSWORD + "\n",
+                         timeout=120)
+        assert login.returncode == 0 and "riverside has courts 1-4." in login.stdout
+        booking = book(gametime, day, "19:10", "--court", "2")
+        ran = gametime("run-pending", "--json", timeout=180)
+        assert ran.returncode == 1, ran.stderr
+        [entry] = json.loads(ran.stdout)["bookings"]
+        assert (entry["id"], entry["status"], entry["attempts"]) == (booking, "failed", 1)
+        assert entry["error"].startswith("riverside has no booking page for court 2 at "
+                                         "19:10 (HTTP 404")
+        shown = json.loads(gametime("show", str(booking), "--json").stdout)
+        assert [a["artifacts"] for a in shown["attempt_history"]] == [[]]
+        assert site.form_loads() == []

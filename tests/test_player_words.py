@@ -192,3 +192,14 @@ def test_quiet_means_errors_and_what_was_asked_for(cli):
     assert cli("-q", "cancel", "1").stdout == ""
     refused = cli("-q", "book", "tomorrow", "25:00", "--club", "sim")
     assert refused.exit_code == 2 and refused.stderr.startswith("gametime: error:")
+
+
+def test_a_game_cancelled_after_it_was_booked_says_it_was(cli):
+    cli("club", "add", "sim", "--url", "simulate:?success=1&seed=2", "--timezone", "UTC",
+        "--window-days", "7", "--opens-at", "00:00")
+    cli("book", "tomorrow", "19:00", "--club", "sim", "--court", "3")
+    assert cli("run-pending").exit_code == 0
+    confirmation = json.loads(cli("show", "1", "--json").stdout)["confirmation"]
+    assert cli("cancel", "1").exit_code == 0
+    row = next(line for line in cli("list").stdout.splitlines() if "sim" in line)
+    assert "cancelled" in row and f"was #{confirmation} court 3" in row.replace("\u00a0", " ")

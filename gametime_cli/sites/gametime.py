@@ -183,6 +183,8 @@ class GameTimeSite:
         self._guard = OriginGuard(o for o in (self.origin, self.login_origin) if o)
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
+        self._status: int | None = None
+        """The HTTP status of the last page `_goto` loaded."""
         self.offer: ClubOffer | None = None
         """The last day's courts and slots as read, and the durations the booking form
         showed, by booking type."""
@@ -283,7 +285,8 @@ class GameTimeSite:
         page = await self._start()
         with self._reaching_the_site():
             response = await page.goto(self.base + path, wait_until="domcontentloaded")
-        self._no_server_error(response.status if response is not None else None)
+        self._status = response.status if response is not None else None
+        self._no_server_error(self._status)
         return response
 
     def verify_login(self) -> None:
@@ -604,6 +607,11 @@ class GameTimeSite:
                                message=f"court {court} is held by another member")
             if any(word in text.lower() for word in TAKEN_WORDS):
                 return Outcome(OutcomeKind.TAKEN, court, message=f"court {court}: {text}")
+            if self._status == 404:  # no such booking page: asking again won't make one
+                return Outcome(OutcomeKind.PERMANENT, court, message=(
+                    f"{self.club.name} has no booking page for court {court} at "
+                    f"{request.time.strftime('%H:%M')} (HTTP 404: not one of its slots?)"
+                    + (f": {text}" if text else "")))
             return await self._with_artifacts(request, court, Outcome(
                 OutcomeKind.TRANSIENT, court,
                 message=f"the booking form did not appear ({text or self._path()})",
