@@ -10,7 +10,14 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from gametime_cli.errors import GametimeError, LeaseLost
-from gametime_cli.keep_trying import JITTER, WATCHING, cutoff, free_wanted, next_read
+from gametime_cli.keep_trying import (
+    JITTER,
+    WATCHING,
+    checked,
+    cutoff,
+    free_wanted,
+    next_read,
+)
 from gametime_cli.models import Booking
 from gametime_cli.offer import (
     ClubOffer,
@@ -206,15 +213,13 @@ class BookingAttempt:
         remember_offer(self.store, booking.club_id, driver, self.clock())
         self.executor._opening_from(booking, driver)
         self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
-        watching = decision.status == "pending" and decision.error is not None and (
-            decision.error.startswith(WATCHING))
         if outcome.kind is OutcomeKind.CONFIRMED and (
                 self.store.get_booking(booking.id).cancel_requested):
             self._cancel_confirmed(booking, driver, outcome.confirmation)
         return BookingResult(
             self.store.get_booking(booking.id),
             "cancelled" if self.store.get_booking(booking.id).status == "cancelled"
-            else WATCHED if watching else outcome.kind.value,
+            else WATCHED if decision.watching else outcome.kind.value,
             decision.error,
             needs_attention=needs_attention or outcome.kind in PARKED,
             artifacts=outcome.artifacts,
@@ -232,23 +237,24 @@ class BookingAttempt:
         except AttemptFailed as failed:  # a site that is down for a while: read again later
             log.info("booking %s: reading the day's courts failed: %s", booking.id,
                      failed.outcome.message)
-            decision = self._keep_watching(booking, failed.outcome.message)
-            self.store.note_read(booking, self.owner, self.clock(), status=decision.status,
-                                 due_at=decision.due_at, error=decision.error or "",
-                                 counted=False)
-            return BookingResult(self.store.get_booking(booking.id),
-                                 WATCHED if decision.status == "pending" else "taken",
-                                 decision.error)
+            return self._still_taken(booking, self._keep_watching(
+                booking, failed.outcome.message), counted=False)
         if free_wanted(courts, booking):
             log.info("booking %s: a wanted court came free; booking it", booking.id)
             self.store.count_read(booking.id)
             return None
-        decision = self._keep_watching(booking, None, read=True)
+        return self._still_taken(booking, self._keep_watching(booking, None, read=True),
+                                 counted=True)
+
+    def _still_taken(self, booking: Booking, decision: Decision,
+                     counted: bool) -> BookingResult:
+        """Record a read that found no wanted court free (`counted`), or couldn't be
+        made, and hand the booking back: due for the next read, or failed at the cut-off."""
         self.store.note_read(booking, self.owner, self.clock(), status=decision.status,
-                             due_at=decision.due_at, error=decision.error or "")
+                             due_at=decision.due_at, error=decision.error or "",
+                             counted=counted)
         return BookingResult(self.store.get_booking(booking.id),
-                             WATCHED if decision.status == "pending" else "taken",
-                             decision.error)
+                             WATCHED if decision.watching else "taken", decision.error)
 
     def _keep_watching(self, booking: Booking, reason: str | None,
                        read: bool = False) -> Decision:
@@ -267,11 +273,9 @@ class BookingAttempt:
         if due >= until:
             stop = until.astimezone(club.zone).strftime("%H:%M")
             return Decision("failed", error=(
-                f"no court came free by {stop}, the cut-off for keeping trying (checked "
-                f"{checks} time{'s' if checks != 1 else ''})" + (f": {reason}" if reason
-                                                                  else "")))
-        return Decision("pending", due, f"{WATCHING} (checked {checks} "
-                                        f"time{'s' if checks != 1 else ''})")
+                f"no court came free by {stop}, the cut-off for keeping trying "
+                f"({checked(checks)})" + (f": {reason}" if reason else "")))
+        return Decision("pending", due, f"{WATCHING} ({checked(checks)})", watching=True)
 
     def _missed(self, booking: Booking) -> BookingResult:
         reason = "the slot began before it could be booked"
@@ -324,8 +328,7 @@ class BookingAttempt:
             error=decision.error,
             artifacts=list(outcome.artifacts),
             booked_time=booked_at.strftime("%H:%M") if confirmed else None,
-            watching_since=self.clock() if decision.status == "pending" and (
-                decision.error or "").startswith(WATCHING) else None,
+            watching_since=self.clock() if decision.watching else None,
         )
 
     def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from gametime_cli.models import Booking, Club
 
@@ -66,8 +65,7 @@ def build(bookings: Iterable[Booking], clubs: dict[str, Club], now: datetime,
         club = clubs.get(booking.club)
         if club is None or not wanted(booking, pending):
             continue
-        zone = ZoneInfo(club.timezone)
-        start = datetime.combine(booking.day, booking.played_time, zone)
+        start = datetime.combine(booking.day, booking.played_time, club.zone)
         summary, description = event_text(booking, club)
         event = Event()
         event.add("uid", uid(booking))

@@ -25,6 +25,11 @@ _BEFORE = re.compile(r"^([0-9]{1,3})\s*(h|m|min)$")
 _AT = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+def checked(reads: int) -> str:
+    """'checked 1 time', 'checked 34 times'."""
+    return f"checked {reads} time{'s' if reads != 1 else ''}"
+
+
 def check_until(spec: str) -> str:
     """The cut-off spec, normalised; BadInput saying how to write one."""
     text = spec.strip().lower()

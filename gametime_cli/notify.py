@@ -99,15 +99,14 @@ class Announcer:
         club = self.clubs.get(booking.club)
         if self.games is None or club is None:
             return None
-        from datetime import UTC, datetime
-
+        from gametime_cli.clock import utcnow
         from gametime_cli.games_calendar import build
-        from gametime_cli.paths import ensure_private_dir
+        from gametime_cli.paths import ensure_private_dir, write_private
 
         try:
             ensure_private_dir(self.games)
             path = self.games / f"game-{booking.id}.ics"
-            path.write_bytes(build([booking], {club.name: club}, datetime.now(UTC)))
+            write_private(path, build([booking], {club.name: club}, utcnow()))
         except Exception as exc:  # the notice goes without it
             log.warning("could not write the game's calendar file: %s", exc)
             return None

@@ -224,6 +224,14 @@ def open_private(path: Path, flags: int, *, enforce_mode: bool = True) -> int:
     return fd
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file of ours in the data home (a kept page, a game's .ics): 0600, never
+    through a symbolic link (exit 3 naming it)."""
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def private_file(path: Path) -> None:
     """Check a file of ours that another library opens (SQLite's): not a link, a regular
     file we own, and 0600. (It is not opened here: closing any descriptor on the

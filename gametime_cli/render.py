@@ -95,12 +95,17 @@ def local_time(instant: datetime, zone: ZoneInfo, seconds: bool = False) -> str:
 NBSP = "\u00a0"
 
 
+def asked_label(booking: Booking) -> str | None:
+    """'(asked 19:00)' when an alternative time was booked, else None."""
+    if booking.played_time == booking.time:
+        return None
+    return f"(asked {booking.time.strftime('%H:%M')})"
+
+
 def time_label(booking: Booking) -> str:
     """The time booked, saying the time asked for when an alternative was booked."""
-    shown = booking.played_time.strftime("%H:%M")
-    if booking.played_time != booking.time:
-        shown += f" (asked {booking.time.strftime('%H:%M')})"
-    return shown
+    return " ".join(filter(None, [booking.played_time.strftime("%H:%M"),
+                                  asked_label(booking)]))
 
 
 def slot_label(booking: Booking) -> str:
@@ -259,9 +264,9 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
             result = ""
         _add_row(
             table, str(b.id), b.club,
-            " ".join(part.translate(keep) for part in
-                     (f"{b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}",
-                      *time_label(b).split(" ", 1)[1:])),
+            " ".join(part.translate(keep) for part in filter(None, [
+                f"{b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}",
+                asked_label(b)])),
             str(b.duration), courts_label(b.courts), _status(b.status), runs, result,
         )
     return table
@@ -354,17 +359,17 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
 
 def _keep_trying_line(booking: Booking, club: Club) -> str:
     """`show`'s line for a booking that keeps trying while its courts are taken."""
-    from gametime_cli.keep_trying import cutoff
+    from gametime_cli.keep_trying import WATCHING, checked, cutoff
 
     until = local_time(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
                        club.zone)
-    checked = f"checked {booking.checks} time{'s' if booking.checks != 1 else ''}"
+    reads = checked(booking.checks)
     if booking.status == "pending" and booking.watching_since:
-        return (f"watching for a free court since "
-                f"{local_time(booking.watching_since, club.zone, seconds=True)}, {checked}; "
+        return (f"{WATCHING} since "
+                f"{local_time(booking.watching_since, club.zone, seconds=True)}, {reads}; "
                 f"until {until}")
     if booking.watching_since:
-        return f"{checked} while every court was taken (until {until})"
+        return f"{reads} while every court was taken (until {until})"
     return f"if every court is taken, watch for one to free until {until}"
 
 

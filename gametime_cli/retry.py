@@ -23,6 +23,8 @@ class Decision:
     status: str
     due_at: datetime | None = None
     error: str | None = None
+    watching: bool = False
+    """Pending because every wanted court is taken: it keeps trying (keep_trying.py)."""
 
 
 def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) -> float:

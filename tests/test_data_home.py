@@ -192,17 +192,15 @@ def test_a_dangling_link_is_refused_and_nothing_is_created_through_it(made, tmp_
 
 
 def test_an_artifact_is_never_written_through_a_link(home, victim, tmp_path):
-    from gametime_cli.sites.gametime import _write_private
-
     folder = paths.ensure_private_dir(home / "artifacts")
     assert mode(home) == mode(folder) == 0o700
     link = folder / "booking-1-attempt-1-court-1-20260101T000000.html"
     link.symlink_to(victim)
     with pytest.raises(EnvironmentProblem, match=re.escape(f"{link} is a symbolic link")):
-        _write_private(link, b"<html>page</html>")
+        paths.write_private(link, b"<html>page</html>")
     assert victim.read_text() == VICTIM_TEXT
     kept = folder / "booking-1-attempt-1-court-1-20260101T000001.png"
-    _write_private(kept, b"png")
+    paths.write_private(kept, b"png")
     assert mode(kept) == 0o600
     # The folder itself as a link (to a folder of someone else's) is refused as well.
     elsewhere = tmp_path / "elsewhere"

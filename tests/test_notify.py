@@ -16,7 +16,7 @@ def club(name: str, url: str) -> None:
                     "7", "--opens-at", "00:00").returncode == 0
 
 
-def test_results_reach_the_notifier(hook):
+def test_results_reach_the_notifier(hook, home):
     url = hook.url("hook")
     assert gt("notify", "add", url).returncode == 0
     assert json.loads(gt("notify", "list", "--json").stdout) == [{"id": 1, "url": url}]
@@ -36,6 +36,7 @@ def test_results_reach_the_notifier(hook):
     # The game comes with its calendar entry, the same event `gametime calendar` writes.
     [(filename, _, data)] = hook.attachments(booked)
     assert filename == "game-1.ics"
+    assert (home / "games" / filename).stat().st_mode & 0o777 == 0o600  # a file of ours
     from icalendar import Calendar
 
     [event] = Calendar.from_ical(data).walk("VEVENT")

@@ -39,12 +39,15 @@ def calendar(
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
         raise BadInput(f"--output {output}: there is no folder {folder}")
+    temporary = None
     try:
         fd, temporary = tempfile.mkstemp(prefix=".gametime-", suffix=".ics", dir=folder)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
         os.replace(temporary, output)
     except OSError as exc:
+        if temporary is not None:  # nothing half-written is left beside it
+            Path(temporary).unlink(missing_ok=True)
         raise BadInput(f"--output {output}: {exc.strerror or exc}") from None
     say(f"Wrote {data.count(b'BEGIN:VEVENT')} game(s) to {output}.")
 

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
 import re
 import time
 from collections.abc import Coroutine, Iterator
@@ -821,8 +820,8 @@ class GameTimeSite:
             paths.ensure_private_dir(self.artifacts_dir)
             html_path = self.artifacts_dir / f"{stem}.html"
             png_path = self.artifacts_dir / f"{stem}.png"
-            _write_private(html_path, (await page.content()).encode("utf-8"))
-            _write_private(png_path, await page.screenshot(full_page=True, timeout=5000))
+            paths.write_private(html_path, (await page.content()).encode("utf-8"))
+            paths.write_private(png_path, await page.screenshot(full_page=True, timeout=5000))
         except Exception:
             return outcome
         return Outcome(outcome.kind, outcome.court, outcome.confirmation, outcome.message,
@@ -901,10 +900,3 @@ def _label_minutes(label: str) -> int | None:
         return None
     amount = float(found.group(1))
     return round(amount * 60) if found.group(2).startswith("h") else round(amount)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a kept artifact 0600, never through a symbolic link (exit 3 naming it)."""
-    fd = paths.open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
