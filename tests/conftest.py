@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -90,6 +90,20 @@ def now() -> datetime:
     """The test's one instant, in UTC, taken once: build the club, its window and every
     date the test expects from it, never from another reading of the clock."""
     return datetime.now(UTC)
+
+
+@pytest.fixture
+def opening(now: datetime) -> datetime:
+    """An hour before the test's instant: a sandbox site and its club open their days at
+    this time of day (UTC), so a day opens an hour ago, or 23 hours from now, at any hour."""
+    return (now - timedelta(hours=1)).replace(microsecond=0)
+
+
+@pytest.fixture
+def day(now: datetime) -> date:
+    """The day the browser tests book: tomorrow at the test's instant, open long since
+    (with a 6-day window), and its evening still ahead even past midnight."""
+    return now.date() + timedelta(days=1)
 
 
 @pytest.fixture

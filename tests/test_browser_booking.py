@@ -6,7 +6,7 @@ import json
 import stat
 import time as time_module
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,20 +17,6 @@ PASSWORD = "Sandbox-Pangolin-4417"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
-
-
-@pytest.fixture
-def opening(now: datetime) -> datetime:
-    """An hour before the test's instant: the site and the club open their days at this
-    time of day (UTC), so a day opens an hour ago, or 23 hours from now, at any hour."""
-    return (now - timedelta(hours=1)).replace(microsecond=0)
-
-
-@pytest.fixture
-def day(now: datetime) -> date:
-    """The day the tests book: tomorrow at the test's instant, open long since (its
-    window opened five days ago), and its 18:00 still ahead even past midnight."""
-    return now.date() + timedelta(days=1)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -16,17 +16,6 @@ PASSWORD = "Sandbox-Heron-5521"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
-
-
-@pytest.fixture
-def opening(now: datetime) -> datetime:
-    """An hour before the test's instant: the day after it has been open for days."""
-    return (now - timedelta(hours=1)).replace(microsecond=0)
-
-
-@pytest.fixture
-def day(now: datetime) -> date:
-    return now.date() + timedelta(days=1)
 
 
 @pytest.fixture

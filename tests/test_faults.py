@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -31,13 +31,6 @@ def site():
                            opens_at=clock_time(9, 0), seed=9)
     with SandboxSite(config) as running:
         yield running
-
-
-@pytest.fixture
-def day(now: datetime) -> date:
-    """The day the tests book: tomorrow at the test's one instant. Its window opened days
-    ago (6 days ahead, 09:00), and its 17:00 is still ahead even past midnight."""
-    return now.date() + timedelta(days=1)
 
 
 def setup_club(gametime, site, day: date, *, lease: str = "3",

@@ -14,7 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -29,17 +29,6 @@ EVERY = 10.0
 DAY_JSON = "/scheduling/index/jsoncourtdata/"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("needs_browser")]
-
-
-@pytest.fixture
-def opening(now: datetime) -> datetime:
-    """An hour before the test's instant: tomorrow has been open for days."""
-    return (now - timedelta(hours=1)).replace(microsecond=0)
-
-
-@pytest.fixture
-def day(now: datetime) -> date:
-    return now.date() + timedelta(days=1)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -151,17 +151,6 @@ def in_a_browser(test):
     for mark in (pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("needs_browser")):
         test = mark(test)
     return test
-
-
-@pytest.fixture
-def opening(now: datetime) -> datetime:
-    """An hour ago: the club's days open at this time of day (UTC), so tomorrow is open."""
-    return (now - timedelta(hours=1)).replace(microsecond=0)
-
-
-@pytest.fixture
-def day(now: datetime) -> date:
-    return now.date() + timedelta(days=1)
 
 
 @pytest.fixture
