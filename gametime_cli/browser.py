@@ -1,4 +1,11 @@
-"""Finding the Chromium that Playwright drives, and the one browser a run shares."""
+"""Finding the Chromium that Playwright drives, and the one browser a run shares.
+
+What the club's site sees of it is a player's own browser: the full Chromium (in its new
+headless mode, or headed), `navigator.webdriver` false, its own User-Agent with
+`HeadlessChrome` said as `Chrome` (its client hints already name Chromium), a desktop
+Chrome's languages, the club's time zone and a desktop's window and screen. Nothing is
+injected into its pages and nothing of it is faked.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +25,23 @@ from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.secrets_env import child_environment, withhold
 
 BROWSER_ENV = "GAMETIME_BROWSER"
+
+
+class BrowserMode(StrEnum):
+    """How the browser runs (the `browser_mode` setting; `--headed` for one command)."""
+
+    HEADLESS = "headless"
+    """The full Chromium without a window: to a site, the browser a player runs."""
+    LEAN = "lean"
+    """Chromium's headless shell: the least memory, and the easiest to tell from a
+    player's browser (its client hints say HeadlessChrome, it has no plugins)."""
+    HEADED = "headed"
+    """The full Chromium in a window; on a machine without a display, on an Xvfb of
+    the run's own."""
+
+
 HEADLESS_SHELLS = ("chromium-headless-shell",)
-"""Chromium's headless shell, as Playwright itself uses for headless runs: no browser
-UI, so about half the memory per account of a full Chromium run headless."""
-PATH_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+FULL_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 QUIET_FLAGS = (
     "--disable-gpu",
     "--disable-background-networking",
@@ -32,7 +53,15 @@ QUIET_FLAGS = (
     "--metrics-recording-only",
     "--disable-quic",
 )
-"""Flags that keep a headless, offline server quiet: no calls home, no first-run UI."""
+"""Flags that keep an offline server quiet: no calls home, no first-run UI."""
+UNSEEN_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
+"""Browser features no page can see that cost a run dearly: the address bar's popup,
+which the full Chromium renders ahead in two processes of their own for every context
+(window) it opens, about 35 MiB each."""
+VIEWPORT = {"width": 1366, "height": 768}
+"""A common desktop window's page area ..."""
+SCREEN = {"width": 1920, "height": 1080}
+"""... on a larger screen, as a player's window sits on theirs."""
 
 T = TypeVar("T")
 
@@ -40,14 +69,23 @@ NO_BROWSER = (
     "no Chromium found for booking; install one with 'apt-get install chromium' or "
     "'playwright install chromium', or name one with GAMETIME_BROWSER"
 )
+NO_SHELL = (
+    "browser_mode lean books with Chromium's headless shell, which is not installed; "
+    "install it with 'apt-get install chromium-headless-shell', or book with the full "
+    "browser (gametime config set browser_mode headless)"
+)
 
 
 @dataclass(frozen=True)
 class BrowserOptions:
     executable: str
-    headed: bool = False
+    mode: BrowserMode = BrowserMode.HEADLESS
     navigation_timeout: float = 15.0
     action_timeout: float = 5.0
+
+    @property
+    def headed(self) -> bool:
+        return self.mode is BrowserMode.HEADED
 
 
 def _playwright_chromium() -> str | None:
@@ -65,10 +103,10 @@ def _playwright_chromium() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
-def find_browser(configured: str = "", headed: bool = False) -> str:
-    """GAMETIME_BROWSER, then the `browser` setting, then Playwright's Chromium, then on
-    PATH: chromium-headless-shell (headless runs only), chromium, chromium-browser,
-    google-chrome."""
+def find_browser(configured: str = "", mode: BrowserMode = BrowserMode.HEADLESS) -> str:
+    """GAMETIME_BROWSER, then the `browser` setting; else, for the full browser,
+    Playwright's Chromium, then chromium, chromium-browser or google-chrome on PATH;
+    for `lean`, chromium-headless-shell on PATH."""
     for source, value in ((BROWSER_ENV, os.environ.get(BROWSER_ENV, "")),
                           ("the browser setting", configured)):
         if value:
@@ -77,23 +115,45 @@ def find_browser(configured: str = "", headed: bool = False) -> str:
             if not found:
                 raise EnvironmentProblem(f"{source} names {value!r}, which is not an executable")
             return found
+    if mode is BrowserMode.LEAN:
+        for name in HEADLESS_SHELLS:
+            if found := shutil.which(name):
+                return found
+        raise EnvironmentProblem(NO_SHELL)
     own = _playwright_chromium()
     if own:
         return own
-    for name in (PATH_CANDIDATES if headed else (*HEADLESS_SHELLS, *PATH_CANDIDATES)):
-        found = shutil.which(name)
-        if found:
+    for name in FULL_BROWSERS:
+        if found := shutil.which(name):
             return found
     raise EnvironmentProblem(NO_BROWSER)
 
 
-def launch_arguments(headed: bool) -> list[str]:
-    args = list(QUIET_FLAGS)
+def launch_arguments(mode: BrowserMode = BrowserMode.HEADLESS) -> list[str]:
+    args = [*QUIET_FLAGS,
+            "--disable-blink-features=AutomationControlled",  # navigator.webdriver false
+            f"--disable-features={','.join(UNSEEN_FEATURES)}"]
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to sandbox as root
-    if not headed:
+    if mode is not BrowserMode.HEADED:
         args.append("--hide-scrollbars")
     return args
+
+
+def players_user_agent(own: str) -> str:
+    """The browser's own User-Agent as a player's window would say it."""
+    return own.replace("HeadlessChrome/", "Chrome/")
+
+
+def context_options(user_agent: str, zone: str | None) -> dict[str, Any]:
+    """A context's options: the User-Agent, the club's zone, a desktop's window and
+    screen. The language is left to the browser, which says what a desktop Chrome
+    does (en-US, en); Playwright's `locale` would cut it to one."""
+    options: dict[str, Any] = {"user_agent": user_agent, "viewport": VIEWPORT,
+                               "screen": SCREEN}
+    if zone:
+        options["timezone_id"] = zone
+    return options
 
 
 class BrowserHost:
@@ -106,10 +166,10 @@ class BrowserHost:
     found when first asked for and started when the first context is opened.
     """
 
-    def __init__(self, configured: str = "", *, headed: bool = False,
+    def __init__(self, configured: str = "", *, mode: BrowserMode = BrowserMode.HEADLESS,
                  navigation_timeout: float = 15.0, action_timeout: float = 5.0):
         self._configured = configured
-        self._headed = headed
+        self._mode = BrowserMode(mode)
         self._timeouts = (navigation_timeout, action_timeout)
         self._options: BrowserOptions | None = None
         self._lock = threading.Lock()
@@ -118,54 +178,9 @@ class BrowserHost:
         self._launching: asyncio.Lock | None = None
         self._pw: Any = None
         self._browser: Any = None
-        self.send_delays: dict[tuple[str, int], float] = {}
-        """Per site and number of accounts firing together, how long this browser takes
-        from being asked for their pages to sending the first request: measured once,
-        so that every account aims at the same instant."""
-        self._rehearsals: dict[tuple[str, int], _Rehearsal] = {}
-        self._openings: dict[tuple[str, float], dict[object, int]] = {}
-
-    @contextlib.contextmanager
-    def opening(self, site: str, instant: float, account: object) -> Iterator[None]:
-        """While an account's lane prepares for and fires at an opening (any thread)."""
-        key = (site, instant)
-        with self._lock:
-            accounts = self._openings.setdefault(key, {})
-            accounts[account] = accounts.get(account, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                accounts[account] -= 1
-                if not accounts[account]:
-                    del accounts[account]
-                if not accounts:
-                    self._openings.pop(key, None)
-
-    def together(self, site: str, instant: float) -> int:
-        """How many accounts fire at this site at this instant (at least 1)."""
-        with self._lock:
-            return max(1, len(self._openings.get((site, instant), {})))
-
-    async def rehearse(self, site: str, together: int,
-                       load: Callable[[], Awaitable[float | None]], wait: float) -> float | None:
-        """On the loop: the least delay in sending a page's request when `together`
-        accounts ask at once. Each account calls this with `load` (a page load of its
-        own, returning its delay); once all have, or `wait` seconds after the first,
-        their loads go together a few times, and every caller gets the same answer
-        (kept for the run)."""
-        key = (site, together)
-        if key in self.send_delays:
-            return self.send_delays[key]
-        rehearsal = self._rehearsals.get(key)
-        if rehearsal is None or rehearsal.started:
-            rehearsal = self._rehearsals[key] = _Rehearsal(
-                asyncio.get_running_loop().create_future())
-            asyncio.get_running_loop().call_later(wait, rehearsal.begin, self, key)
-        rehearsal.loads.append(load)
-        if len(rehearsal.loads) >= together:
-            rehearsal.begin(self, key)
-        return await asyncio.shield(rehearsal.answer)
+        self._display: Any = None
+        self.user_agent = ""
+        """What the browser tells sites it is: its own User-Agent, said as a player's."""
 
     @property
     def options(self) -> BrowserOptions:
@@ -173,9 +188,8 @@ class BrowserHost:
         with self._lock:
             if self._options is None:
                 navigation, action = self._timeouts
-                self._options = BrowserOptions(find_browser(self._configured, self._headed),
-                                               self._headed,
-                                               navigation, action)
+                self._options = BrowserOptions(find_browser(self._configured, self._mode),
+                                               self._mode, navigation, action)
             return self._options
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
@@ -199,35 +213,50 @@ class BrowserHost:
             future.cancel()
             raise
 
-    async def new_context(self) -> Any:
-        """A fresh context (its own cookies) on the run's browser, started if need be."""
+    async def new_context(self, zone: str | None = None) -> Any:
+        """A fresh context (its own cookies) on the run's browser, started if need be,
+        as a player's browser in the time zone `zone` (the club's)."""
         if self._launching is None:
             self._launching = asyncio.Lock()
         async with self._launching:
             if self._browser is None:
-                from playwright.async_api import async_playwright
-
-                options = self.options
-                withhold()  # the driver copies os.environ as it starts
-                self._pw = await async_playwright().start()
-                try:
-                    self._browser = await self._pw.chromium.launch(
-                        executable_path=options.executable,
-                        headless=not options.headed,
-                        args=launch_arguments(options.headed),
-                        env=child_environment(),
-                        timeout=30_000,
-                    )
-                except Exception as exc:
-                    await self._stop_playwright()
-                    raise EnvironmentProblem(
-                        f"the browser {options.executable} did not start: {_first_line(exc)}"
-                    ) from None
+                await self._launch()
         navigation, action = self._timeouts
-        context = await self._browser.new_context()
+        context = await self._browser.new_context(**context_options(self.user_agent, zone))
         context.set_default_navigation_timeout(navigation * 1000)
         context.set_default_timeout(action * 1000)
         return context
+
+    async def _launch(self) -> None:
+        from playwright.async_api import async_playwright
+
+        options = self.options
+        display: dict[str, str] = {}
+        if options.headed:
+            from gametime_cli.virtual_display import VirtualDisplay, needs_display
+
+            if needs_display():
+                self._display = VirtualDisplay()
+                display = await asyncio.to_thread(self._display.start)
+        withhold()  # the driver copies os.environ as it starts
+        self._pw = await async_playwright().start()
+        try:
+            self._browser = await self._pw.chromium.launch(
+                executable_path=options.executable,
+                headless=not options.headed,
+                args=launch_arguments(options.mode),
+                env=child_environment(display),
+                timeout=30_000,
+            )
+            session = await self._browser.new_browser_cdp_session()
+            version = await session.send("Browser.getVersion")
+            await session.detach()
+        except Exception as exc:
+            await self._shutdown()
+            raise EnvironmentProblem(
+                f"the browser {options.executable} did not start: {_first_line(exc)}"
+            ) from None
+        self.user_agent = players_user_agent(version["userAgent"])
 
     @property
     def started(self) -> bool:
@@ -245,6 +274,9 @@ class BrowserHost:
                 await self._browser.close()
         self._browser = None
         await self._stop_playwright()
+        if self._display is not None:
+            await asyncio.to_thread(self._display.stop)
+            self._display = None
 
     def close(self) -> None:
         """Close the browser and end its loop; safe to call twice."""
@@ -269,38 +301,3 @@ class BrowserStalled(Exception):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-REHEARSALS = 5
-"""Times the accounts firing together load a page at once while preparing."""
-
-
-class _Rehearsal:
-    """Accounts gathering to time their page loads together."""
-
-    def __init__(self, answer: asyncio.Future[float | None]):
-        self.answer = answer
-        self.loads: list[Callable[[], Awaitable[float | None]]] = []
-        self.started = False
-        self.task: asyncio.Future[None] | None = None
-
-    def begin(self, host: BrowserHost, key: tuple[str, int]) -> None:
-        if not self.started:
-            self.started = True
-            self.task = asyncio.ensure_future(self._run(host, key))
-
-    async def _run(self, host: BrowserHost, key: tuple[str, int]) -> None:
-        firsts = []
-        try:
-            for _ in range(REHEARSALS):
-                delays = await asyncio.gather(*(load() for load in self.loads),
-                                              return_exceptions=True)
-                found = [d for d in delays if isinstance(d, float)]
-                if found:
-                    firsts.append(min(found))
-        finally:
-            value = min(firsts) if firsts else None
-            if value is not None:
-                host.send_delays[key] = value
-            if not self.answer.done():
-                self.answer.set_result(value)

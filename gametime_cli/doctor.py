@@ -7,12 +7,17 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gametime_cli import credentials, crontab, paths
-from gametime_cli.errors import GametimeError
+from gametime_cli.errors import BadInput, GametimeError
+from gametime_cli.models import Club
 from gametime_cli.settings import Settings
-from gametime_cli.sites import needs_login
+from gametime_cli.sites import browser_host, needs_login, open_driver
 from gametime_cli.store import Store
+
+if TYPE_CHECKING:
+    from gametime_cli.browser import BrowserHost
 
 CLOCK_TOLERANCE = 2.0
 """Seconds our clock may differ from a club's before doctor asks for NTP. (Bookings
@@ -27,29 +32,45 @@ class Check:
     fix: str | None = None
 
 
-def run_checks(store: Store, *, cron_probe: bool = True) -> Iterator[Check]:
-    yield from _browser(Settings(store.settings()))
-    yield from _home(store)
-    yield from _database(store)
-    yield from _accounts(store, cron_probe)
-    yield from _scheduler(store)
-    yield from _clocks(store)
-    yield from _openings(store)
+def run_checks(store: Store, *, cron_probe: bool = True,
+               club: str | None = None) -> Iterator[Check]:
+    """Every check, the clubs' own for every club or only for `club` (BadInput, exit 2,
+    if there is no such club). One browser serves them all."""
+    clubs = store.list_clubs()
+    if club is not None:
+        clubs = [c for c in clubs if c.name == club]
+        if not clubs:
+            raise BadInput(f"no club named {club!r}; 'gametime club list' shows the clubs")
+    settings = Settings(store.settings())
+    host = browser_host(settings)
+    try:
+        started = yield from _browser(host)
+        yield from _home(store)
+        yield from _database(store)
+        yield from _accounts(store, clubs, cron_probe)
+        yield from _scheduler(store)
+        yield from _clocks(clubs)
+        yield from _openings(clubs)
+        if started:
+            yield from _what_clubs_see(store, host, clubs, settings)
+    finally:
+        host.close()
 
 
-def _browser(settings: Settings) -> Iterator[Check]:
-    from gametime_cli.browser import BrowserHost, BrowserStalled
+def _browser(host: BrowserHost) -> Iterator[Check]:
+    """Whether the browser starts; returns True if it did."""
+    from gametime_cli.browser import BrowserStalled
 
-    host = BrowserHost(settings.browser)
     try:
         executable = host.options.executable
-        host.run(host.new_context(), 90)
-        yield Check("browser", True, f"{executable} starts")
+        context = host.run(host.new_context(), 90)
+        host.run(context.close(), 30)
     except (GametimeError, BrowserStalled) as exc:
         yield Check("browser", False, str(exc),
                     "apt-get install chromium, or playwright install chromium")
-    finally:
-        host.close()
+        return False
+    yield Check("browser", True, f"{executable} starts ({host.options.mode} mode)")
+    return True
 
 
 def _home(store: Store) -> Iterator[Check]:
@@ -101,10 +122,10 @@ def _database(store: Store) -> Iterator[Check]:
                     "move the file away and add your clubs again, or restore a backup")
 
 
-def _accounts(store: Store, cron_probe: bool) -> Iterator[Check]:
+def _accounts(store: Store, clubs: list[Club], cron_probe: bool) -> Iterator[Check]:
     home = store.path.parent
     from_cron = credentials.check_from_cron(home, None) if cron_probe else {}
-    for club in store.list_clubs():
+    for club in clubs:
         accounts = store.accounts(club)
         if not accounts and needs_login(club):
             yield Check(f"account at {club.name}", False, "no account",
@@ -170,10 +191,10 @@ def _watch_running(store: Store) -> str | None:
         os.close(fd)
 
 
-def _clocks(store: Store) -> Iterator[Check]:
+def _clocks(clubs: list[Club]) -> Iterator[Check]:
     from gametime_cli.site_clock import DateProbes, measure
 
-    for club in store.list_clubs():
+    for club in clubs:
         if not needs_login(club):
             continue
         probes = DateProbes(club.url, timeout=10)
@@ -194,11 +215,100 @@ def _clocks(store: Store) -> Iterator[Check]:
                         "set your clock by NTP (timedatectl set-ntp true)")
 
 
-def _openings(store: Store) -> Iterator[Check]:
+def _openings(clubs: list[Club]) -> Iterator[Check]:
     """Where a run saw the site open at another time than the club's rule says."""
     from gametime_cli.windows import opening_note
 
-    for club in store.list_clubs():
+    for club in clubs:
         note = opening_note(club)
         if note is not None:
             yield Check(f"opening at {club.name}", False, note.problem, note.fix)
+
+
+FULL_BROWSER_FIX = "gametime config set browser_mode headless (the full Chromium)"
+
+
+def _what_clubs_see(store: Store, host: BrowserHost, clubs: list[Club],
+                    settings: Settings) -> Iterator[Check]:
+    """For each club on a real site: its login page, opened in the run's browser as a
+    booking would open it (no login, nothing booked), and what its scripts read there."""
+    from gametime_cli.sites.base import AttemptFailed
+
+    for club in clubs:
+        if not needs_login(club):
+            continue
+        driver = open_driver(club, None, settings, store.path.parent, host=host)
+        try:
+            seen = driver.what_the_site_sees()  # type: ignore[attr-defined]
+        except (AttemptFailed, GametimeError) as exc:
+            message = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
+            yield Check(f"what {club.name} sees", False, f"could not open its login page: "
+                        f"{message}", "check the club's URL and your network")
+            continue
+        finally:
+            driver.close()
+        yield from seen_checks(club, seen)
+
+
+def seen_checks(club: Club, seen: dict[str, Any]) -> Iterator[Check]:
+    """What a site's scripts read of the browser, one line each, red where a bot check
+    (reCAPTCHA v3's kind) would flag it."""
+    at = f"at {club.name}"
+    agent = str(seen.get("userAgent") or "")
+    brands = seen.get("brands")
+    yield Check(f"navigator.webdriver {at}", not seen.get("webdriver"),
+                "false" if not seen.get("webdriver") else "true: the site is told a "
+                "program drives the browser",
+                None if not seen.get("webdriver") else "use Debian's chromium or "
+                "Playwright's: gametime config set browser ''")
+    yield Check(f"User-Agent {at}", "HeadlessChrome" not in agent, agent or "(none)",
+                None if "HeadlessChrome" not in agent else FULL_BROWSER_FIX)
+    hints = ", ".join(brands) if brands else "(none)"
+    disagree = _hints_disagree(agent, brands)
+    yield Check(f"client hints {at}", disagree is None,
+                hints if disagree is None else f"{hints}: {disagree}",
+                None if disagree is None else FULL_BROWSER_FIX)
+    plugins = int(seen.get("plugins") or 0)
+    yield Check(f"plugins {at}", plugins > 0,
+                f"{plugins}" if plugins else "none, which no desktop Chrome has",
+                None if plugins else FULL_BROWSER_FIX)
+    languages = list(seen.get("languages") or [])
+    header = seen.get("accept_language")
+    few = len(languages) < 2 or not header
+    yield Check(f"languages {at}", not few,
+                f"{', '.join(languages) or '(none)'}; Accept-Language: {header or '(none)'}",
+                FULL_BROWSER_FIX if few else None)
+    zone = seen.get("timezone")
+    yield Check(f"time zone {at}", zone == club.timezone,
+                f"{zone}" + ("" if zone == club.timezone else f", not the club's {club.timezone}"))
+    screen, window = seen.get("screen") or [0, 0], seen.get("window") or [0, 0]
+    roomy = screen[0] > window[0] or screen[1] > window[1]
+    yield Check(f"screen {at}", roomy,
+                f"{screen[0]}x{screen[1]}, the page {window[0]}x{window[1]}"
+                + ("" if roomy else ": no room for a browser's window around the page"))
+    key = seen.get("siteKey")
+    if seen.get("recaptcha"):
+        yield Check(f"reCAPTCHA {at}", True, f"loaded on the login page, site key {key}")
+    elif key:
+        yield Check(f"reCAPTCHA {at}", False, f"the login page names site key {key}, but "
+                    "reCAPTCHA did not load", "check that nothing blocks www.google.com")
+    else:
+        yield Check(f"reCAPTCHA {at}", True, "not on the login page (the booking form "
+                    "runs its own)")
+
+
+def _hints_disagree(agent: str, brands: list[str] | None) -> str | None:
+    """Why the client hints give the browser away, or None when they agree with the
+    User-Agent."""
+    import re
+
+    if brands is None:
+        return "none, from a browser whose User-Agent says Chrome" if "Chrome/" in agent else None
+    if any(b.startswith("HeadlessChrome ") for b in brands):
+        return "they say HeadlessChrome"
+    major = re.search(r"Chrome/(\d+)", agent)
+    versions = {b.rsplit(" ", 1)[-1] for b in brands
+                if b.rsplit(" ", 1)[0] in ("Chromium", "Google Chrome")}
+    if major and major.group(1) not in versions:
+        return f"the User-Agent says Chrome {major.group(1)}"
+    return None

@@ -392,20 +392,14 @@ class Executor:
         opening by the site's clock. None if the run is stopping."""
         opening = booking.attempts == 0 and booking.due_at == booking.execute_at
         if opening:
-            club = self.store.club_by_id(booking.club_id)
-            try:
-                who = self._driver_key(booking)[1]
-            except GametimeError:  # met again, and reported, when it fires
-                who = None
-            with self.browser.opening(club.url, booking.due_at.timestamp(), who):
-                return self._at_the_opening(booking, club)
+            return self._at_the_opening(booking)
         if not wait_until(booking.due_at.timestamp(), now=self._epoch, stop=self.stop):
             return None
         return self._execute(booking)
 
-    def _at_the_opening(self, booking: Booking, club: Club) -> BookingResult | None:
+    def _at_the_opening(self, booking: Booking) -> BookingResult | None:
         """Prepare `lead_seconds` ahead, then fire so as to arrive just after the opening
-        by the site's clock, together with the other accounts opening then."""
+        by the site's clock (every account opening then aims at that one instant)."""
         lead = timedelta(seconds=self.settings.lead_seconds)
         if not wait_until((booking.due_at - lead).timestamp(), now=self._epoch,
                           stop=self.stop):
@@ -413,9 +407,7 @@ class Executor:
         self.store.check_lease(booking, self.owner)  # cancelled while it waited?
         try:
             driver = self._driver_for(booking)
-            driver.prepare(booking.day, before=booking.due_at.timestamp() - PREPARED_BY,
-                           together=self.browser.together(club.url,
-                                                          booking.due_at.timestamp()))
+            driver.prepare(booking.day, before=booking.due_at.timestamp() - PREPARED_BY)
         except AttemptFailed as failed:
             log.warning("booking %s: preparing failed (%s); firing anyway", booking.id,
                         failed.outcome.message)

@@ -42,6 +42,16 @@ def _executable(text: str) -> None:
         raise ValueError("not an executable file")
 
 
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(f"it takes {' or '.join(choices)}")
+        return value
+
+    return parse
+
+
 def _boolean(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("true", "yes", "on", "1"):
@@ -76,6 +86,14 @@ KNOWN: dict[str, Setting] = {
         Setting("browser", "", str,
                 "the Chromium to drive (a path); empty: GAMETIME_BROWSER, Playwright's, PATH",
                 check=_executable),
+        Setting("browser_mode", "headless", _choice("headless", "lean", "headed"),
+                "headless: the full Chromium without a window; lean: its headless shell "
+                "(least memory, easiest for a club to tell from a player's browser); "
+                "headed: in a window, on an Xvfb of its own where there is no display"),
+        Setting("submit", "post", _choice("post", "page"),
+                "how a booking form is sent: post (the page's reCAPTCHA token, then the "
+                "form's fields posted by HTTP from the session) or page (a click on the "
+                "page's own button); a refused save is sent once more the other way"),
         Setting("navigation_timeout", 15.0, _bounded(float, 1, 300),
                 "seconds a page may take to load"),
         Setting("action_timeout", 5.0, _bounded(float, 0.5, 120),

@@ -217,14 +217,13 @@ AIM_AFTER = 0.002
 """A form's request is aimed to arrive at least this long after the opening."""
 
 
-def send_ahead(estimate: ClockEstimate, browser_delay: float) -> float:
-    """How long before the opening (by the site's clock) to ask the browser for the
-    form, so that its request arrives just after: ahead by the way there (its fastest)
-    and the browser's own delay in sending (its least), less what the clock may be off
-    by and some of the path's jitter. Arriving a few ms early costs a round trip; a few
-    ms late costs those ms."""
+def send_ahead(estimate: ClockEstimate, send_delay: float) -> float:
+    """How long before the opening (by the site's clock) to send the form's request, so
+    that it arrives just after: ahead by the way there (its fastest) and our own delay
+    in sending it, less what the clock may be off by and some of the path's jitter.
+    Arriving a few ms early costs a round trip; a few ms late costs those ms."""
     margin = estimate.uncertainty + max(AIM_AFTER, estimate.spread / 2)
-    return max(0.0, estimate.latency + browser_delay - margin)
+    return max(0.0, estimate.latency + send_delay - margin)
 
 
 _cache: dict[str, tuple[float, ClockEstimate]] = {}

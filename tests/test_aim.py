@@ -1,74 +1,144 @@
-"""Aiming the form's request at the opening: how far ahead to send it, and accounts that
-fire together rehearsing together (no browser: the rehearsal's loads are stand-ins)."""
+"""Aiming the form's request at the opening: how far ahead to send it, and the shot that
+sends it on a connection opened beforehand (a stand-in site on loopback, no browser)."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 
 import pytest
 
-from gametime_cli.browser import REHEARSALS, BrowserHost
 from gametime_cli.site_clock import AIM_AFTER, ClockEstimate, send_ahead
+from gametime_cli.sites.http_shot import Connection, ShotFailed
+from gametime_cli.sites.origins import Origin
 
 
-def test_the_request_leaves_early_by_the_path_and_the_browser_less_the_doubt():
+def test_the_request_leaves_early_by_the_path_and_our_delay_less_the_doubt():
     estimate = ClockEstimate(offset=2.5, uncertainty=0.001, samples=36, latency=0.025,
                              spread=0.003)
-    ahead = send_ahead(estimate, browser_delay=0.010)
-    assert ahead == pytest.approx(0.025 + 0.010 - 0.001 - AIM_AFTER)
-    # Sent that far ahead, over the fastest path and with the browser at its quickest,
-    # the request still arrives after the opening.
-    assert -ahead + 0.010 + 0.025 >= AIM_AFTER
+    ahead = send_ahead(estimate, send_delay=0.0002)
+    assert ahead == pytest.approx(0.025 + 0.0002 - 0.001 - AIM_AFTER)
+    # Sent that far ahead, over the fastest path, the request still arrives after the
+    # opening.
+    assert -ahead + 0.0002 + 0.025 >= AIM_AFTER
     # A site on this machine, with no delay to speak of: sent at the opening, not before.
     assert send_ahead(ClockEstimate(0.0, 0.004, 28, 0.0002, 0.0), 0.0) == 0.0
 
 
-def _rehearse(together: int, delays: list[float], wait: float = 5.0
-              ) -> tuple[list[float | None], list[list[float]]]:
-    """`len(delays)` accounts rehearsing on one host: what each was told, and when each
-    account's loads started."""
-    host = BrowserHost()
-    started: list[list[float]] = [[] for _ in delays]
+class StandIn:
+    """A loopback site answering each request with the next of `answers`, recording what
+    came, on which connection, and when."""
 
-    def account(n: int):
-        async def load() -> float:
-            started[n].append(time.monotonic())
-            await asyncio.sleep(0.01)
-            return delays[n]
-        return load
+    def __init__(self, answers: list[bytes], close_after: int | None = None):
+        self.answers = list(answers)
+        self.close_after = close_after
+        self.requests: list[tuple[int, bytes, float]] = []
+        self.connections = 0
+        self.server: asyncio.Server | None = None
 
-    async def main() -> list[float | None]:
-        async def join(n: int) -> float | None:
-            await asyncio.sleep(0.05 * n)  # they finish logging in at different times
-            return await host.rehearse("https://club.example", together, account(n), wait)
-        return list(await asyncio.gather(*(join(n) for n in range(len(delays)))))
+    async def __aenter__(self) -> Origin:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return Origin("http", "127.0.0.1", self.server.sockets[0].getsockname()[1])
 
-    return asyncio.run(main()), started
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number, served = self.connections, 0
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.requests.append((number, head, time.time()))
+                writer.write(self.answers.pop(0))
+                await writer.drain()
+                served += 1
+                if self.close_after is not None and served >= self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
 
 
-def test_accounts_firing_together_rehearse_together_and_aim_alike():
-    told, started = _rehearse(3, [0.060, 0.045, 0.070])
-    assert told == [0.045, 0.045, 0.045]  # the first request to leave, the same for all
-    assert all(len(times) == REHEARSALS for times in started)
-    for round_starts in zip(*started, strict=True):  # each round's loads go at once
-        assert max(round_starts) - min(round_starts) < 0.005
+def answer(status: str, body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in headers)
+    return (f"HTTP/1.1 {status}\r\n{head}Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def test_a_rehearsal_does_not_wait_past_its_time_for_an_account_that_never_comes():
-    begun = time.monotonic()
-    told, started = _rehearse(3, [0.030, 0.020], wait=0.3)
-    assert told == [0.020, 0.020]
-    assert 0.3 <= min(times[0] for times in started) - begun < 2
+BROWSER = [("sec-ch-ua", '"Chromium";v="156"'), ("User-Agent", "Mozilla/5.0 Chrome/156.0.0.0"),
+           ("Accept-Language", "en-US,en;q=0.9"), ("Cookie", "stale=1"),
+           ("Accept-Encoding", "gzip, deflate, br, zstd")]
 
 
-def test_an_opening_counts_the_accounts_firing_at_it():
-    host = BrowserHost()
-    site, instant = "https://club.example", 1_800_000_000.0
-    assert host.together(site, instant) == 1
-    with host.opening(site, instant, "jo"), host.opening(site, instant, "sam"):
-        with host.opening(site, instant, "jo"):  # jo's second booking at the same opening
-            assert host.together(site, instant) == 2
-        assert host.together(site, instant + 60) == 1
-        assert host.together(site, instant) == 2
-    assert host.together(site, instant) == 1
+def test_the_shot_goes_on_the_connection_opened_before_with_the_browsers_headers():
+    async def main() -> tuple[StandIn, Origin, list]:
+        site = StandIn([answer("302 Found", b"", "Location: /scheduling/index/bookerror"),
+                        answer("200 OK", gzip.compress(b"<form>held</form>"),
+                               "Content-Encoding: gzip", "Set-Cookie: a=1; Path=/",
+                               "Set-Cookie: b=2; Path=/")])
+        async with site as origin:
+            shot = Connection(origin, timeout=5)
+            await shot.connect()
+            connected = site.connections
+            first = await shot.get("/book/1", BROWSER, "gametime=abc")
+            second = await shot.get("/book/1", BROWSER, "gametime=abc")
+            shot.close()
+        return site, origin, [connected, first, second]
+
+    site, origin, (connected, first, second) = asyncio.run(main())
+    assert (first.status, first.header("location")) == (302, "/scheduling/index/bookerror")
+    assert second.status == 200 and second.body == b"<form>held</form>"
+    # Both Set-Cookie headers reach the page, and no encoding is left to undo.
+    assert [v for n, v in second.for_the_page() if n == "Set-Cookie"] == ["a=1; Path=/",
+                                                                        "b=2; Path=/"]
+    assert not any(n.lower() == "content-encoding" for n, _ in second.for_the_page())
+    # One connection, opened before the first request, kept for the second.
+    assert connected == 1 and site.connections == 1
+    lines = site.requests[0][1].decode().split("\r\n")
+    assert lines[0] == "GET /book/1 HTTP/1.1"
+    assert lines[1] == f"Host: 127.0.0.1:{origin.port}"
+    # The browser's headers in its order; our own cookie and an encoding we can undo.
+    names = [line.split(":", 1)[0] for line in lines[2:] if line]
+    assert names == ["sec-ch-ua", "User-Agent", "Accept-Language", "Accept-Encoding", "Cookie"]
+    assert "Cookie: gametime=abc" in lines and "Cookie: stale=1" not in lines
+    assert "Accept-Encoding: gzip, deflate" in lines
+
+
+def test_a_connection_the_site_closed_while_idle_is_opened_again_once():
+    async def main() -> tuple[StandIn, int]:
+        site = StandIn([answer("200 OK", b"one"), answer("200 OK", b"two")], close_after=1)
+        async with site as origin:
+            shot = Connection(origin, timeout=5)
+            await shot.get("/a", [], "")
+            await asyncio.sleep(0.05)  # the site has closed it by now
+            again = await shot.get("/b", [], "")
+            shot.close()
+        return site, again
+
+    site, again = asyncio.run(main())
+    assert again.body == b"two"
+    assert site.connections == 2 and [r[0] for r in site.requests] == [1, 2]
+
+
+def test_a_site_that_never_answers_fails_the_shot_within_its_timeout():
+    async def main() -> float:
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(1 << 16)
+            await asyncio.sleep(5)
+            writer.close()
+
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        origin = Origin("http", "127.0.0.1", server.sockets[0].getsockname()[1])
+        begun = time.monotonic()
+        try:
+            with pytest.raises(ShotFailed, match=r"did not answer within 0\.3 s"):
+                await Connection(origin, timeout=0.3).get("/", [], "")
+        finally:
+            server.close()
+        return time.monotonic() - begun
+
+    assert asyncio.run(main()) < 2

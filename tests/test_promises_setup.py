@@ -296,7 +296,7 @@ def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, mon
     """README: "The browser: `GAMETIME_BROWSER` or the `browser` setting names an
     executable; otherwise …" (the setting: "empty: `GAMETIME_BROWSER`, Playwright's,
     `PATH`"): the variable first, then the setting, each before anything on PATH."""
-    from gametime_cli.browser import find_browser
+    from gametime_cli.browser import BrowserMode, find_browser
     from gametime_cli.errors import EnvironmentProblem
     from gametime_cli.settings import Settings
     from gametime_cli.store import Store
@@ -313,12 +313,13 @@ def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, mon
 
     monkeypatch.setenv("GAMETIME_BROWSER", str(named))
     assert find_browser(setting) == str(named)
-    assert find_browser(setting, headed=True) == str(named)
+    assert find_browser(setting, BrowserMode.HEADED) == str(named)
+    assert find_browser(setting, BrowserMode.LEAN) == str(named)
     monkeypatch.setenv("GAMETIME_BROWSER", "chromium-browser")  # a name, found on PATH
     assert find_browser(setting) == str(on_path / "chromium-browser")
     monkeypatch.setenv("GAMETIME_BROWSER", "")
     assert find_browser(setting) == str(configured)
-    assert find_browser(setting, headed=True) == str(configured)
+    assert find_browser(setting, BrowserMode.HEADED) == str(configured)
     # A name that is no executable is an error, not a step on to the next place.
     monkeypatch.setenv("GAMETIME_BROWSER", str(tmp_path / "missing"))
     with pytest.raises(EnvironmentProblem, match="GAMETIME_BROWSER names"):
@@ -328,12 +329,12 @@ def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, mon
 @pytest.mark.slow  # asks Playwright (its driver process) where its Chromium is, 7 times
 def test_then_playwrights_own_then_path_in_order(tmp_path, monkeypatch):
     """README: otherwise "Playwright's own Chromium if `playwright install chromium` put
-    it there, then on `PATH` `chromium-headless-shell` (headless runs only …), then
-    `chromium`, `chromium-browser` or `google-chrome`. With none, the run says how to
-    get one". Discovery only: the stand-ins are never started."""
+    it there, then on `PATH` `chromium`, `chromium-browser` or `google-chrome`; `lean`
+    takes `chromium-headless-shell` from `PATH`. With none, the run says how to get
+    one". Discovery only: the stand-ins are never started."""
     from playwright.sync_api import sync_playwright
 
-    from gametime_cli.browser import NO_BROWSER, find_browser
+    from gametime_cli.browser import NO_BROWSER, NO_SHELL, BrowserMode, find_browser
     from gametime_cli.errors import EnvironmentProblem
 
     on_path = tmp_path / "bin"
@@ -343,10 +344,15 @@ def test_then_playwrights_own_then_path_in_order(tmp_path, monkeypatch):
     for name in NAMES_ON_PATH:
         fake_executable(on_path, name)
 
-    assert find_browser() == str(on_path / "chromium-headless-shell")
-    assert find_browser(headed=True) == str(on_path / "chromium")
-    for gone, then in (("chromium-headless-shell", "chromium"),
-                       ("chromium", "chromium-browser"),
+    # The full browser by default, headless or headed; the shell only when asked for.
+    assert find_browser() == str(on_path / "chromium")
+    assert find_browser(mode=BrowserMode.HEADED) == str(on_path / "chromium")
+    assert find_browser(mode=BrowserMode.LEAN) == str(on_path / "chromium-headless-shell")
+    (on_path / "chromium-headless-shell").unlink()
+    with pytest.raises(EnvironmentProblem) as no_shell:
+        find_browser(mode=BrowserMode.LEAN)
+    assert str(no_shell.value) == NO_SHELL and "apt-get install chromium-headless-shell" in NO_SHELL
+    for gone, then in (("chromium", "chromium-browser"),
                        ("chromium-browser", "google-chrome")):
         (on_path / gone).unlink()
         assert find_browser() == str(on_path / then), gone
@@ -364,4 +370,5 @@ def test_then_playwrights_own_then_path_in_order(tmp_path, monkeypatch):
     assert own.is_relative_to(tmp_path / "ms-playwright")
     fake_executable(own.parent, own.name)
     assert find_browser() == str(own)
-    assert find_browser(headed=True) == str(own)
+    assert find_browser(mode=BrowserMode.HEADED) == str(own)
+    assert find_browser(mode=BrowserMode.LEAN) == str(on_path / "chromium-headless-shell")

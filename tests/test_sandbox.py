@@ -1,11 +1,15 @@
 """The sandbox site over HTTP, as a driver sees it: urllib with a cookie jar, no browser.
 
-One test at the end drives the real form with Chromium (marked `browser`).
+The client reports what a clean desktop Chrome would to the reCAPTCHA stand-in, with
+that browser's headers, so these tests pass its bot check; test_sandbox_botcheck.py
+tests the check itself. One test at the end drives the real form with Chromium
+(marked `browser`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +31,32 @@ from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
 SAVE = "/scheduling/index/save?errs="
 XHR = {"X-Requested-With": "XMLHttpRequest"}
+TOKEN = "/recaptcha/api3/token"
+BOOKERROR = "/scheduling/index/bookerror"
+NOT_VALIDATED = "We could not validate your booking. Please try again."
+CHROME_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/156.0.0.0 Safari/537.36")
+BROWSER_HEADERS = {
+    "User-Agent": CHROME_UA, "Accept-Language": "en-US,en;q=0.9",
+    "sec-ch-ua": '"Not:A-Brand";v="8", "Chromium";v="156"', "sec-ch-ua-mobile": "?0",
+    "sec-ch-ua-platform": '"Linux"',
+}
+"""What a desktop Chromium 156 on Linux sends (measured), Accept-Language included."""
+
+
+def clean_signals(zone: str = "America/Toronto", **changes: object) -> dict:
+    """What the stand-in's script reads in a person's desktop Chromium on Linux, who
+    typed and clicked the page's submit, with `changes` made."""
+    return {
+        "webdriver": False, "user_agent": CHROME_UA,
+        "brands": [{"brand": "Not:A-Brand", "version": "8"},
+                   {"brand": "Chromium", "version": "156"}],
+        "platform": "Linux", "plugins": 5, "languages": ["en-US", "en"],
+        "timezone": zone, "screen": {"width": 1920, "height": 1080},
+        "window": {"width": 1366, "height": 768}, "untrusted": [],
+        "typed_without_keys": False, "interactions": 4, "from_submit": True,
+        "submit_trusted": True, **changes,
+    }
 
 
 @dataclass
@@ -46,22 +76,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class Client:
-    """One browser-less session: its own cookie jar, redirects not followed."""
+    """One browser-less session: its own cookie jar, redirects not followed, a clean
+    Chrome's headers on every request (`headers` replaces them) and a clean Chrome's
+    signals in every token it asks for."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timezone: str = "America/Toronto",
+                 headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url
+        self.timezone = timezone
+        self.headers = dict(BROWSER_HEADERS if headers is None else headers)
+        self._site_key: str | None = None
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirects()
         )
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
-        return self._send(urllib.request.Request(self.base_url + path, headers=headers or {}))
+        return self._send(urllib.request.Request(self.base_url + path,
+                                                 headers={**self.headers, **(headers or {})}))
 
-    def post(self, path: str, fields: dict[str, str],
+    def post(self, path: str, fields: dict[str, str] | list[tuple[str, str]],
              headers: dict[str, str] | None = None) -> Reply:
-        data = urlencode(fields).encode()
+        return self.post_bytes(path, urlencode(fields).encode(), headers)
+
+    def post_bytes(self, path: str, data: bytes,
+                   headers: dict[str, str] | None = None) -> Reply:
+        sent = {**self.headers, "Origin": self.base_url, **(headers or {})}
         return self._send(urllib.request.Request(self.base_url + path, data=data,
-                                                 headers=headers or {}, method="POST"))
+                                                 headers=sent, method="POST"))
 
     def _send(self, request: urllib.request.Request) -> Reply:
         try:
@@ -71,8 +112,32 @@ class Client:
             with error:
                 return Reply(error.code, error.headers, error.read().decode())
 
-    def login(self, username: str = "member", password: str = "secret") -> Reply:
-        reply = self.post("/auth", {"username": username, "password": password})
+    @property
+    def site_key(self) -> str:
+        """The site's reCAPTCHA key, read once from its login page's script tag."""
+        if self._site_key is None:
+            page = self.get("/auth").text
+            found = re.search(r'src="/recaptcha/api\.js\?render=([^"&]+)"', page)
+            assert found, page
+            self._site_key = found.group(1)
+        return self._site_key
+
+    def token(self, action: str = "homepage", site_key: str | None = None,
+              **changes: object) -> str:
+        """A token as the page's `grecaptcha.execute` asks for it: clean signals, with
+        `changes`."""
+        body = {"site_key": self.site_key if site_key is None else site_key,
+                "action": action, "signals": clean_signals(self.timezone, **changes)}
+        reply = self.post_bytes(TOKEN, json.dumps(body).encode(),
+                                {"Content-Type": "application/json"})
+        assert reply.status == 200, reply.text
+        return json.loads(reply.text)["token"]
+
+    def login(self, username: str = "member", password: str = "secret",
+              **changes: object) -> Reply:
+        """Log in as the page's script does: with a token for the action `login`."""
+        reply = self.post("/auth", {"username": username, "password": password,
+                                    "g-recaptcha-response": self.token("login", **changes)})
         assert reply.status == 302, reply.text
         return reply
 
@@ -82,11 +147,10 @@ class Client:
         assert reply.status == 200
         return json.loads(reply.text)
 
-    def signed_form(self, form: dict[str, str]) -> dict[str, str]:
-        """The form as the page's own submit handler posts it: with a reCAPTCHA token."""
-        reply = self.post("/recaptcha/api3/token", {"temp": form["temp"]}, XHR)
-        assert reply.status == 200
-        return {**form, "g-recaptcha-response": json.loads(reply.text)["token"]}
+    def signed_form(self, form: dict[str, str], action: str = "homepage",
+                    **changes: object) -> dict[str, str]:
+        """The form as the page's own submit handler posts it: with a fresh token."""
+        return {**form, "g-recaptcha-response": self.token(action, **changes)}
 
 
 class _FormFields(HTMLParser):
@@ -310,16 +374,22 @@ def test_loading_a_second_form_releases_the_first_hold(
         (1, "s1"), (2, "s1"), (1, "s2")]
 
 
+def assert_not_validated(client: Client, reply: Reply) -> None:
+    """Refused as the live site refuses a token: a 302 to bookerror, which says so."""
+    assert (reply.status, reply.location) == (302, BOOKERROR), reply.text
+    page = client.get(BOOKERROR)
+    assert page.status == 200 and "<title>Booking Not Available" in page.text
+    assert f'<div class="error">{NOT_VALIDATED}</div>' in page.text
+
+
 def test_save_without_the_recaptcha_token_is_refused(site: SandboxSite) -> None:
     client = Client(site.base_url)
     client.login()
     form = load_form(client, site, 1, open_day(site), 1140)
-    assert form["g-recaptcha-response"] == ""
-    reply = client.post(SAVE, filled(form))
-    assert reply.status == 200
-    assert '<div class="error">The reCAPTCHA check failed.' in reply.text
+    assert form["g-recaptcha-response"] == ""  # the page's script fills it in
+    assert_not_validated(client, client.post(SAVE, filled(form)))
     assert site.bookings() == []
-    assert site.saves()[-1]["status"] == 200
+    assert site.saves()[-1]["reason"] == "not validated: no reCAPTCHA token"
 
 
 def test_a_token_is_bound_to_its_session(make_site: Callable[..., SandboxSite]) -> None:
@@ -330,8 +400,7 @@ def test_a_token_is_bound_to_its_session(make_site: Callable[..., SandboxSite]) 
     sam.login("sam", "b")
     form = load_form(jo, two, 1, open_day(two), 1140)
     stolen = sam.signed_form(form)["g-recaptcha-response"]
-    reply = jo.post(SAVE, filled({**form, "g-recaptcha-response": stolen}))
-    assert "reCAPTCHA check failed" in reply.text
+    assert_not_validated(jo, jo.post(SAVE, filled({**form, "g-recaptcha-response": stolen})))
     assert two.bookings() == []
 
 
@@ -361,8 +430,10 @@ def test_a_correct_booking(site: SandboxSite) -> None:
     assert court["b"][0]["bkId"] == booking_id
     assert court["b"][0]["d"] == 60
     assert 4411 in [p["u"] for p in court["b"][0]["p"]]
-    assert site.saves()[-1] == {"at": pytest.approx(site.now(), abs=5), "status": 302,
-                                "booking_id": booking_id, "reason": None}
+    saved = site.saves()[-1]
+    assert {k: saved[k] for k in ("status", "booking_id", "reason", "score", "flags")} == {
+        "status": 302, "booking_id": booking_id, "reason": None, "score": 0.9, "flags": []}
+    assert saved["at"] == pytest.approx(site.now(), abs=5)
     assert site.bookings()[0]["players"] == [{"name": "Member, Test", "u": 4411},
                                              {"name": "Partner, Sam", "u": 0}]
 
@@ -497,11 +568,16 @@ def test_records_and_the_state_route(site: SandboxSite) -> None:
     form = load_form(client, site, 1, open_day(site), 1140)
     client.post(SAVE, filled(client.signed_form(form)))
     state = json.loads(client.get("/_sandbox/state").text)
-    assert set(state) == {"bookings", "saves", "form_loads", "now"}
+    assert set(state) == {"bookings", "saves", "form_loads", "bot_checks", "now"}
     assert state["bookings"] == site.bookings()
     assert [s["status"] for s in state["saves"]] == [302]
-    assert [(r["method"], r["status"]) for r in site.requests()] == [
-        ("POST", 302), ("GET", 200), ("POST", 200), ("POST", 302)]
+    assert [(c["action"], c["session"], c["score"]) for c in state["bot_checks"]] == [
+        ("login", None, 0.9), ("homepage", "s1", 0.9)]
+    # The login page (for its site key), a token, the login, the form, a token, the save.
+    assert [(r["method"], r["path"].split("?")[0], r["status"]) for r in site.requests()] == [
+        ("GET", "/auth", 200), ("POST", TOKEN, 200), ("POST", "/auth", 302),
+        ("GET", book_path(site, 1, open_day(site), 1140), 200), ("POST", TOKEN, 200),
+        ("POST", "/scheduling/index/save", 302)]
 
 
 def test_stop_is_prompt_with_a_kept_alive_connection() -> None:
@@ -540,7 +616,7 @@ def test_the_command_serves_until_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-c", _COMMAND, "sandbox", "--users", "jo:secret,sam:pw2",
          "--clock-offset", "-30", "--seed", "3", "--latency", "200", "--jitter", "5",
-         "--nagle"],
+         "--nagle", "--no-bot-check"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -556,6 +632,7 @@ def test_the_command_serves_until_sigterm() -> None:
         assert sent == pytest.approx(time.time() - 30, abs=2)
         day_json = "/scheduling/index/jsoncourtdata/sport/1/date/2030-1-2"
         assert client.get(day_json, {"X-Requested-With": "XMLHttpRequest"}).status == 200
+        _book_with_urllib_as_is(base_url)  # --no-bot-check lets an HTTP library book
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:
@@ -565,6 +642,18 @@ def test_the_command_serves_until_sigterm() -> None:
     logged = [line.split()[2:] for line in out.splitlines()]
     assert ["POST", "/auth", "302"] in logged and ["GET", "/", "200"] in logged
     assert logged.count(["GET", day_json, "200"]) == 1
+
+
+def _book_with_urllib_as_is(base_url: str) -> None:
+    """Log in without a token and book with urllib's own User-Agent, no Accept-Language."""
+    bare = Client(base_url, headers={})
+    assert bare.post("/auth", {"username": "jo", "password": "secret"}).status == 302
+    day = datetime.now(ZoneInfo("America/Toronto")).date() + timedelta(days=2)  # open
+    court_id = bare.day_json(day)["e"][0]["i"]
+    page = bare.get(f"/scheduling/index/book/sport/1/court/{court_id}"
+                    f"/date/{day.year}-{day.month}-{day.day}/time/1140")
+    saved = bare.post(SAVE, filled(bare.signed_form(form_fields(page.text).fields)))
+    assert "/scheduling/confirmation/history/sport/1/id/" in (saved.location or ""), saved.text
 
 
 def test_the_command_refuses_bad_users() -> None:
@@ -579,15 +668,18 @@ def test_the_command_refuses_bad_users() -> None:
 
 
 @pytest.mark.browser
-def test_a_browser_books_through_the_pages_own_script(site: SandboxSite,
+def test_a_browser_books_through_the_pages_own_script(make_site: Callable[..., SandboxSite],
                                                       needs_browser: str) -> None:
-    """The browser the command itself would drive (find_browser, through needs_browser),
-    started with the command's own arguments."""
+    """The browser the command itself would drive (find_browser, through needs_browser)
+    books through the pages' own scripts (the login's and the form's reCAPTCHA tokens).
+    The bot check is off: this headless, filled-in browser is one it would refuse
+    (test_sandbox_botcheck.py), and it saw so."""
+    import os
+
     from playwright.sync_api import sync_playwright
 
-    from gametime_cli.browser import launch_arguments
-
-    args = launch_arguments(headed=False)
+    site = make_site(bot_check=False)
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
     day = open_day(site)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=needs_browser, headless=True,
@@ -612,3 +704,7 @@ def test_a_browser_books_through_the_pages_own_script(site: SandboxSite,
     assert landed.endswith(f"/id/{booking['id']}")
     assert (booking["court"], booking["time"], booking["duration"], booking["rtype"]) == (
         2, 1140, 60, 13)
+    [save] = site.saves()
+    assert {"untrusted-input", "typed-without-keys", "login:typed-without-keys"} <= set(
+        save["flags"])
+    assert [c["action"] for c in site.bot_checks()] == ["login", "homepage", "homepage"]

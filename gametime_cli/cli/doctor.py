@@ -7,9 +7,14 @@ import typer
 from gametime_cli.cli.common import JSON_OPTION, open_store
 
 
-def doctor(as_json: bool = JSON_OPTION) -> None:
-    """Check everything a booking depends on; one line each, with the fix. Exit 0 only
-    if all pass (3 otherwise)."""
+def doctor(
+    as_json: bool = JSON_OPTION,
+    club: str | None = typer.Option(None, "--club", metavar="NAME",
+                                    help="Only this club's checks."),
+) -> None:
+    """Check everything a booking depends on, and what each club's site sees of the
+    browser (its login page, opened without logging in); one line each, with the fix.
+    Exit 0 only if all pass (3 otherwise)."""
     from rich.text import Text
 
     from gametime_cli import paths, render
@@ -17,7 +22,7 @@ def doctor(as_json: bool = JSON_OPTION) -> None:
     from gametime_cli.errors import EnvironmentProblem, ExitCode
 
     try:
-        found = run_checks(open_store())
+        found = run_checks(open_store(), club=club)
     except EnvironmentProblem as refusal:  # an unsafe home: say everything wrong with it
         found = refused_home_checks(paths.data_home(), refusal)
     checks = []

@@ -84,6 +84,11 @@ def sandbox(
         0.0, "--save-answer-delay", min=0, max=600,
         help="Seconds a save waits, after booking, before it answers."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for ids and injected faults."),
+    no_bot_check: bool = typer.Option(
+        False, "--no-bot-check",
+        help="Turn off the reCAPTCHA stand-in's scoring: any valid token books, whatever "
+        "browser or HTTP client sent it (for trying things by hand). On by default, as "
+        "at the live club: headless or scripted browsers and HTTP libraries are refused."),
 ) -> None:
     """Serve a GameTime-like club site on 127.0.0.1 for trying the tool out; Ctrl-C stops it."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite
@@ -96,6 +101,7 @@ def sandbox(
         save_500=save_500, clock_offset=clock_offset, seed=seed,
         holds_per_session=holds_per_session, form_user_id=not no_member_id,
         save_answer_delay=save_answer_delay, on_request=_log_request,
+        bot_check=not no_bot_check,
     )
     site = SandboxSite(config)
     stopping = _stop_on_signals()

@@ -1,18 +1,23 @@
 """The sandbox site's HTML: one small function per page, every value escaped.
 
-Markup the driver relies on follows gametime-site.md (field names, `table.courtViewer`,
-`div.timeslot`, the wording of refusals); the rest is plain and the sandbox's own.
+Markup the driver relies on follows gametime-site.md (field names and their order,
+`table.courtViewer`, `div.timeslot`, the wording of refusals, the reCAPTCHA script and
+its `grecaptcha.execute('KEY', {action: '...'})` calls); the rest is plain and the
+sandbox's own.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import date
 from html import escape
+from urllib.parse import quote
 
-from gametime_cli.sandbox.state import Booking
+from gametime_cli.sandbox.botcheck import LOGIN_ACTION, SCRIPT_PATH
+from gametime_cli.sandbox.state import NOT_VALIDATED, Booking
 
 SAVE_ACTION = "/scheduling/index/save?errs="
-TOKEN_PATH = "/recaptcha/api3/token"
 CLUB = "Sandbox Tennis Club"
 
 _STYLE = """
@@ -46,6 +51,30 @@ def duration_label(minutes: int) -> str:
     return "1 hour" if hours == 1 else f"{hours:g} hours"
 
 
+_JS_PLAIN = frozenset(string.ascii_letters + string.digits + "-_/.")
+
+
+def js_string(text: str) -> str:
+    """`text` as a single-quoted JavaScript literal, safe inside an HTML <script>: each
+    UTF-16 unit but letters, digits and `-_/.` written as a `\\uXXXX` escape."""
+    data = text.encode("utf-16-be")
+    units = (int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    return "'" + "".join(chr(u) if chr(u) in _JS_PLAIN else f"\\u{u:04x}" for u in units) + "'"
+
+
+def _with_strings(script: str, **values: str) -> str:
+    """The script with each placeholder word (KEY, ACTION) written as a JS string, in
+    one pass: a value is never read as another's placeholder."""
+    return re.sub(r"\b(" + "|".join(values) + r")\b",
+                  lambda match: js_string(values[match.group(1)]), script)
+
+
+def recaptcha_script(site_key: str) -> str:
+    """The tag that loads the reCAPTCHA stand-in, as Google's `api.js?render=KEY`."""
+    return f'<script src="{escape(SCRIPT_PATH)}?render={escape(quote(site_key, safe=""))}">' \
+        "</script>"
+
+
 def layout(title: str, body: str, logged_in: bool = True) -> str:
     """The page around `body`, which must already be escaped HTML."""
     nav = '<a href="/">My bookings</a>' if logged_in else ""
@@ -57,16 +86,41 @@ def layout(title: str, body: str, logged_in: bool = True) -> str:
     )
 
 
-def login_page(error: str | None = None) -> str:
+_LOGIN_SCRIPT = """
+(function () {
+  var form = document.getElementById('login-form');
+  var field = form.querySelector('input[name="g-recaptcha-response"]');
+  var sending = false;
+  form.addEventListener('submit', function (event) {
+    if (!window.grecaptcha) { return; }
+    event.preventDefault();
+    if (sending) { return; }
+    sending = true;
+    function send() { form.submit(); }
+    grecaptcha.execute(KEY, {action: ACTION}).then(function (token) {
+      field.value = token;
+      send();
+    }, send);
+  });
+})();
+"""
+
+
+def login_page(site_key: str, error: str | None = None) -> str:
+    """The login form; its script takes a reCAPTCHA token (action `login`) on submit."""
     problem = f'<div class="error">{escape(error)}</div>' if error else ""
+    script = _with_strings(_LOGIN_SCRIPT, KEY=site_key, ACTION=LOGIN_ACTION)
     return layout("Log in", f"""<h1>Log in</h1>{problem}
-<form method="post" action="/auth">
+{recaptcha_script(site_key)}
+<form id="login-form" method="post" action="/auth">
 <p><label for="username">Username</label><input id="username" name="username" type="text"
  autocomplete="username"></p>
 <p><label for="password">Password</label><input id="password" name="password" type="password"
  autocomplete="current-password"></p>
+<input type="hidden" name="g-recaptcha-response" value="">
 <p><button type="submit">Log in</button></p>
-</form>""", logged_in=False)
+</form>
+<script>{script}</script>""", logged_in=False)
 
 
 def _booking_line(booking: Booking) -> str:
@@ -153,33 +207,54 @@ def schedule_page(sport: int, courts: list[tuple[int, int]], slots: list[int],
 _FORM_SCRIPT = """
 (function () {
   var form = document.getElementById('booking-form');
-  var duration = form.elements['duration'];
+  var duration = document.getElementById('duration');
+  var field = form.querySelector('input[name="g-recaptcha-response"]');
   var sending = false;
   form.querySelectorAll('input[name=rtype]').forEach(function (radio) {
     radio.addEventListener('change', function () { duration.disabled = false; });
+  });
+  if (!window.grecaptcha) { return; }
+  grecaptcha.ready(function () {
+    grecaptcha.execute(KEY, {action: ACTION}).then(function (token) {
+      if (!sending) { field.value = token; }
+    });
   });
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     if (sending) { return; }
     sending = true;
-    fetch('TOKEN_PATH', {
-      method: 'POST', credentials: 'same-origin',
-      headers: {'X-Requested-With': 'XMLHttpRequest'},
-      body: new URLSearchParams({temp: form.elements['temp'].value})
-    }).then(function (response) { return response.json(); })
-      .then(function (data) {
-        form.elements['g-recaptcha-response'].value = data.token;
-        form.submit();
-      })
-      .catch(function () { sending = false; });
+    grecaptcha.execute(KEY, {action: ACTION}).then(function (token) {
+      field.value = token;
+      form.submit();
+    }, function () { sending = false; });
   });
 })();
-""".replace("TOKEN_PATH", TOKEN_PATH)
+"""
+
+
+def _hidden(name: str, value: object, extra: str = "") -> str:
+    return f'<input type="hidden" name="{escape(name)}"{extra} value="{escape(str(value))}">\n'
+
+
+def _players(user_id: int | None, user_name: str) -> str:
+    """The account holder (readonly) and three partners' name fields."""
+    member_id = "" if user_id is None else _hidden("players[1][user_id]", user_id)
+    partners = "".join(
+        f'<p><label for="player-{i}">Player {i}</label>'
+        f'<input id="player-{i}" type="text" name="players[{i}][name]"></p>\n'
+        for i in (2, 3, 4)
+    )
+    return (f'<p><label for="player-1">Player 1</label>\n{member_id}'
+            f'<input id="player-1" type="text" name="players[1][name]" '
+            f'value="{escape(user_name)}" readonly></p>\n{partners}')
 
 
 def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: int,
                  user_id: int | None, user_name: str, booking_types: dict[str, int],
-                 durations: list[int]) -> str:
+                 durations: list[int], sport: int, site_key: str, action: str) -> str:
+    """The form with its fields in the order a player's own save sends them (two
+    `duration`s: a fixed hidden 30, then the chosen one), its reCAPTCHA token taken at
+    load and again on submit."""
     types = "".join(
         f'<input type="radio" name="rtype" id="rtype-{value}" value="{value}">'
         f'<label for="rtype-{value}">{escape(label)}</label>'
@@ -187,31 +262,25 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
     )
     options = "".join(f'<option value="{m}">{escape(duration_label(m))}</option>'
                       for m in durations)
-    partners = "".join(
-        f'<p><label for="player-{i}">Player {i}</label>'
-        f'<input id="player-{i}" type="text" name="players[{i}][name]"></p>'
-        for i in (2, 3, 4)
-    )
-    member_id = ("" if user_id is None else
-                 f'<input type="hidden" name="players[1][user_id]" value="{user_id}">')
+    script = _with_strings(_FORM_SCRIPT, KEY=site_key, ACTION=action)
+    hidden = (_hidden("edit", "") + _hidden("is_register", "") + _hidden("rt_key", "")
+              + _hidden("temp", temp, ' id="tempId"') + _hidden("upd", "")
+              + _hidden("duration", 30) + _hidden("g-recaptcha-response", "")
+              + _hidden("court", court_id) + _hidden("date", day.isoformat())
+              + _hidden("time", minutes) + _hidden("sportSel", sport))
+    tail = (_hidden("invite_for", "Singles") + _players(user_id, user_name)
+            + _hidden("payee_hide", "" if user_id is None else user_id)
+            + _hidden("bookingWaiverPolicy", "true"))
     return layout("Book a court", f"""<h1>Book Court {court}</h1>
 <p class="slot">{escape(day_label(day))} at {clock(minutes)}</p>
+{recaptcha_script(site_key)}
 <form id="booking-form" method="post" action="{escape(SAVE_ACTION)}">
-<fieldset><legend>Booking type</legend>{types}</fieldset>
-<p><label for="duration">Duration</label><select id="duration" name="duration" disabled>
+{hidden}<p><label for="duration">Duration</label><select id="duration" name="duration" disabled>
 <option value="">Select a duration</option>{options}</select></p>
-<p><label for="player-1">Player 1</label>
-{member_id}
-<input id="player-1" type="text" name="players[1][name]" value="{escape(user_name)}" readonly>
-</p>{partners}
-<input type="hidden" name="court" value="{court_id}">
-<input type="hidden" name="date" value="{day.isoformat()}">
-<input type="hidden" name="time" value="{minutes}">
-<input type="hidden" name="temp" value="{temp}">
-<input type="hidden" name="g-recaptcha-response" value="">
-<p><button type="submit" id="book-button">Book court</button></p>
+<fieldset><legend>Booking type</legend>{types}</fieldset>
+{tail}<p><button type="submit" id="book-button">Book court</button></p>
 </form>
-<script>{_FORM_SCRIPT}</script>""")
+<script>{script}</script>""")
 
 
 def not_available(message: str) -> str:
@@ -234,6 +303,11 @@ _COUNTDOWN_SCRIPT = """
   setInterval(show, 1000);
 })();
 """
+
+
+def not_validated() -> str:
+    """The bookerror page after a save the bot check refused."""
+    return not_available(NOT_VALIDATED)
 
 
 def bookerror_page(seconds_left: float | None) -> str:

@@ -1,7 +1,9 @@
 """The sandbox site over HTTP: routes, the request handler, and `SandboxSite` to run it.
 
 Each route is a function from a `Request` to a `Response`; the handler only parses,
-waits the configured delay, dispatches, records and writes.
+waits the configured delay, dispatches, records and writes. A form body is kept as
+its ordered (name, value) pairs, duplicates and all; `Request.form` reads a repeated
+name by its last value, as PHP does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from datetime import date
 from email.utils import formatdate
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from gametime_cli.sandbox import pages
+from gametime_cli.sandbox import botcheck, pages
 from gametime_cli.sandbox.state import (
     FormRefusal,
     SandboxConfig,
@@ -30,6 +32,7 @@ from gametime_cli.sandbox.state import (
 
 COOKIE = "sandbox_session"
 SAVE_PATH = "/scheduling/index/save"
+BOOKERROR_PATH = "/scheduling/index/bookerror"
 CONTROL_PREFIX = "/_sandbox/"
 """Routes for scripts, not part of the site: no delay, not recorded."""
 
@@ -39,9 +42,17 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
-    form: dict[str, str]
+    """Lower-case names."""
+    fields: list[tuple[str, str]]
+    """The body as a form: its (name, value) pairs in order, blanks and repeats kept."""
     session: Session | None
+    body: bytes = b""
     params: tuple[str, ...] = ()
+
+    @property
+    def form(self) -> dict[str, str]:
+        """Each field's last value."""
+        return dict(self.fields)
 
     @property
     def is_xhr(self) -> bool:
@@ -79,14 +90,24 @@ def _session_cookie(session: Session) -> tuple[str, str]:
 
 # The routes. Each takes the site and the request, the URL's groups in request.params.
 
+def _login_page(site: SiteState, error: str | None = None) -> str:
+    return pages.login_page(site.config.recaptcha_site_key, error)
+
+
+def _log_in(site: SiteState, request: Request) -> Session | None:
+    form = request.form
+    return site.login(form.get("username", ""), form.get("password", ""),
+                      form.get("g-recaptcha-response"))
+
+
 def login_form(site: SiteState, request: Request) -> Response:
-    return html(pages.login_page())
+    return html(_login_page(site))
 
 
 def login(site: SiteState, request: Request) -> Response:
-    session = site.login(request.form.get("username", ""), request.form.get("password", ""))
+    session = _log_in(site, request)
     if session is None:
-        return html(pages.login_page("The username or password is incorrect."))
+        return html(_login_page(site, "The username or password is incorrect."))
     if site.config.member_site_for:  # back to the club, which trusts this site's ticket
         return redirect(site.config.member_site_for.rstrip("/") + site.ticket_path(session))
     return redirect("/", [_session_cookie(session)])
@@ -95,12 +116,12 @@ def login(site: SiteState, request: Request) -> Response:
 def login_by_ticket(site: SiteState, request: Request) -> Response:
     session = site.login_by_ticket(*request.params)
     if session is None:
-        return html(pages.login_page("The member site's ticket is not valid."), 403)
+        return html(_login_page(site, "The member site's ticket is not valid."), 403)
     return redirect("/", [_session_cookie(session)])
 
 
 def login_json(site: SiteState, request: Request) -> Response:
-    session = site.login(request.form.get("username", ""), request.form.get("password", ""))
+    session = _log_in(site, request)
     if session is None:
         return json_response({"code": 401, "msg": "The username or password is incorrect."})
     return json_response({"code": 200, "msg": "Logged in."}, headers=[_session_cookie(session)])
@@ -146,7 +167,7 @@ def book(site: SiteState, request: Request) -> Response:
     if outcome.refusal is FormRefusal.NO_SUCH_SLOT:
         return not_found("There is no such court or time slot.")
     if outcome.refusal is FormRefusal.TOO_EARLY:
-        return redirect("/scheduling/index/bookerror")
+        return redirect(BOOKERROR_PATH)
     if outcome.refusal is FormRefusal.BOOKED:
         return html(pages.not_available("This court is already booked at this time."))
     if outcome.refusal is FormRefusal.HELD:
@@ -158,23 +179,37 @@ def book(site: SiteState, request: Request) -> Response:
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
         user_name=user.name,
         booking_types=site.config.booking_types, durations=site.config.durations,
+        sport=site.config.sport, site_key=site.config.recaptcha_site_key,
+        action=site.config.recaptcha_action,
     ))
 
 
 def bookerror(site: SiteState, request: Request) -> Response:
+    if site.save_refused(request.session):
+        return html(pages.not_validated())
     opens = site.too_early_opens_at(request.session)
     return html(pages.bookerror_page(None if opens is None else opens - site.now()))
 
 
+def recaptcha_script(site: SiteState, request: Request) -> Response:
+    return Response(200, botcheck.API_SCRIPT.encode(), "text/javascript; charset=utf-8")
+
+
 def recaptcha_token(site: SiteState, request: Request) -> Response:
-    return json_response({"token": site.recaptcha_token(request.session,
-                                                         request.form.get("temp", ""))})
+    """`{"site_key", "action", "signals"}` -> `{"token"}`; 400 `{"error"}` otherwise."""
+    try:
+        ask = botcheck.parse_ask(json.loads(request.body or b"null"))
+    except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return json_response({"error": str(exc)}, 400)
+    return json_response({"token": site.issue_token(request.session, ask, request.headers)})
 
 
 def save(site: SiteState, request: Request) -> Response:
-    outcome = site.save(request.session, request.form)
+    outcome = site.save(request.session, request.fields, request.headers)
     if request.session is None:
         return redirect("/auth")
+    if outcome.not_validated:
+        return redirect(BOOKERROR_PATH)
     if outcome.status == 500:
         return html(pages.message_page("Internal Server Error",
                                        "Something went wrong. Please try again."), 500)
@@ -235,7 +270,8 @@ ROUTES = [
     _route("GET", rf"/scheduling/index/book/sport/(\d+)/court/(\d+)/date/{_DATE}/time/(\d+)",
            book),
     _route("GET", r"/scheduling/index/bookerror", bookerror),
-    _route("POST", r"/recaptcha/api3/token", recaptcha_token, xhr=True),
+    _route("GET", re.escape(botcheck.SCRIPT_PATH), recaptcha_script, login=False),
+    _route("POST", re.escape(botcheck.TOKEN_PATH), recaptcha_token, login=False),
     _route("POST", r"/scheduling/index/save", save, login=False),
     _route("GET", r"/scheduling/confirmation/history/sport/(\d+)/id/(\d+)", confirmation),
     _route("GET", r"/scheduling/index/cancel/id/(\d+)", cancel_form),
@@ -296,15 +332,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, method: str) -> None:
         site = self.server.site
         path = urlsplit(self.path).path
-        form = self._read_form()
+        body = self._read_body()
         control = path.startswith(CONTROL_PREFIX)
         # The modelled network's way in, then the server's own slowness.
         if not control and self.server.stopping.wait(site.one_way() + site.delay()):
             self.close_connection = True
             return
         self._handled_at = None if control else site.now()
-        request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, form,
-                          site.session(self._cookie_token()))
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, fields,
+                          site.session(self._cookie_token()), body)
         try:
             response = dispatch(site, request)
         except Exception:  # a bug in the sandbox: answer 500 and show the trace
@@ -322,11 +359,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._write(response)
 
-    def _read_form(self) -> dict[str, str]:
+    def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-        return {name: values[-1]
-                for name, values in parse_qs(body, keep_blank_values=True).items()}
+        return self.rfile.read(length) if length else b""
 
     def _cookie_token(self) -> str | None:
         cookies = SimpleCookie()

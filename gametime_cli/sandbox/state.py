@@ -1,8 +1,10 @@
-"""The sandbox site's state and rules: accounts, courts, bookings, holds, its clock, its records.
+"""The sandbox site's state and rules: accounts, courts, bookings, holds, reCAPTCHA tokens,
+its clock, its records.
 
 Nothing here speaks HTTP: the server turns requests into calls on `SiteState` and turns
 the answers into pages. Every public method takes the one lock, so tests may read and
-change the state while the server runs.
+change the state while the server runs. A token's flags come from `botcheck.judge`;
+the state keeps the tokens, spends them and refuses the saves of bots (see `_verdict`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ import hashlib
 import hmac
 import random
 import secrets
+import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from enum import Enum
 from zoneinfo import ZoneInfo
+
+from gametime_cli.sandbox import botcheck
+from gametime_cli.sandbox.botcheck import TokenAsk
 
 SLOT_MINUTES = 30
 """The grid's step: a slot is half an hour, as on GameTime's court viewer."""
@@ -26,7 +32,8 @@ DAY_MINUTES = 24 * 60
 
 HOLD_EXPIRED = "Your hold on this court has expired. Please start again."
 FORM_MISMATCH = "The booking form does not match your hold. Please start again."
-RECAPTCHA_FAILED = "The reCAPTCHA check failed. Please try again."
+NOT_VALIDATED = "We could not validate your booking. Please try again."
+"""What the bookerror page says to a session whose save the bot check refused."""
 NO_TYPE = "Please choose a booking type."
 NO_DURATION = "Please choose a duration."
 ALREADY_BOOKED = "This court is already booked at this time."
@@ -104,6 +111,22 @@ class SandboxConfig:
     back there with a signed ticket (`/auth/ticket/...`), not to its own home."""
     on_request: Callable[[dict], None] | None = None
     """Called with each request's record (at, method, path, status): the access log."""
+    recaptcha_site_key: str = ""
+    """The site's reCAPTCHA key, the `render=` of its script; empty: one is made at
+    start, "6L" and 38 url-safe characters (from the seed, when there is one)."""
+    recaptcha_action: str = "homepage"
+    """The action the booking form asks its tokens for (`homepage` at jct)."""
+    bot_check: bool = True
+    """Score tokens and refuse the saves of bots (a low score, an HTTP library's or a
+    headless User-Agent); off, any valid token passes."""
+    bot_threshold: float = 0.5
+    """The lowest score a save passes with (its token's flags and its login's)."""
+    refuse_page_submit: bool = False
+    """Refuse booking tokens asked from a submit event, as the live club refused the
+    page's own submit clicked by Playwright (flag `refuse-page-submit`)."""
+    refuse_direct_token: bool = False
+    """Refuse booking tokens asked outside a submit event: a script's own
+    `grecaptcha.execute` call (flag `refuse-direct-token`)."""
 
 
 @dataclass
@@ -156,12 +179,36 @@ class Hold:
 @dataclass
 class Session:
     token: str
-    """The cookie's value; also what the reCAPTCHA stand-in signs."""
+    """The cookie's value."""
     label: str
     """A short public name for records ("s1")."""
     user: SandboxUser
     too_early_opens_at: float | None = None
     """When the window this session last hit too early opens (for the countdown)."""
+    login_flags: tuple[str, ...] = ()
+    """The flags of the token its login carried, each prefixed `login:`."""
+    save_refused: bool = False
+    """Its last save was refused by the bot check, and it has not loaded a form since:
+    the bookerror page says so."""
+
+
+@dataclass
+class BotToken:
+    """A reCAPTCHA token as the site remembers it: single use, for two minutes."""
+
+    value: str
+    site_key: str
+    action: str
+    session: str | None
+    """The cookie of the session that asked for it, if any."""
+    issued_at: float
+    flags: tuple[str, ...]
+    score: float
+    from_submit: bool
+    used: bool = False
+
+    def expired(self, now: float) -> bool:
+        return now >= self.issued_at + botcheck.TOKEN_SECONDS
 
 
 class FormRefusal(Enum):
@@ -182,9 +229,24 @@ class FormOutcome:
 @dataclass(frozen=True)
 class SaveOutcome:
     status: int
-    """302 booked (or not logged in), 200 refused with a reason, 500 injected fault."""
+    """302 booked, not logged in or not validated; 200 refused with a reason; 500 an
+    injected fault."""
     booking_id: int | None = None
     reason: str | None = None
+    not_validated: bool = False
+    """Refused by the bot check: answered with the bookerror page."""
+    score: float | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The bot check of one save: its score and flags (None and () without a valid
+    token), and why it is refused, if it is."""
+
+    score: float | None = None
+    flags: tuple[str, ...] = ()
+    refusal: str | None = None
 
 
 def _int(text: str | None) -> int | None:
@@ -201,6 +263,24 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+SITE_KEY_LENGTH = 40
+_KEY_CHARACTERS = string.ascii_letters + string.digits + "-_"
+
+
+def _new_site_key(seed: int | None) -> str:
+    """"6L" and url-safe characters, as Google's keys look; the same for the same seed."""
+    rng = random.SystemRandom() if seed is None else random.Random(f"recaptcha:{seed}")
+    return "6L" + "".join(rng.choice(_KEY_CHARACTERS) for _ in range(SITE_KEY_LENGTH - 2))
+
+
+def _check_recaptcha(config: SandboxConfig) -> None:
+    """The key and action are written into the pages' scripts: only safe characters."""
+    if not botcheck.SITE_KEY_PATTERN.match(config.recaptcha_site_key):
+        raise ValueError("recaptcha_site_key: letters, digits, '-' and '_' only")
+    if not botcheck.ACTION_PATTERN.match(config.recaptcha_action):
+        raise ValueError("recaptcha_action: letters, digits, '/' and '_' only")
+
+
 class SiteState:
     """Everything the site knows, and the rules it answers by."""
 
@@ -213,7 +293,10 @@ class SiteState:
         self.config = replace(config, users=list(config.users),
                               booking_types=dict(config.booking_types),
                               durations=list(config.durations),
-                              redirects=dict(config.redirects))
+                              redirects=dict(config.redirects),
+                              recaptcha_site_key=config.recaptcha_site_key
+                              or _new_site_key(config.seed))
+        _check_recaptcha(self.config)
         self._zone = ZoneInfo(self.config.timezone)
         self._lock = threading.RLock()
         self._rng = random.Random(self.config.seed)
@@ -221,7 +304,6 @@ class SiteState:
         # Its own generator, so that a seed's ids and faults stay what they were.
         self._network = random.Random(None if self.config.seed is None
                                       else f"network:{self.config.seed}")
-        self._secret = secrets.token_bytes(32)
         ids = self._rng.sample(range(100, 1000), self.config.courts)
         self._court_ids = {number: court_id for number, court_id in enumerate(ids, start=1)}
         self._court_numbers = {court_id: number for number, court_id in self._court_ids.items()}
@@ -233,6 +315,8 @@ class SiteState:
         self._saves: list[dict] = []
         self._form_loads: list[dict] = []
         self._requests: list[dict] = []
+        self._tokens: dict[str, BotToken] = {}
+        self._bot_checks: list[dict] = []
 
     # The clock and the faults
 
@@ -304,18 +388,31 @@ class SiteState:
 
     # Accounts
 
-    def login(self, username: str, password: str) -> Session | None:
-        """A new session for the right password, else None."""
+    def login(self, username: str, password: str, token: str | None = None) -> Session | None:
+        """A new session for the right password, else None. A login is never refused for
+        its reCAPTCHA `token`, but the session keeps the token's flags (`login:...`;
+        `login:no-token` without a valid token for the action `login`)."""
         for user in self.config.users:
             if user.username == username and hmac.compare_digest(
                 user.password.encode(), password.encode()
             ):
-                return self._new_session(user)
+                with self._lock:
+                    return self._new_session(user, self._login_flags(token))
         return None
 
-    def _new_session(self, user: SandboxUser) -> Session:
+    def _login_flags(self, value: str | None) -> tuple[str, ...]:
+        token = self._tokens.get(value) if value else None
+        if (token is None or token.used or token.expired(self.now())
+                or token.site_key != self.config.recaptcha_site_key
+                or token.action != botcheck.LOGIN_ACTION):
+            return (botcheck.LOGIN_PREFIX + botcheck.NO_TOKEN,)
+        token.used = True
+        return tuple(botcheck.LOGIN_PREFIX + flag for flag in token.flags)
+
+    def _new_session(self, user: SandboxUser, login_flags: tuple[str, ...] = ()) -> Session:
         with self._lock:
-            session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}", user)
+            session = Session(secrets.token_urlsafe(24), f"s{len(self._sessions) + 1}", user,
+                              login_flags=login_flags)
             self._sessions[session.token] = session
             return session
 
@@ -329,7 +426,8 @@ class SiteState:
         return f"/auth/ticket/{name}/{self._ticket_signature(name)}"
 
     def login_by_ticket(self, name: str, signature: str) -> Session | None:
-        """A new session for the member a member site vouches for, else None."""
+        """A new session for the member a member site vouches for, else None (without
+        login flags: this site saw no login form to judge)."""
         if not hmac.compare_digest(self._ticket_signature(name), signature):
             return None
         for user in self.config.users:
@@ -456,6 +554,7 @@ class SiteState:
             opens = self.opens_at(day)
             if now < opens:
                 session.too_early_opens_at = opens
+                session.save_refused = False
                 return FormOutcome(refusal=FormRefusal.TOO_EARLY)
             if self._booked(court, day, minutes, minutes + SLOT_MINUTES):
                 return FormOutcome(refusal=FormRefusal.BOOKED)
@@ -471,6 +570,7 @@ class SiteState:
             hold = Hold(self._new_temp(), session.token, court, day, minutes,
                         now + self.config.hold_seconds, member=member)
             self._holds[hold.temp] = hold
+            session.save_refused = False
             self._form_loads.append({"at": now, "court": court, "date": day.isoformat(),
                                      "time": minutes, "session": session.label})
             return FormOutcome(hold=hold)
@@ -479,26 +579,111 @@ class SiteState:
         with self._lock:
             return session.too_early_opens_at
 
-    # The reCAPTCHA stand-in and the save
-
-    def recaptcha_token(self, session: Session, temp: str) -> str:
-        """What the page's script fetches: only this session and this hold can use it."""
-        message = f"{session.token}:{temp}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
-
-    def save(self, session: Session | None, form: dict[str, str]) -> SaveOutcome:
-        """Judge a POST of the booking form; every call is recorded in `saves()`."""
+    def save_refused(self, session: Session) -> bool:
+        """Whether the session's last save was refused by the bot check (since it last
+        loaded a form or hit a window too early)."""
         with self._lock:
-            outcome = self._judge_save(session, form)
-            self._saves.append({"at": self.now(), "status": outcome.status,
-                                "booking_id": outcome.booking_id, "reason": outcome.reason})
+            return session.save_refused
+
+    # The reCAPTCHA stand-in
+
+    def issue_token(self, session: Session | None, ask: TokenAsk,
+                    headers: Mapping[str, str]) -> str:
+        """A token for one `grecaptcha.execute`, judged now from what the page read and
+        the request's headers (lower-case names); recorded in `bot_checks()`. The
+        knobs refuse booking tokens only, never a login's."""
+        booking = ask.action != botcheck.LOGIN_ACTION
+        flags = tuple(botcheck.judge(
+            ask, headers, timezone=self.config.timezone,
+            refuse_page_submit=self.config.refuse_page_submit and booking,
+            refuse_direct_token=self.config.refuse_direct_token and booking))
+        with self._lock:
+            now = self.now()
+            self._forget_old_tokens(now)
+            token = BotToken(secrets.token_urlsafe(48), ask.site_key, ask.action,
+                             session.token if session else None, now, flags,
+                             botcheck.score(flags), ask.signals.from_submit)
+            self._tokens[token.value] = token
+            self._bot_checks.append({
+                "at": now, "action": ask.action, "session": session.label if session else None,
+                "score": token.score, "flags": list(flags), "from_submit": token.from_submit})
+            return token.value
+
+    def _forget_old_tokens(self, now: float) -> None:
+        """Tokens expired an hour ago go: the store stays small in a long run."""
+        for value in [v for v, t in self._tokens.items() if t.expired(now - 3600)]:
+            del self._tokens[value]
+
+    def _spend_token(self, session: Session, value: str) -> tuple[BotToken | None, str]:
+        """The save's token if it is good for this save, else (None, why not). A token is
+        spent by its first check, good or not."""
+        token = self._tokens.get(value) if value else None
+        if token is None:
+            return None, "an unknown reCAPTCHA token" if value else "no reCAPTCHA token"
+        if token.used:
+            return None, "a reCAPTCHA token used before"
+        token.used = True
+        if token.expired(self.now()):
+            return None, "an expired reCAPTCHA token"
+        if token.site_key != self.config.recaptcha_site_key:
+            return None, "a reCAPTCHA token for another site key"
+        if token.action != self.config.recaptcha_action:
+            return None, f"a reCAPTCHA token for the action {token.action!r}"
+        if token.session != session.token:
+            return None, "a reCAPTCHA token of another session"
+        return token, ""
+
+    def _verdict(self, session: Session, form: Mapping[str, str],
+                 headers: Mapping[str, str]) -> Verdict:
+        """The bot check of a save: its token (spent), its User-Agent, then the score of
+        the token's flags and the session's login flags (reCAPTCHA judges the session)."""
+        token, why_not = self._spend_token(session, form.get("g-recaptcha-response", ""))
+        if token is None:
+            return Verdict(refusal=why_not)
+        flags = token.flags + session.login_flags
+        score = botcheck.score(flags)
+        if not self.config.bot_check:
+            return Verdict(score, flags)
+        agent = botcheck.refused_user_agent(headers.get("user-agent"))
+        if agent is not None:
+            return Verdict(score, flags, agent)
+        if score < self.config.bot_threshold:
+            return Verdict(score, flags, f"a score of {score} (below {self.config.bot_threshold})")
+        return Verdict(score, flags)
+
+    # The save
+
+    def save(self, session: Session | None, fields: list[tuple[str, str]],
+             headers: Mapping[str, str] | None = None) -> SaveOutcome:
+        """Judge a POST of the booking form, its fields in order (a repeated name counts
+        by its last value, as PHP reads it) and its headers (lower-case names); every
+        call is recorded in `saves()`."""
+        headers = headers or {}
+        with self._lock:
+            outcome = self._judge_save(session, dict(fields), headers)
+            self._saves.append({
+                "at": self.now(), "status": outcome.status, "booking_id": outcome.booking_id,
+                "reason": outcome.reason, "fields": list(fields),
+                "user_agent": headers.get("user-agent"), "origin": headers.get("origin"),
+                "referer": headers.get("referer"), "content_type": headers.get("content-type"),
+                "score": outcome.score, "flags": list(outcome.flags)})
             return outcome
 
-    def _judge_save(self, session: Session | None, form: dict[str, str]) -> SaveOutcome:
+    def _judge_save(self, session: Session | None, form: dict[str, str],
+                    headers: Mapping[str, str]) -> SaveOutcome:
         if session is None:
             return SaveOutcome(302, reason=NOT_LOGGED_IN)
         if self._faults.random() < self.config.save_500:
             return SaveOutcome(500, reason=INJECTED_500)
+        verdict = self._verdict(session, form, headers)
+        if verdict.refusal is not None:
+            session.save_refused = True  # the hold stays: the player may send it again
+            return SaveOutcome(302, reason=f"not validated: {verdict.refusal}",
+                               not_validated=True, score=verdict.score, flags=verdict.flags)
+        return replace(self._book(session, form), score=verdict.score, flags=verdict.flags)
+
+    def _book(self, session: Session, form: dict[str, str]) -> SaveOutcome:
+        """The form's own checks, against its hold; books when they pass."""
         now = self.now()
         temp = _int(form.get("temp"))
         hold = self._holds.get(temp) if temp is not None else None
@@ -511,10 +696,6 @@ class SiteState:
             hold.court, hold.day, hold.minutes
         ):
             return SaveOutcome(200, reason=FORM_MISMATCH)
-        expected = self.recaptcha_token(session, form["temp"])
-        if not hmac.compare_digest(form.get("g-recaptcha-response", "").encode(),
-                                   expected.encode()):
-            return SaveOutcome(200, reason=RECAPTCHA_FAILED)
         rtype = _int(form.get("rtype"))
         if rtype not in self.config.booking_types.values():
             return SaveOutcome(200, reason=NO_TYPE)
@@ -546,8 +727,11 @@ class SiteState:
             self.config.on_request(dict(record))
 
     def saves(self) -> list[dict]:
+        """Every save: at, status, booking_id, reason, fields (its (name, value) pairs in
+        order), user_agent, origin, referer, content_type, score, flags."""
         with self._lock:
-            return [dict(s) for s in self._saves]
+            return [{**s, "fields": list(s["fields"]), "flags": list(s["flags"])}
+                    for s in self._saves]
 
     def form_loads(self) -> list[dict]:
         with self._lock:
@@ -557,8 +741,15 @@ class SiteState:
         with self._lock:
             return [dict(r) for r in self._requests]
 
+    def bot_checks(self) -> list[dict]:
+        """Every token issued: at, action, session (its label, or None), score, flags,
+        from_submit."""
+        with self._lock:
+            return [{**c, "flags": list(c["flags"])} for c in self._bot_checks]
+
     def snapshot(self) -> dict:
         """What `/_sandbox/state` answers."""
         with self._lock:
             return {"bookings": self.bookings(), "saves": self.saves(),
-                    "form_loads": self.form_loads(), "now": self.now()}
+                    "form_loads": self.form_loads(), "bot_checks": self.bot_checks(),
+                    "now": self.now()}

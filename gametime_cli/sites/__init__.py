@@ -50,10 +50,12 @@ def needs_login(club: Club) -> bool:
 
 
 def browser_host(settings: Settings, headed: bool = False) -> BrowserHost:
-    """The one browser a run shares between its accounts (started when first used)."""
-    from gametime_cli.browser import BrowserHost
+    """The one browser a run shares between its accounts (started when first used):
+    as the `browser_mode` setting says, or in a window with `headed` (--headed)."""
+    from gametime_cli.browser import BrowserHost, BrowserMode
 
-    return BrowserHost(settings.browser, headed=headed,
+    return BrowserHost(settings.browser,
+                       mode=BrowserMode.HEADED if headed else settings.browser_mode,
                        navigation_timeout=settings.navigation_timeout,
                        action_timeout=settings.action_timeout)
 
@@ -77,7 +79,8 @@ def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
         if own:
             host.close()
         raise
-    return GameTimeSite(club, login, host, home / ARTIFACTS_DIR, owns_host=own)
+    return GameTimeSite(club, login, host, home / ARTIFACTS_DIR, owns_host=own,
+                        submit=settings.submit)
 
 
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,

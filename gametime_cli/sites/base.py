@@ -169,10 +169,9 @@ class SiteDriver(Protocol):
     """What this driver has read of the club's site: the last day's courts and slots,
     the durations its booking form showed; None before it read anything."""
 
-    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
+    def prepare(self, day: date, before: float | None = None) -> None:
         """Before an opening: log in, read the day's courts, measure the site's clock and
-        the path to it (with `together` accounts firing at once), done before `before`
-        (an instant by the site's clock) if given."""
+        the path to it, done before `before` (an instant by the site's clock) if given."""
         ...
 
     def verify_login(self) -> None:

@@ -1,32 +1,36 @@
-"""GameTime, driven in a headless Chromium with Playwright, as a player would.
+"""GameTime, driven in Chromium with Playwright, as a player would.
 
 Everything here follows the recorded behaviour of the site (shared/gametime-site.md):
-the login form, the day's JSON, the booking form and its hold, the page's own submit
-button (so its reCAPTCHA script runs), and the confirmation redirect. Court ids,
-booking types and the sport come from the site or the club's settings, never from
-constants here.
+the login form, the day's JSON, the booking form and its hold, its save (posted from
+the session with the page's own reCAPTCHA token, or by the page's own button), and the
+confirmation redirect. What a player types or clicks goes through the browser's
+keyboard and mouse (`page_input`). Court ids, booking types and the sport come from the
+site or the club's settings, never from constants here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import re
 import time
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urljoin
 
 from gametime_cli import paths
-from gametime_cli.browser import REHEARSALS, BrowserHost, BrowserStalled
+from gametime_cli.browser import BrowserHost, BrowserMode, BrowserStalled
 from gametime_cli.clock import epoch, utcnow
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
 from gametime_cli.offer import ClubOffer, duration_problem
+from gametime_cli.sites import page_input
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
@@ -39,7 +43,9 @@ from gametime_cli.sites.base import (
     SlotRequest,
     choose_courts,
 )
+from gametime_cli.sites.form_post import GATHER_JS, GatheredForm, browser_headers, save_request
 from gametime_cli.sites.guard import OriginGuard
+from gametime_cli.sites.http_shot import Connection, ShotFailed
 from gametime_cli.sites.origins import Origin, origin_of, path_of
 from gametime_cli.timing import wait_until_async
 
@@ -53,29 +59,23 @@ MAX_REDIRECTS = 5
 """Hops the day's JSON may be redirected through on the club's origin."""
 CLOCK_FRESH_SECONDS = 600.0
 """A measurement of the site's clock is trusted this long."""
-REHEARSAL_WAIT = 20.0
-"""The longest an account waits for the others firing with it to rehearse together."""
-REHEARSAL_TIME = 3.0
-"""Seconds the rehearsal itself may take, kept free before the opening."""
-OVERHEAD_DEFAULT = 0.005
-"""That delay when the browser's timing can't be read."""
-OVERHEAD_MOST = 0.5
-"""More than this is a measurement gone wrong; it is not believed."""
+SHOT_DELAY = 0.0002
+"""From the firing instant to the opening's request leaving: a write on a connection
+opened beforehand."""
 SUBMIT_PAGES = 3
 """Answers a form's submit may wait for, each up to the navigation timeout: a request
 of the page's own first (reCAPTCHA's token), the post, and the page it redirects to
 (at login, a member site's ticket, then the home page)."""
 BOOKERROR_PATH = "/scheduling/index/bookerror"
 NOT_OPEN_YET = "the site says booking for that day hasn't opened yet"
-_SENT_AT_JS = """() => {
-  const entry = performance.getEntriesByType('navigation')[0];
-  if (!entry || entry.redirectCount > 0 || !(entry.requestStart > 0)) return null;
-  return performance.timeOrigin + entry.requestStart;
-}"""
-"""When the page's request left the browser (epoch ms), if it was the first asked for:
-after a redirect, the timing is the last hop's."""
 HELD_WORDS = ("another member is currently booking",)
 TAKEN_WORDS = ("not available", "already booked")
+REFUSED_WORDS = ("could not validate",)
+"""A save the site's bot check refused ("We could not validate your booking")."""
+SUBMIT_MODES = ("post", "page")
+BOOKING_FORM = "form:has(input[name=temp])"
+SUBMIT_BUTTON = ":is(button[type=submit], input[type=submit], button:not([type]))"
+DURATION = "select[name=duration]"
 _READ_FORM_JS = """() => {
   const labelOf = el => {
     const label = el.labels && el.labels[0];
@@ -90,51 +90,66 @@ _READ_FORM_JS = """() => {
                       r => ({value: r.value, label: labelOf(r)})),
     durations: select ? Array.from(select.options,
                                    o => ({value: o.value, label: o.innerText})) : null,
+    partners: [2, 3, 4].filter(
+      n => document.querySelector(`input[name="players[${n}][name]"]`) !== null),
   };
 }"""
-_FILL_FORM_JS = """want => {
-  // As a player's clicks and typing would: the page's own handlers see each change.
-  const fire = (el, ...names) => names.forEach(
-    name => el.dispatchEvent(new Event(name, {bubbles: true})));
-  if (want.rtype !== null) {
-    const radio = Array.from(document.querySelectorAll('input[name=rtype]'))
-      .find(r => r.value === want.rtype);
-    if (radio && !radio.checked) radio.click();
+_ENABLED_JS = "s => { const e = document.querySelector(s); return !!e && !e.disabled; }"
+_MESSAGE_JS = """html => {
+  // The page's own error text, or its first words: of this page, or of HTML fetched.
+  const root = html === null ? document : new DOMParser().parseFromString(html, 'text/html');
+  for (const selector of ['.error', '.alert', '.message', 'h1', 'h2', 'body']) {
+    const node = root.querySelector(selector);
+    const text = node ? (node.innerText || node.textContent || '').split(/\\s+/).join(' ').trim()
+                      : '';
+    if (text) return text.slice(0, 200);
   }
-  want.partners.forEach((name, index) => {
-    const field = document.querySelector(`input[name="players[${index + 2}][name]"]`);
-    if (field) { field.value = name; fire(field, 'input', 'change'); }
-  });
-  if (want.duration !== null) {
-    const select = document.querySelector('select[name=duration]');
-    if (select.disabled) return 'duration';
-    select.value = want.duration;
-    fire(select, 'input', 'change');
-  }
-  return null;
+  return '';
 }"""
-_CLICK_SUBMIT_JS = """selector => {
-  const form = document.querySelector(selector);
-  const button = form && form.querySelector(
-    'button[type=submit], input[type=submit], button:not([type])');
-  if (!button) return false;
-  button.click();
-  return true;
-}"""
-_MY_BOOKINGS_JS = """() => {
+_MY_BOOKINGS_JS = """html => {
+  const root = new DOMParser().parseFromString(html, 'text/html');
   const ids = new Set();
-  for (const row of document.querySelectorAll('[data-booking-id]')) {
+  for (const row of root.querySelectorAll('[data-booking-id]')) {
     ids.add(row.getAttribute('data-booking-id'));
   }
-  for (const link of document.querySelectorAll('a[href]')) {
+  for (const link of root.querySelectorAll('a[href]')) {
     const href = link.getAttribute('href') || '';
-    if (!/cancel/i.test(href + ' ' + link.innerText)) continue;
+    if (!/cancel/i.test(href + ' ' + link.textContent)) continue;
     for (const part of href.split(/[/?&=#]/)) {
       if (/^[0-9]+$/.test(part)) ids.add(part);
     }
   }
   return Array.from(ids);
 }"""
+
+
+_SEEN_JS = """async () => {
+  const data = navigator.userAgentData;
+  const script = Array.from(document.scripts)
+    .find(s => /\\/recaptcha\\/(api|enterprise)\\.js/.test(s.src));
+  return {
+    webdriver: navigator.webdriver === true,
+    userAgent: navigator.userAgent,
+    brands: data ? data.brands.map(b => `${b.brand} ${b.version}`) : null,
+    platform: data ? data.platform : null,
+    plugins: navigator.plugins.length,
+    languages: Array.from(navigator.languages || []),
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    screen: [screen.width, screen.height],
+    window: [innerWidth, innerHeight],
+    recaptcha: !!(window.grecaptcha && window.grecaptcha.execute),
+    siteKey: script ? new URL(script.src, location.href).searchParams.get('render') : null,
+  };
+}"""
+"""What a page can read of the browser: what a bot check reads."""
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """The site would not take a save from this browser: its words, and the evidence."""
+
+    words: str
+    artifacts: tuple[str, ...] = ()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -152,8 +167,14 @@ class GameTimeSite:
     """
 
     def __init__(self, club: Club, login: Login | None, host: BrowserHost,
-                 artifacts_dir: Path, *, owns_host: bool = False):
+                 artifacts_dir: Path, *, owns_host: bool = False, submit: str = "post"):
+        if submit not in SUBMIT_MODES:
+            raise ValueError(f"submit must be one of {SUBMIT_MODES}")
         self.club = club
+        self.submit = submit
+        """How a booking form is sent first: 'post' (the page's token, the fields posted
+        from the session) or 'page' (the page's own button); a refused save goes once
+        more the other way."""
         self.base = club.url.rstrip("/")
         origin = origin_of(self.base)
         if origin is None:
@@ -184,6 +205,14 @@ class GameTimeSite:
         self._courts: dict[int, CourtDay] = {}
         self._status: int | None = None
         """The HTTP status of the last page `_goto` loaded."""
+        self._navigation_headers: list[tuple[str, str]] = []
+        """The headers the browser sent with a page it was sent to, in its order: what
+        the shot at the opening sends as its own."""
+        self._browser_headers: dict[str, str] = {}
+        """Of those, what says which browser this is (its User-Agent, client hints,
+        languages), sent with the session's other requests too."""
+        self._shot: Connection | None = None
+        """The connection the booking form's request goes on at the opening."""
         self.offer: ClubOffer | None = None
         """The last day's courts and slots as read, and the durations the booking form
         showed, by booking type."""
@@ -208,7 +237,7 @@ class GameTimeSite:
 
     async def _start(self) -> Any:
         if self._page is None:
-            context = await self.host.new_context()
+            context = await self.host.new_context(self.club.timezone)
             self._context = context
             context.on("page", _close_popup)
             page = await context.new_page()
@@ -286,10 +315,51 @@ class GameTimeSite:
             response = await page.goto(self.base + path, wait_until="domcontentloaded")
         self._status = response.status if response is not None else None
         self._no_server_error(self._status)
+        if not self._navigation_headers and response is not None:
+            with contextlib.suppress(Exception):
+                sent = await response.request.headers_array()
+                self._navigation_headers = [(h["name"], h["value"]) for h in sent]
+                self._browser_headers = browser_headers(
+                    {n.lower(): v for n, v in self._navigation_headers})
+        return response
+
+    async def _fetch(self, url: str, headers: dict[str, str] | None = None) -> Any | None:
+        """GET `url` from the session (its cookies, the browser's headers), following
+        redirects on the club's origin only, each hop checked before it is asked for:
+        the last answer, or None when it leads to the login page (the session ran out).
+        Off the origin is OffOrigin; timeouts and refused connections AttemptFailed."""
+        await self._start()
+        here = self._page.url if origin_of(self._page.url) else None
+        asked = {**self._browser_headers, **({"referer": here} if here else {}),
+                 **(headers or {})}
+        for _ in range(MAX_REDIRECTS):
+            with self._reaching_the_site():
+                response = await self._context.request.get(
+                    url, headers=asked, timeout=self.options.navigation_timeout * 1000,
+                    max_redirects=0)
+            if not 300 <= response.status < 400 or "location" not in response.headers:
+                break
+            url = urljoin(url, response.headers["location"])
+            if self._is_login_page(url):
+                return None
+            if origin_of(url) != self.origin:
+                self._off_origin(url)
         return response
 
     def verify_login(self) -> None:
         self._call(self._log_in())
+
+    def what_the_site_sees(self) -> dict[str, Any]:
+        """The club's login page, opened without logging in: what its scripts can read
+        of this browser, and whether its reCAPTCHA loaded, with the key it found."""
+        return self._call(self._seen(), pages=1)
+
+    async def _seen(self) -> dict[str, Any]:
+        await self._goto("/auth")
+        with contextlib.suppress(Exception):  # a page's scripts may load after the DOM
+            await self._page.wait_for_load_state("load", timeout=self._page_ms)
+        return {**await self._page.evaluate(_SEEN_JS),
+                "accept_language": self._browser_headers.get("accept-language")}
 
     async def _log_in(self) -> None:
         """Fill the login form; the page is never captured while it holds the password."""
@@ -303,15 +373,15 @@ class GameTimeSite:
         await self._goto("/auth")  # OffOrigin unless on the club's or its member site's
         form = _page_address(page.url)
         try:
-            await page.fill("input[name=username]", self.login.username)
-            await page.fill("input[name=password]", self.login.password.reveal())
+            await page_input.type_text(page, "input[name=username]", self.login.username)
+            await page_input.type_text(page, "input[name=password]",
+                                       self.login.password.reveal())
             async with page.expect_navigation(wait_until="domcontentloaded",
                                               timeout=SUBMIT_PAGES * self._page_ms
                                               ) as navigation:
-                # The key's press waits for the page it leads to: as long as a page may take.
-                await page.press("input[name=password]", "Enter", timeout=self._page_ms)
+                await page.keyboard.press("Enter")  # in the password field, as a player
             response = await navigation.value
-        except (TimeoutError, Error) as exc:
+        except (TimeoutError, Error, page_input.NotTyped) as exc:
             await self._clear_password()
             self._stay_on_origin()
             raise AttemptFailed(Outcome(
@@ -345,19 +415,13 @@ class GameTimeSite:
         except Exception:
             return ""
 
-    async def _page_message(self) -> str:
-        """The page's own error text, or its first words."""
-        page = self._page
-        for selector in (".error", ".alert", ".message", "h1", "h2", "body"):
-            try:
-                node = page.locator(selector).first
-                if await node.count():
-                    text = " ".join((await node.inner_text(timeout=1000)).split())
-                    if text:
-                        return text[:200]
-            except Exception:
-                continue
-        return ""
+    async def _page_message(self, html: str | None = None) -> str:
+        """The page's own error text, or its first words: of the page shown, or of the
+        HTML of an answer the session fetched."""
+        try:
+            return str(await self._page.evaluate(_MESSAGE_JS, html))
+        except Exception:
+            return ""
 
     # -- the day's courts --------------------------------------------------------------
 
@@ -405,22 +469,11 @@ class GameTimeSite:
         self.offer = seen if self.offer is None else self.offer.learnt(seen)
 
     async def _day_json(self, day: date) -> dict[str, Any] | None:
-        await self._start()
         url = (f"{self.base}/scheduling/index/jsoncourtdata/sport/{self.club.sport}"
                f"/date/{day.isoformat()}")
-        for _ in range(MAX_REDIRECTS):  # each hop checked before it is asked for
-            with self._reaching_the_site():
-                response = await self._context.request.get(
-                    url, headers={"X-Requested-With": "XMLHttpRequest"},
-                    timeout=self.options.navigation_timeout * 1000, max_redirects=0,
-                )
-            if not 300 <= response.status < 400 or "location" not in response.headers:
-                break
-            url = urljoin(url, response.headers["location"])
-            if self._is_login_page(url):
-                return None  # the session ran out
-            if origin_of(url) != self.origin:
-                self._off_origin(url)
+        response = await self._fetch(url, {"X-Requested-With": "XMLHttpRequest"})
+        if response is None:
+            return None  # the session ran out
         self._no_server_error(response.status)
         if response.status in (401, 403) or 300 <= response.status < 400:
             return None
@@ -431,12 +484,12 @@ class GameTimeSite:
 
     # -- the opening ---------------------------------------------------------------------
 
-    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
+    def prepare(self, day: date, before: float | None = None) -> None:
         """Log in, read the day's courts, measure the site's clock and the path to it,
-        ahead of firing with `together` accounts in all; the measuring ends before
-        `before` (an instant by the site's clock) if given. A driver already prepared
-        for that day (the account's earlier booking at the same opening) keeps what it
-        has: it must not fall behind measuring again."""
+        and open the connection the form's request will go on; the measuring ends
+        before `before` (an instant by the site's clock) if given. A driver already
+        prepared for that day (the account's earlier booking at the same opening) keeps
+        what it has: it must not fall behind measuring again."""
         from gametime_cli.site_clock import send_ahead, site_clock
 
         fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
@@ -450,34 +503,21 @@ class GameTimeSite:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"could not read the site's clock: {_first_line(exc)}")) from None
-        wait = max(0.0, min(REHEARSAL_WAIT, (before or math.inf) - estimate.offset
-                            - epoch() - REHEARSAL_TIME))
-        overhead = self._call(self._navigation_overhead(together, wait),
-                              pages=REHEARSALS, extra=wait)
+        self._call(self._connect_shot(), pages=1)
         self.clock_offset = estimate.offset
-        self.send_ahead = send_ahead(estimate, overhead)
+        self.send_ahead = send_ahead(estimate, SHOT_DELAY)
         self._measured_at = time.monotonic()
 
-    async def _navigation_overhead(self, together: int, wait: float) -> float:
-        """How long the browser takes from being asked for a page to sending its request
-        (the origin guard's pause included), when `together` accounts ask at once: the
-        least over a few loads of the home page, rehearsed with the others (`wait`
-        seconds at most for them), once per run."""
-        await self._log_in()
-
-        async def load() -> float | None:
-            asked = time.time()  # the browser's timing is on the wall clock too
-            await self._goto("/")
-            sent = await self._page.evaluate(_SENT_AT_JS)  # after the guard's pause
-            if isinstance(sent, int | float) and 0 <= sent / 1000 - asked <= OVERHEAD_MOST:
-                return sent / 1000 - asked
-            return None
-
-        delay = await self.host.rehearse(self.base, together, load, wait)
-        log.debug("with %d account(s) together, the browser sends a page's request %s "
-                  "after being asked", together,
-                  "?" if delay is None else f"{delay * 1000:.1f} ms")
-        return OVERHEAD_DEFAULT if delay is None else delay
+    async def _connect_shot(self) -> Connection:
+        """The connection for the opening's request, opened (TCP, TLS) ahead of it."""
+        if self._shot is None:
+            self._shot = Connection(self.origin, self.options.navigation_timeout)
+        try:
+            await self._shot.connect()
+        except ShotFailed as exc:
+            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                        message=f"could not reach the site: {exc}")) from None
+        return self._shot
 
     # -- booking ----------------------------------------------------------------------
 
@@ -532,8 +572,66 @@ class GameTimeSite:
         held = self._call(self._hold(request, court, known), pages=3, extra=too_early)
         if held is not None:
             return held
+        return self._save(request, court, known)
+
+    def _save(self, request: SlotRequest, court: int, known: CourtDay) -> Outcome:
+        """Send the filled form the `submit` way. A save the site refuses as not from a
+        player ("could not validate") is sent once more the other way, on the same
+        hold, once the site shows it booked nothing; refused again, the booking fails
+        with the site's words and what to try."""
+        first = self.submit
+        sent = self._send(request, court, first)
+        if not isinstance(sent, _Refusal):
+            return sent
+        try:
+            found = self._call(self._find_own(request, court), pages=2)
+        except AttemptFailed as failed:
+            return Outcome(OutcomeKind.UNCHECKED, court, message=(
+                f"{self.club.name} refused the booking ({sent.words}), and the site can't "
+                f"be checked now ({failed.outcome.message}); it is not sent again until "
+                f"the site shows whether it went through"), artifacts=sent.artifacts)
+        if found is not None:
+            return found
+        other = "page" if first == "post" else "post"
+        log.info("booking %s: %s refused the save sent by %s (%s); sending it by %s",
+                 request.booking_id, self.club.name, first, sent.words, other)
+        if other == "post":  # the page has left the form: load it again (the same hold)
+            held = self._call(self._hold(replace(request, fire_at=None, too_early_until=None),
+                                         court, known), pages=3)
+            if held is not None:
+                return held
+        again = self._send(request, court, other)
+        if not isinstance(again, _Refusal):
+            return again
+        return Outcome(OutcomeKind.PERMANENT, court, message=self._refused_advice(again.words),
+                       artifacts=again.artifacts or sent.artifacts)
+
+    def _refused_advice(self, words: str) -> str:
+        """The one line a player reads when the site refused both ways of sending."""
+        mode = self.options.mode
+        tries = []
+        if mode is not BrowserMode.HEADED:
+            tries.append("a browser window (gametime config set browser_mode headed; on a "
+                         "server it gets an Xvfb of its own)")
+        if mode is BrowserMode.LEAN:
+            tries.append("the full browser (browser_mode headless)")
+        other = "page" if self.submit == "post" else "post"
+        tries.append(f"sending it the other way first (gametime config set submit {other})")
+        return (f"{self.club.name} refused the booking from this browser, posted and by "
+                f"the page's button ({words.rstrip('.')}); try {', or '.join(tries)}")
+
+    def _send(self, request: SlotRequest, court: int, how: str) -> Outcome | _Refusal:
+        """One save of the filled form, fenced: posted, or by the page's button."""
+        if how == "post":
+            gathered = self._call(self._gather(), pages=1)
+            if gathered.problem is None:
+                request.submitting(court)
+                return self._call(self._post(request, court, gathered), pages=2)
+            log.info("booking %s: %s; pressing the page's button instead",
+                     request.booking_id, gathered.problem)
+        point = self._call(self._submit_point(BOOKING_FORM), pages=1)
         request.submitting(court)
-        return self._call(self._submit(request, court), pages=SUBMIT_PAGES)
+        return self._call(self._submit(request, court, point), pages=SUBMIT_PAGES)
 
     async def _hold(self, request: SlotRequest, court: int, known: CourtDay) -> Outcome | None:
         """Load the booking form (the site's hold) and fill it: None when it is ready
@@ -541,11 +639,14 @@ class GameTimeSite:
         from playwright.async_api import Error, TimeoutError
 
         path = self._book_path(request, known)
-        if request.fire_at is not None:
-            await wait_until_async(request.fire_at)
         try:
             if request.too_early_until is not None:
-                if not await self._load_at_opening(path, request.too_early_until):
+                shot, cookie = await self._connect_shot(), await self._cookie_for(path)
+            if request.fire_at is not None:
+                await wait_until_async(request.fire_at)
+            if request.too_early_until is not None:
+                if not await self._load_at_opening(shot, cookie, path,
+                                                   request.too_early_until):
                     return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
             else:
                 await self._goto(path)
@@ -565,25 +666,33 @@ class GameTimeSite:
                 request, court, exc, f"the booking page did not respond within "
                                      f"{self.options.action_timeout:g} s")
 
-    async def _load_at_opening(self, path: str, until: float) -> bool:
-        """Load the form at the opening. While the site says too early, ask again at
-        once (a request fired a hair early by its clock misses by a round trip), then
-        after 10, 20, 40 ms … up to `FIRE_RETRY_INTERVAL`, until `until` (local epoch).
-        The redirect to the 'too early' page is answer enough: that page isn't fetched.
-        False if it never opened."""
+    async def _cookie_for(self, path: str) -> str:
+        """The session's Cookie header for a page of the club's site."""
+        cookies = await self._context.cookies(self.base + path)
+        return "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+
+    async def _load_at_opening(self, shot: Connection, cookie: str, path: str,
+                               until: float) -> bool:
+        """Ask for the form at the opening, on the connection opened for it, with the
+        headers the browser sends for a page; then show the page the answer. While the
+        site says too early (its redirect to the 'too early' page is answer enough:
+        that page isn't fetched), ask again at once (a request fired a hair early by its
+        clock misses by a round trip), then after 10, 20, 40 ms … up to
+        `FIRE_RETRY_INTERVAL`, until `until` (local epoch). False if it never opened."""
+        url = self.base + path
+        headers = self._navigation_headers or list(self._browser_headers.items())
         misses = 0
         while True:
-            self._guard.cut_short = BOOKERROR_PATH
-            self._guard.was_cut = False
             try:
+                answer = await shot.get(path, headers, cookie)
+            except ShotFailed as exc:
+                raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                            message=f"could not reach the site: {exc}")) from None
+            location = answer.header("location")
+            if not (300 <= answer.status < 400 and location
+                    and path_of(urljoin(url, location)) == BOOKERROR_PATH):
+                self._guard.serve(url, answer.status, answer.for_the_page(), answer.body)
                 await self._goto(path)
-            except AttemptFailed:
-                if not self._guard.was_cut:  # (a stopped navigation fails the goto)
-                    raise
-            finally:
-                self._guard.cut_short = None
-            too_early = self._guard.was_cut or BOOKERROR_PATH in self._path()
-            if not too_early:
                 return True
             self._too_early_at = epoch()
             misses += 1
@@ -624,8 +733,7 @@ class GameTimeSite:
         duration, problem = _choose_duration(request.duration, form.get("durations"))
         if problem and rtype is not None:
             # A page may list its durations only once a type is chosen: choose, look again.
-            await page.evaluate(_FILL_FORM_JS, {"rtype": rtype, "duration": None,
-                                                "partners": []})
+            await page_input.press_radio(page, _radio(rtype))
             form = await page.evaluate(_READ_FORM_JS)
             duration, problem = _choose_duration(request.duration, form.get("durations"))
         offered = _offered_minutes(form.get("durations"))
@@ -639,11 +747,27 @@ class GameTimeSite:
         if problem:
             return await self._with_artifacts(
                 request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
-        left = await page.evaluate(_FILL_FORM_JS, {
-            "rtype": rtype, "duration": duration, "partners": request.partners[:3]})
-        if left == "duration":  # the page enables it later: Playwright waits for that
-            await page.locator("select[name=duration]").select_option(value=duration)
+        try:
+            await self._fill(request, rtype, duration, form.get("partners") or [])
+        except page_input.NotTyped as exc:
+            return await self._with_artifacts(request, court, Outcome(
+                OutcomeKind.TRANSIENT, court, message=f"the booking form would not take "
+                                                      f"the booking: {exc}"))
         return None
+
+    async def _fill(self, request: SlotRequest, rtype: str | None, duration: str | None,
+                    partner_rows: list[int]) -> None:
+        """Type, partners and duration, by the keyboard, as a player fills them in; the
+        duration once the page has enabled it (it does so when a type is chosen)."""
+        page = self._page
+        if rtype is not None:
+            await page_input.press_radio(page, _radio(rtype))
+        for row, name in zip(partner_rows, request.partners[:3], strict=False):
+            await page_input.type_text(page, f'input[name="players[{row}][name]"]', name)
+        if duration is not None:
+            await page.wait_for_function(_ENABLED_JS, arg=DURATION,
+                                         timeout=self.options.action_timeout * 1000)
+            await page_input.choose_option(page, DURATION, duration)
 
     async def _leave_form(self) -> None:
         """Leave a booking form unsent, for the member's home page: the hold goes unused
@@ -674,29 +798,36 @@ class GameTimeSite:
                       f"{', '.join(labels)}); set one with 'gametime club add … "
                       f"--booking-type {wanted}=ID'")
 
-    async def _submit_form(self, form: str) -> Any:
-        """Click the own submit button of the first form matching the CSS selector `form`
-        (the page's submit handlers run: reCAPTCHA's token) and wait for the page it
-        leads to (`SUBMIT_PAGES` answers); returns that page's response. The click is
-        the page's own, in one step: Playwright's pointer click costs 70 ms more in
-        waiting for the button to be steady, and the form is ours alone to fill."""
+    async def _submit_point(self, form: str) -> dict[str, float] | None:
+        """Where a click on the submit button of the first form matching `form` lands
+        (measured ahead of the click, so the click itself costs a few ms)."""
+        return await page_input.click_point(self._page, f"{form} {SUBMIT_BUTTON}")
+
+    async def _press_submit(self, form: str, point: dict[str, float] | None) -> Any:
+        """Click the submit button of the first form matching `form` with the mouse, so
+        the page's own handlers run on a trusted click (reCAPTCHA's token), and wait for
+        the page it leads to (`SUBMIT_PAGES` answers); returns that page's response.
+        Without a measured `point` (something covered the button), Playwright finds
+        the button and waits until it can be clicked."""
         async with self._page.expect_navigation(wait_until="domcontentloaded",
                                                 timeout=SUBMIT_PAGES * self._page_ms
                                                 ) as navigation:
-            if not await self._page.evaluate(_CLICK_SUBMIT_JS, form):
-                raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
-                                            message="the page's form has no submit button"))
+            if point is not None:
+                await page_input.click_at(self._page, point)
+            else:
+                await self._page.locator(f"{form} {SUBMIT_BUTTON}").first.click()
         response = await navigation.value
         self._stay_on_origin()
         return response
 
-    async def _submit(self, request: SlotRequest, court: int) -> Outcome:
-        """Click the page's own submit button, so its scripts (reCAPTCHA) run."""
+    async def _submit(self, request: SlotRequest, court: int,
+                      point: dict[str, float] | None) -> Outcome | _Refusal:
+        """Press the page's own submit button (its scripts, reCAPTCHA's, run)."""
         from playwright.async_api import Error, TimeoutError
 
         page = self._page
         try:
-            response = await self._submit_form("form:has(input[name=temp])")
+            response = await self._press_submit(BOOKING_FORM, point)
         except (TimeoutError, Error) as exc:
             self._stay_on_origin()
             return await self._browser_failure(
@@ -706,16 +837,89 @@ class GameTimeSite:
         if found:
             return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
         status = response.status if response is not None else 0
-        reason = await self._page_message()
+        return await self._answered(request, court, status, await self._page_message())
+
+    async def _gather(self) -> GatheredForm:
+        """A fresh token from the page's reCAPTCHA, and the form's fields to post."""
+        from playwright.async_api import Error
+
+        try:
+            found = await self._page.evaluate(
+                GATHER_JS, [BOOKING_FORM, self.options.navigation_timeout * 1000])
+        except Error as exc:
+            return GatheredForm([], "", "get", None, None, f"the page failed: {_first_line(exc)}")
+        return GatheredForm.from_page(found)
+
+    async def _post(self, request: SlotRequest, court: int,
+                    form: GatheredForm) -> Outcome | _Refusal:
+        """Post the form's fields from the session, as the page would; the answer's
+        redirect is read, not followed."""
+        from playwright.async_api import Error, TimeoutError
+
+        target = urljoin(self._page.url, form.target or self._page.url)
+        if origin_of(target) != self.origin:
+            self._off_origin(target)
+        headers, body = save_request(form, self._browser_headers, str(self.origin),
+                                     self._page.url)
+        try:
+            response = await self._context.request.post(
+                target, headers=headers, data=body, max_redirects=0,
+                timeout=SUBMIT_PAGES * self._page_ms)
+        except (TimeoutError, Error) as exc:
+            return await self._browser_failure(
+                request, court, exc, f"the site did not answer the booking within "
+                                     f"{SUBMIT_PAGES * self.options.navigation_timeout:g} s")
+        location = urljoin(target, response.headers.get("location", ""))
+        found = CONFIRMATION.search(location) if 300 <= response.status < 400 else None
+        if found:
+            return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
+        html = ""
+        try:
+            if 300 <= response.status < 400 and location:
+                landed = await self._fetch(location)
+                html = await landed.text() if landed is not None else ""
+            else:
+                html = await response.text()
+        except (AttemptFailed, Error):
+            pass
+        reason = await self._page_message(html) if html else f"HTTP {response.status}"
+        return await self._answered(request, court, response.status, reason, html)
+
+    async def _answered(self, request: SlotRequest, court: int, status: int, reason: str,
+                        html: str | None = None) -> Outcome | _Refusal:
+        """What a save's answer that is no confirmation means, by its status and words."""
+        lowered = reason.lower()
         if status >= 500:
             outcome = Outcome(OutcomeKind.TRANSIENT, court,
                               message=f"the site answered HTTP {status} to the booking")
-        elif any(word in reason.lower() for word in (*HELD_WORDS, *TAKEN_WORDS)):
+        elif any(word in lowered for word in REFUSED_WORDS):
+            kept = await self._with_artifacts(request, court, Outcome(
+                OutcomeKind.PERMANENT, court, message=reason), html)
+            return _Refusal(reason, kept.artifacts)
+        elif any(word in lowered for word in (*HELD_WORDS, *TAKEN_WORDS)):
             outcome = Outcome(OutcomeKind.TAKEN, court, message=f"court {court}: {reason}")
         else:
             outcome = Outcome(OutcomeKind.TRANSIENT, court,
-                              message=f"the site did not confirm: {reason or page.url}")
-        return await self._with_artifacts(request, court, outcome)
+                              message=f"the site did not confirm: {reason or self._page.url}")
+        return await self._with_artifacts(request, court, outcome, html)
+
+    async def _find_own(self, request: SlotRequest, court: int) -> Outcome | None:
+        """After a refused save, before the next: does the site hold the booking for
+        this member all the same? By the member's id in the day's JSON, else by the ids
+        of the member's upcoming bookings. Read by the session, leaving the page as it
+        is (the form stays filled for the page's own button)."""
+        courts = await self._day_courts(request.day)
+        mine = None if self.user_id is not None else await self._my_booking_ids()
+        for known in courts:
+            if known.number != court:
+                continue
+            for held in known.bookings:
+                ours = (any(u == self.user_id for _, u in held.players)
+                        if self.user_id is not None else held.booking_id in (mine or set()))
+                if held.start == request.minutes and ours:
+                    return Outcome(OutcomeKind.CONFIRMED, court, confirmation=held.booking_id,
+                                   reconciled=True)
+        return None
 
     # -- the member's own bookings --------------------------------------------------------
 
@@ -725,17 +929,20 @@ class GameTimeSite:
         return self._call(self._my_booking_ids(), pages=2)
 
     async def _my_booking_ids(self) -> set[str]:
-        from playwright.async_api import Error, TimeoutError
+        from playwright.async_api import Error
 
         await self._log_in()
-        await self._goto("/")
-        if self._on_login_page():  # the session ran out
+        response = await self._fetch(self.base + "/")
+        if response is None:  # the session ran out
             self._logged_in = False
             await self._log_in()
-            await self._goto("/")
+            response = await self._fetch(self.base + "/")
         try:
-            found = await self._page.evaluate(_MY_BOOKINGS_JS)
-        except (TimeoutError, Error) as exc:
+            if response is None:
+                raise Error("the site kept sending the member to its login page")
+            self._no_server_error(response.status)
+            found = await self._page.evaluate(_MY_BOOKINGS_JS, await response.text())
+        except Error as exc:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"could not read the member's bookings: {_first_line(exc)}")) from None
@@ -777,7 +984,8 @@ class GameTimeSite:
                 await link.click(timeout=self._page_ms)
             self._stay_on_origin()
             if self._path() != "/":  # the confirmation step
-                response = await self._submit_form("form[method=post i]")
+                form = "form[method=post i]"
+                response = await self._press_submit(form, await self._submit_point(form))
                 self._no_server_error(response.status if response is not None else None)
         except (TimeoutError, Error) as exc:
             self._stay_on_origin()
@@ -808,9 +1016,10 @@ class GameTimeSite:
             request, court, Outcome(OutcomeKind.TRANSIENT, court, message=message))
 
     async def _with_artifacts(self, request: SlotRequest, court: int,
-                              outcome: Outcome) -> Outcome:
-        """Keep a screenshot and the HTML of the page a failure landed on (never the
-        login page, which may hold the password)."""
+                              outcome: Outcome, html: str | None = None) -> Outcome:
+        """Keep a screenshot and the HTML of the page a failure landed on, or of the
+        answer `html` the session fetched (never the login page, which may hold the
+        password)."""
         page = self._page
         if page is None or self._on_login_page() or outcome.artifacts:
             return outcome
@@ -820,7 +1029,7 @@ class GameTimeSite:
             paths.ensure_private_dir(self.artifacts_dir)
             html_path = self.artifacts_dir / f"{stem}.html"
             png_path = self.artifacts_dir / f"{stem}.png"
-            paths.write_private(html_path, (await page.content()).encode("utf-8"))
+            paths.write_private(html_path, (html or await page.content()).encode("utf-8"))
             paths.write_private(png_path, await page.screenshot(full_page=True, timeout=5000))
         except Exception:
             return outcome
@@ -829,9 +1038,12 @@ class GameTimeSite:
 
     def close(self) -> None:
         """Close this account's context; the run's browser stays for the others."""
-        context = self._context
-        self._context = self._page = None
+        context, shot = self._context, self._shot
+        self._context = self._page = self._shot = None
         self._logged_in = False
+        if shot is not None and self.host.started:
+            with contextlib.suppress(Exception):
+                self.host.run(_closed(shot), 5)  # its streams belong to the browser's loop
         if context is not None and self.host.started:
             with contextlib.suppress(Exception):
                 self.host.run(context.close(), 15)
@@ -839,10 +1051,19 @@ class GameTimeSite:
             self.host.close()
 
 
+async def _closed(shot: Connection) -> None:
+    shot.close()
+
+
 async def _close_popup(page: Any) -> None:
     """A window a page opens is closed at once: the guard watches the driver's page only."""
     if await page.opener() is not None:
         await page.close()
+
+
+def _radio(value: str) -> str:
+    """The booking type's radio button with this value."""
+    return f"input[name=rtype][value={json.dumps(value)}]"
 
 
 def _page_address(url: str) -> tuple[Origin | None, str]:

@@ -4,18 +4,21 @@ Playwright's `route` sees only the first request of a redirect chain, so a club 
 answering 302 to another host would be followed unseen. Instead every request of the
 page, each hop of a redirect included, is paused with Chrome DevTools' Fetch domain
 and let through only to an allowed origin; a page the site sends elsewhere is failed
-before it is requested, and remembered so the driver stops.
+before it is requested, and remembered so the driver stops. A page whose answer the
+session already has (the booking form fetched at the opening) is shown that answer
+instead of being asked for again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from gametime_cli.sites.origins import Origin, origin_of, path_of
+from gametime_cli.sites.origins import Origin, origin_of
 
 log = logging.getLogger("gametime")
 
@@ -37,12 +40,7 @@ class OriginGuard:
         self.allowed = frozenset(allowed)
         self.left_for: str | None = None
         """The first page off the allowed origins the site sent the browser to."""
-        self.cut_short: str | None = None
-        """While set, a page load of this path on an allowed origin (the site's 'too
-        early' page at the opening) is stopped instead of fetched, and noted in
-        `was_cut`: the redirect to it already said what the page would, and its round
-        trip would delay the next try."""
-        self.was_cut = False
+        self._served: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
         self._session: Any = None
         self._main_frame: str | None = None
         self._answering: set[asyncio.Task[None]] = set()
@@ -65,14 +63,19 @@ class OriginGuard:
         origin = origin_of(url)
         return origin in self.allowed or (not page_load and origin in RECAPTCHA_ORIGINS)
 
+    def serve(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        """The next load of the page `url` (on an allowed origin) is answered with this,
+        as the site answered the session, and nothing is asked of the site."""
+        self._served[_page_key(url)] = (status, headers, body)
+
     def _paused(self, event: dict[str, Any]) -> None:
         url = event["request"]["url"]
         page_load = (event.get("resourceType") == "Document"
                      and event.get("frameId") == self._main_frame)
         allowed = self.allows(url, page_load)
-        if allowed and page_load and self.cut_short and path_of(url) == self.cut_short:
-            self.was_cut = True
-            self._settle(self._abort(event["requestId"]))
+        answer = self._served.pop(_page_key(url), None) if allowed and page_load else None
+        if answer is not None:
+            self._settle(self._fulfil(event["requestId"], *answer))
             return
         if not allowed:
             if page_load and self.left_for is None:
@@ -85,11 +88,13 @@ class OriginGuard:
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
-    async def _abort(self, request_id: str) -> None:
-        """End the navigation as a stopped one: no error page, nothing fetched."""
+    async def _fulfil(self, request_id: str, status: int, headers: list[tuple[str, str]],
+                      body: bytes) -> None:
         with contextlib.suppress(Exception):
-            await self._session.send("Fetch.failRequest",
-                                     {"requestId": request_id, "errorReason": "Aborted"})
+            await self._session.send("Fetch.fulfillRequest", {
+                "requestId": request_id, "responseCode": status,
+                "responseHeaders": [{"name": n, "value": v} for n, v in headers],
+                "body": base64.b64encode(body).decode("ascii")})
 
     async def _answer(self, request_id: str, allowed: bool) -> None:
         with contextlib.suppress(Exception):  # the page or its context closed meanwhile
@@ -99,3 +104,8 @@ class OriginGuard:
                 await self._session.send("Fetch.failRequest",
                                          {"requestId": request_id,
                                           "errorReason": "BlockedByClient"})
+
+
+def _page_key(url: str) -> str:
+    """A page's address without its fragment: what the browser asks the site for."""
+    return url.split("#", 1)[0]

@@ -83,7 +83,7 @@ class SimulatedSite:
         """Its courts; a simulated club lists no slots and any duration goes."""
         return ClubOffer(courts={n: 100 + n for n in range(1, self.options.courts + 1)})
 
-    def prepare(self, day: date, before: float | None = None, together: int = 1) -> None:
+    def prepare(self, day: date, before: float | None = None) -> None:
         """Nothing to prepare: the simulated site shares our clock."""
 
     def day_courts(self, day: date) -> list[CourtDay]:
