@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
     from gametime_cli.browser import launch_arguments
     from gametime_cli.timing import wait_until  # sleeps, then spins the last 3 ms
 
-    args = launch_arguments(headed=False)  # the flags gametime's own browser gets
+    args = launch_arguments()  # the flags gametime's own browser gets
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=browser_path(), headless=True, args=args)
         try:

@@ -47,6 +47,9 @@ WATCHED = "watching"
 HANDOFF_SECONDS = 0.05
 """A lane hands its first form load to the browser's loop this long before the firing
 instant; the loop releases every account's at the instant itself (no thread spins)."""
+READY_SECONDS = 2.0
+"""This long before the firing instant the driver readies its request (a connection of
+its own, opened fresh: a site closes one left idle long)."""
 
 
 @dataclass(frozen=True)
@@ -175,8 +178,7 @@ class BookingAttempt:
         needs_attention = False
         booked_at = booking.time
         try:
-            if fire_at is not None and not wait_until(fire_at - HANDOFF_SECONDS,
-                                                      now=self.executor._epoch, stop=self.stop):
+            if fire_at is not None and not self._await_firing(driver, booking, fire_at):
                 self._finish_interrupted(booking, attempt_id)
                 return None
             outcome = self._check_site(driver, booking) if check_first else None
@@ -224,6 +226,18 @@ class BookingAttempt:
             needs_attention=needs_attention or outcome.kind in PARKED,
             artifacts=outcome.artifacts,
         )
+
+    def _await_firing(self, driver: SiteDriver, booking: Booking, fire_at: float) -> bool:
+        """Wait for the instant to fire, the driver readying its request a little before;
+        False if the run stopped meanwhile."""
+        if not wait_until(fire_at - READY_SECONDS, now=self.executor._epoch, stop=self.stop):
+            return False
+        try:
+            driver.ready_to_fire()
+        except AttemptFailed as failed:  # the form's load meets it again, and says so
+            log.warning("booking %s: readying the opening's request failed: %s", booking.id,
+                        failed.outcome.message)
+        return wait_until(fire_at - HANDOFF_SECONDS, now=self.executor._epoch, stop=self.stop)
 
     def _read_while_watching(self, booking: Booking,
                              driver: SiteDriver) -> BookingResult | None:

@@ -222,10 +222,18 @@ class BrowserHost:
             if self._browser is None:
                 await self._launch()
         navigation, action = self._timeouts
-        context = await self._browser.new_context(**context_options(self.user_agent, zone))
+        context = await self._browser.new_context(**self.context_options(zone))
         context.set_default_navigation_timeout(navigation * 1000)
         context.set_default_timeout(action * 1000)
         return context
+
+    def launch_arguments(self) -> list[str]:
+        """The browser's command line (beyond Playwright's own)."""
+        return launch_arguments(self.options.mode)
+
+    def context_options(self, zone: str | None) -> dict[str, Any]:
+        """Each account's context, in the club's time zone `zone`."""
+        return context_options(self.user_agent, zone)
 
     async def _launch(self) -> None:
         from playwright.async_api import async_playwright
@@ -244,8 +252,8 @@ class BrowserHost:
             self._browser = await self._pw.chromium.launch(
                 executable_path=options.executable,
                 headless=not options.headed,
-                args=launch_arguments(options.mode),
-                env=child_environment(display),
+                args=self.launch_arguments(),
+                env=_short_tmpdir(child_environment(display)),
                 timeout=30_000,
             )
             session = await self._browser.new_browser_cdp_session()
@@ -292,6 +300,18 @@ class BrowserHost:
             thread.join(10)
         if not loop.is_running():
             loop.close()
+
+
+SOCKET_PATH_ROOM = 108 - len("/org.chromium.Chromium.XXXXXX/SingletonSocket") - 1
+"""The longest TMPDIR the full Chromium can put its singleton's socket under (a Unix
+socket's path holds 108 bytes); with a longer one it aborts as it starts."""
+
+
+def _short_tmpdir(env: dict[str, str]) -> dict[str, str]:
+    """The browser's environment, its TMPDIR one its socket fits under."""
+    if len(env.get("TMPDIR", "").encode()) > SOCKET_PATH_ROOM:
+        return {**env, "TMPDIR": "/tmp"}
+    return env
 
 
 class BrowserStalled(Exception):

@@ -16,15 +16,16 @@ missing=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v python3 >/dev/null || missing+=(python3)
 # Bookings drive a real Chromium; Playwright can't download its own here, Debian's works:
-# its headless shell for bookings (half the memory per account), the full browser for
-# --headed.
+# the full browser (what a club's site must see), its headless shell for browser_mode
+# lean, and Xvfb for a headed browser on a machine without a display.
 if [ -z "${GAMETIME_BROWSER:-}" ]; then
-    command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
     if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
             && ! command -v google-chrome >/dev/null; then
         missing+=(chromium)
     fi
+    command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
 fi
+command -v Xvfb >/dev/null || missing+=(xvfb)
 if [ -n "$extras" ]; then
     # The tests start a real Secret Service in a D-Bus session of their own.
     command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)

@@ -178,6 +178,10 @@ class SiteDriver(Protocol):
         """Log in; LoginRefused when the site refuses the credentials."""
         ...
 
+    def ready_to_fire(self) -> None:
+        """Seconds before firing at an opening: ready the form's request."""
+        ...
+
     def day_courts(self, day: date) -> list[CourtDay]:
         """Every court and its bookings on `day`."""
         ...

@@ -503,13 +503,23 @@ class GameTimeSite:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
                 message=f"could not read the site's clock: {_first_line(exc)}")) from None
-        self._call(self._connect_shot(), pages=1)
         self.clock_offset = estimate.offset
         self.send_ahead = send_ahead(estimate, SHOT_DELAY)
         self._measured_at = time.monotonic()
 
+    def ready_to_fire(self) -> None:
+        """Open a fresh connection for the opening's request (TCP, and TLS on https), so
+        that firing is one write."""
+        self._call(self._ready_shot(), pages=1)
+
+    async def _ready_shot(self) -> None:
+        if self._shot is not None:
+            self._shot.close()
+        self._shot = None
+        await self._connect_shot()
+
     async def _connect_shot(self) -> Connection:
-        """The connection for the opening's request, opened (TCP, TLS) ahead of it."""
+        """The connection for the opening's request, open."""
         if self._shot is None:
             self._shot = Connection(self.origin, self.options.navigation_timeout)
         try:

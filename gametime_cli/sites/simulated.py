@@ -86,6 +86,9 @@ class SimulatedSite:
     def prepare(self, day: date, before: float | None = None) -> None:
         """Nothing to prepare: the simulated site shares our clock."""
 
+    def ready_to_fire(self) -> None:
+        """Nothing to ready."""
+
     def day_courts(self, day: date) -> list[CourtDay]:
         """Every court; the taken ones booked all day."""
         return [
