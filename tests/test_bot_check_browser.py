@@ -77,7 +77,7 @@ async def script_click_radio(page: Any, selector: str) -> None:
     await page.evaluate("s => document.querySelector(s).click()", selector)
 
 
-async def select_value(page: Any, selector: str, value: str) -> None:
+async def select_value(page: Any, selector: str, value: str, wait: float) -> None:
     await page.select_option(selector, value)
 
 

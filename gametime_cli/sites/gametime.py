@@ -94,7 +94,6 @@ _READ_FORM_JS = """() => {
       n => document.querySelector(`input[name="players[${n}][name]"]`) !== null),
   };
 }"""
-_ENABLED_JS = "s => { const e = document.querySelector(s); return !!e && !e.disabled; }"
 _MESSAGE_JS = """html => {
   // The page's own error text, or its first words: of this page, or of HTML fetched.
   const root = html === null ? document : new DOMParser().parseFromString(html, 'text/html');
@@ -775,9 +774,8 @@ class GameTimeSite:
         for row, name in zip(partner_rows, request.partners[:3], strict=False):
             await page_input.type_text(page, f'input[name="players[{row}][name]"]', name)
         if duration is not None:
-            await page.wait_for_function(_ENABLED_JS, arg=DURATION,
-                                         timeout=self.options.action_timeout * 1000)
-            await page_input.choose_option(page, DURATION, duration)
+            await page_input.choose_option(page, DURATION, duration,
+                                           self.options.action_timeout)
 
     async def _leave_form(self) -> None:
         """Leave a booking form unsent, for the member's home page: the hold goes unused

@@ -19,15 +19,28 @@ _FOCUS_JS = """selector => {
   el.focus();
   return document.activeElement === el;
 }"""
+_RADIO_JS = """selector => {
+  // Focus the radio unless it is checked already: the space bar then checks it.
+  const radio = document.querySelector(selector);
+  if (!radio || radio.disabled) return 'missing';
+  if (radio.checked) return 'checked';
+  radio.focus();
+  return document.activeElement === radio ? 'focused' : 'missing';
+}"""
 _OPTION_STEPS_JS = """([selector, value]) => {
-  // Arrow presses from the selected option to the wanted one, counting enabled ones.
+  // Arrow presses from the selected option to the wanted one, counting enabled ones;
+  // the select focused for them. 'disabled' while the page hasn't enabled it.
   const select = document.querySelector(selector);
-  if (!select || select.disabled) return null;
+  if (!select) return null;
+  if (select.disabled) return 'disabled';
   const enabled = Array.from(select.options).filter(o => !o.disabled);
   const at = enabled.indexOf(select.options[select.selectedIndex]);
   const want = enabled.findIndex(o => o.value === value);
-  return want < 0 ? null : want - at;  // from a disabled placeholder (-1) too
+  if (want < 0) return null;
+  if (want !== at) select.focus();
+  return want - at;  // from a disabled placeholder (-1) too
 }"""
+_ENABLED_JS = "s => { const e = document.querySelector(s); return !!e && !e.disabled; }"
 _SELECTED_JS = "selector => (document.querySelector(selector) || {}).value"
 _POINT_JS = """selector => {
   // The centre of the element, scrolled into view, if a click there reaches it.
@@ -62,22 +75,25 @@ async def type_text(page: Any, selector: str, text: str) -> None:
 
 async def press_radio(page: Any, selector: str) -> None:
     """Check a radio button with the space bar (its click and change are trusted)."""
-    if await page.evaluate("s => !!(document.querySelector(s) || {}).checked", selector):
-        return
-    await focus(page, selector)
-    await page.keyboard.press("Space")
+    state = await page.evaluate(_RADIO_JS, selector)
+    if state == "missing":
+        raise NotTyped(f"could not focus {selector}")
+    if state == "focused":
+        await page.keyboard.press("Space")
 
 
-async def choose_option(page: Any, selector: str, value: str) -> None:
-    """Select an option of a closed <select> with the arrow keys, from where it is."""
+async def choose_option(page: Any, selector: str, value: str, wait: float) -> None:
+    """Select an option of a closed <select> with the arrow keys, from where it is; a
+    select the page has yet to enable is waited for, up to `wait` seconds."""
     steps = await page.evaluate(_OPTION_STEPS_JS, [selector, value])
-    if steps is None:
+    if steps == "disabled":
+        await page.wait_for_function(_ENABLED_JS, arg=selector, timeout=wait * 1000)
+        steps = await page.evaluate(_OPTION_STEPS_JS, [selector, value])
+    if not isinstance(steps, int):
         raise NotTyped(f"{selector} has no enabled option {value!r}")
-    if steps:
-        await focus(page, selector)
-        key = "ArrowDown" if steps > 0 else "ArrowUp"
-        for _ in range(abs(steps)):
-            await page.keyboard.press(key)
+    key = "ArrowDown" if steps > 0 else "ArrowUp"
+    for _ in range(abs(steps)):
+        await page.keyboard.press(key)
     if await page.evaluate(_SELECTED_JS, selector) != value:
         raise NotTyped(f"{selector} did not take {value!r} from the keyboard")
 
