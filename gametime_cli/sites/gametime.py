@@ -484,11 +484,10 @@ class GameTimeSite:
     # -- the opening ---------------------------------------------------------------------
 
     def prepare(self, day: date, before: float | None = None) -> None:
-        """Log in, read the day's courts, measure the site's clock and the path to it,
-        and open the connection the form's request will go on; the measuring ends
-        before `before` (an instant by the site's clock) if given. A driver already
-        prepared for that day (the account's earlier booking at the same opening) keeps
-        what it has: it must not fall behind measuring again."""
+        """Log in, read the day's courts, measure the site's clock and the path to it;
+        the measuring ends before `before` (an instant by the site's clock) if given. A
+        driver already prepared for that day (the account's earlier booking at the same
+        opening) keeps what it has: it must not fall behind measuring again."""
         from gametime_cli.site_clock import send_ahead, site_clock
 
         fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
@@ -937,6 +936,7 @@ class GameTimeSite:
         return self._call(self._my_booking_ids(), pages=2)
 
     async def _my_booking_ids(self) -> set[str]:
+        """Read by the session, the page left as it is."""
         from playwright.async_api import Error
 
         await self._log_in()
@@ -945,16 +945,16 @@ class GameTimeSite:
             self._logged_in = False
             await self._log_in()
             response = await self._fetch(self.base + "/")
-        try:
-            if response is None:
-                raise Error("the site kept sending the member to its login page")
+        unread = "the site kept sending the member to its login page"
+        if response is not None:
             self._no_server_error(response.status)
-            found = await self._page.evaluate(_MY_BOOKINGS_JS, await response.text())
-        except Error as exc:
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT,
-                message=f"could not read the member's bookings: {_first_line(exc)}")) from None
-        return {str(value) for value in found}
+            try:
+                return {str(value) for value in await self._page.evaluate(
+                    _MY_BOOKINGS_JS, await response.text())}
+            except Error as exc:
+                unread = _first_line(exc)
+        raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
+                                    message=f"could not read the member's bookings: {unread}"))
 
     # -- cancelling ---------------------------------------------------------------------
 
