@@ -49,7 +49,7 @@ def run_checks(store: Store, *, cron_probe: bool = True,
         yield from _database(store)
         yield from _accounts(store, clubs, cron_probe)
         yield from _scheduler(store)
-        yield from _clocks(clubs)
+        yield from _clocks(clubs, host.user_agent if started else "")
         yield from _openings(clubs)
         if started:
             yield from _what_clubs_see(store, host, clubs, settings)
@@ -191,13 +191,14 @@ def _watch_running(store: Store) -> str | None:
         os.close(fd)
 
 
-def _clocks(clubs: list[Club]) -> Iterator[Check]:
+def _clocks(clubs: list[Club], user_agent: str) -> Iterator[Check]:
     from gametime_cli.site_clock import DateProbes, measure
 
     for club in clubs:
         if not needs_login(club):
             continue
-        probes = DateProbes(club.url, timeout=10)
+        probes = DateProbes(club.url, timeout=10,
+                            headers={"User-Agent": user_agent} if user_agent else None)
         try:
             estimate = measure(probes, rounds=1)
         except OSError as exc:

@@ -20,7 +20,7 @@ import http.client
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -118,10 +118,12 @@ class DateProbes:
     connection `n` and returns its sample; close() when done."""
 
     def __init__(self, base_url: str, timeout: float = 15.0,
-                 now: Callable[[], float] = epoch):
+                 now: Callable[[], float] = epoch, headers: Mapping[str, str] | None = None):
         self.parts = urlsplit(base_url.rstrip("/"))
         self.timeout = timeout
         self.now = now
+        self.headers = {**(headers or {}), "Connection": "keep-alive"}
+        """The browser's own headers (its User-Agent, languages), as its pages carry."""
         self._connections: dict[int, http.client.HTTPConnection] = {}
 
     def _connection(self, number: int) -> http.client.HTTPConnection:
@@ -140,7 +142,7 @@ class DateProbes:
             conn.connect()  # the handshake is not part of the round trip
         try:
             sent = self.now()
-            conn.request("GET", f"{self.parts.path}/auth", headers={"Connection": "keep-alive"})
+            conn.request("GET", f"{self.parts.path}/auth", headers=self.headers)
             response = conn.getresponse()  # returns once the status line and headers are in
             received = self.now()
             response.read()
@@ -239,7 +241,8 @@ def _site_lock(base_url: str) -> Iterator[None]:
         yield
 
 
-def site_clock(base_url: str, timeout: float, before: float | None = None) -> ClockEstimate:
+def site_clock(base_url: str, timeout: float, before: float | None = None,
+               headers: Mapping[str, str] | None = None) -> ClockEstimate:
     """The site's clock and latency, measured at most every `FRESH_SECONDS` per site;
     callers for the same site while it is measured wait for that measurement."""
     with _site_lock(base_url):
@@ -249,7 +252,7 @@ def site_clock(base_url: str, timeout: float, before: float | None = None) -> Cl
             # One cut short by a near opening is measured again at the next.
             if age < (FRESH_SECONDS if estimate.uncertainty <= ROUGH else ROUGH_FRESH_SECONDS):
                 return estimate
-        probes = DateProbes(base_url, timeout)
+        probes = DateProbes(base_url, timeout, headers=headers)
         try:
             estimate = measure(probes, before=before)
         finally:

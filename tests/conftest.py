@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from tests.helpers import invoke_app, pin_clock
 
 if TYPE_CHECKING:
+    from gametime_cli.sandbox import SandboxSite
     from tests.namespaces import PrivateCron
 
 BIN_DIR = Path(sys.executable).parent
@@ -139,6 +141,19 @@ def cli(home: Path) -> Callable[..., object]:
         return invoke_app(list(args), input=input)
 
     return invoke
+
+
+@pytest.fixture
+def make_site() -> Iterator[Callable[..., SandboxSite]]:
+    """Start sandbox sites with config overrides (seed 7); all stopped at the end of
+    the test."""
+    from gametime_cli.sandbox import SandboxConfig, SandboxSite
+
+    with ExitStack() as stack:
+        def make(**options: object) -> SandboxSite:
+            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
+
+        yield make
 
 
 @pytest.fixture

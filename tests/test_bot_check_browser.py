@@ -150,6 +150,21 @@ def test_with_every_measure_the_booking_goes_through(site, tmp_path, submit):
     assert outcome.kind is OutcomeKind.CONFIRMED, outcome.message
     [save] = site.saves()
     assert save["status"] == 302 and save["flags"] == [] and save["score"] == 0.9
+    if submit == "post":
+        # The form's own fields in the page's order, both durations kept (the site takes
+        # the last); the session's headers: the browser's own User-Agent, the origin,
+        # the form's address.
+        names = [name for name, _ in save["fields"]]
+        assert names == ["edit", "is_register", "rt_key", "temp", "upd", "duration",
+                         "g-recaptcha-response", "court", "date", "time", "sportSel",
+                         "duration", "rtype", "invite_for", "players[1][user_id]",
+                         "players[1][name]", "players[2][name]", "players[3][name]",
+                         "players[4][name]", "payee_hide", "bookingWaiverPolicy"]
+        assert [v for n, v in save["fields"] if n == "duration"] == ["30", "90"]
+        assert save["origin"] == site.base_url
+        assert save["referer"].startswith(site.base_url + "/scheduling/index/book/")
+        assert host.user_agent and save["user_agent"] == host.user_agent
+        assert "HeadlessChrome" not in save["user_agent"]
     [booking] = site.bookings()
     assert (booking["court"], booking["time"], booking["duration"]) == (2, 1140, 90)
     assert [p["name"] for p in booking["players"]] == ["Jo, Test", "Lee, Sam"]

@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -197,16 +196,6 @@ def load_form(client: Client, site: SandboxSite, court: int, day: date,
 
 def filled(form: dict[str, str], rtype: str = "13", duration: str = "60") -> dict[str, str]:
     return {**form, "rtype": rtype, "duration": duration, "players[2][name]": "Partner, Sam"}
-
-
-@pytest.fixture
-def make_site() -> Iterator[Callable[..., SandboxSite]]:
-    """Start sandbox sites with config overrides; all stopped at the end of the test."""
-    with ExitStack() as stack:
-        def make(**options: object) -> SandboxSite:
-            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
-
-        yield make
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -38,16 +37,6 @@ if TYPE_CHECKING:
 
 CONFIRMED = "/scheduling/confirmation/history/sport/1/id/"
 HEADLESS_UA = CHROME_UA.replace("Chrome/", "HeadlessChrome/")
-
-
-@pytest.fixture
-def make_site() -> Iterator[Callable[..., SandboxSite]]:
-    """Start sandbox sites with config overrides; all stopped at the end of the test."""
-    with ExitStack() as stack:
-        def make(**options: object) -> SandboxSite:
-            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
-
-        yield make
 
 
 @pytest.fixture

@@ -496,7 +496,8 @@ class GameTimeSite:
         if fresh:
             return
         try:
-            estimate = site_clock(self.base, self.options.navigation_timeout, before)
+            estimate = site_clock(self.base, self.options.navigation_timeout, before,
+                                  headers=self._browser_headers)
         except OSError as exc:
             raise AttemptFailed(Outcome(
                 OutcomeKind.TRANSIENT,
