@@ -697,3 +697,16 @@ def test_a_browser_books_through_the_pages_own_script(make_site: Callable[..., S
     assert {"untrusted-input", "typed-without-keys", "login:typed-without-keys"} <= set(
         save["flags"])
     assert [c["action"] for c in site.bot_checks()] == ["login", "homepage", "homepage"]
+
+
+def test_recaptchas_script_is_kept_by_the_browser_and_the_pages_are_not(site: SandboxSite):
+    """As Google serves api.js (five minutes), so the booking form takes it from the
+    cache the login page filled; the club's own pages are never kept."""
+    import urllib.request
+
+    key = site.config.recaptcha_site_key
+    with urllib.request.urlopen(f"{site.base_url}/recaptcha/api.js?render={key}") as script:
+        assert script.headers["Cache-Control"] == "private, max-age=300"
+        assert b"grecaptcha" in script.read()
+    with urllib.request.urlopen(f"{site.base_url}/auth") as page:
+        assert page.headers["Cache-Control"] == "no-store"

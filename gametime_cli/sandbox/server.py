@@ -191,8 +191,14 @@ def bookerror(site: SiteState, request: Request) -> Response:
     return html(pages.bookerror_page(None if opens is None else opens - site.now()))
 
 
+SCRIPT_CACHE = "private, max-age=300"
+"""How Google serves reCAPTCHA's api.js: a browser keeps it five minutes, so a page that
+loads it again (the booking form, after the login page) takes it from its cache."""
+
+
 def recaptcha_script(site: SiteState, request: Request) -> Response:
-    return Response(200, botcheck.API_SCRIPT.encode(), "text/javascript; charset=utf-8")
+    return Response(200, botcheck.API_SCRIPT.encode(), "text/javascript; charset=utf-8",
+                    [("Cache-Control", SCRIPT_CACHE)])
 
 
 def recaptcha_token(site: SiteState, request: Request) -> Response:
@@ -378,7 +384,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
+        if not any(name.lower() == "cache-control" for name, _ in response.headers):
+            self.send_header("Cache-Control", "no-store")
         if self.server.site.config.nagle:  # two writes, as http.server makes them
             self.end_headers()
             self.wfile.write(response.body)
