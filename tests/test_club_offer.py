@@ -219,7 +219,8 @@ def test_labels_read_as_a_player_says_them():
 
 
 def test_the_days_slot_times_and_the_forms_durations_are_read_leniently():
-    from gametime_cli.sites.gametime import _offered_minutes, _slot_times
+    from gametime_cli.sites.gametime.choices import offered_minutes as _offered_minutes
+    from gametime_cli.sites.gametime.day import _slot_times
 
     assert _slot_times([420, "450", {"t": 480}]) == (420, 450, 480)
     assert _slot_times(None) is None and _slot_times([]) is None
