@@ -5,6 +5,7 @@ site says too early."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import date
 from urllib.parse import urljoin
@@ -13,6 +14,7 @@ from gametime_cli.clock import epoch
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
+    OffOrigin,
     Outcome,
     OutcomeKind,
     SlotRequest,
@@ -20,9 +22,11 @@ from gametime_cli.sites.base import (
 )
 from gametime_cli.sites.gametime.day import ReadingTheDay
 from gametime_cli.sites.gametime.pages import BOOKERROR_PATH, _first_line
+from gametime_cli.sites.gametime.words import NOT_OPEN_YET, ErrorPage
 from gametime_cli.sites.http_shot import Connection, ShotFailed
 from gametime_cli.sites.origins import path_of
 
+log = logging.getLogger("gametime")
 FIRE_RETRY_INTERVAL = 0.1
 """The longest pause between asking again for a form the site says is too early: the
 first retry goes at once, later ones after 10, 20, 40 ms and so on up to this."""
@@ -102,6 +106,8 @@ class Aiming(ReadingTheDay):
         try:
             await self._goto(self._book_path(request, known))
             if "/bookerror" in self._path():
+                if (await self._error_words())[0] is not ErrorPage.TOO_EARLY:
+                    return None  # open, but not for this court now
                 self._too_early_at = epoch()
                 return False
             return bool(await self._page.locator("input[name=temp]").count()) or None
@@ -122,32 +128,78 @@ class Aiming(ReadingTheDay):
         return "; ".join(f"{c['name']}={c['value']}" for c in cookies)
 
     async def _load_at_opening(self, shot: Connection, cookie: str, path: str,
-                               until: float) -> bool:
+                               until: float, court: int) -> Outcome | None:
         """Ask for the form at the opening, on the connection opened for it, with the
-        headers the browser sends for a page; then show the page the answer. While the
-        site says too early (its redirect to the 'too early' page is answer enough:
-        that page isn't fetched), ask again at once (a request fired a hair early by its
-        clock misses by a round trip), then after 10, 20, 40 ms … up to
-        `FIRE_RETRY_INTERVAL`, until `until` (local epoch). False if it never opened."""
+        headers the browser sends for a page; then show the page the answer (None).
+
+        The site answers a form it won't serve with a redirect to its error page, whose
+        words alone say why. Each time, the form is asked for again at once (a request
+        fired a hair early by its clock misses by a round trip), then after 10, 20,
+        40 ms … up to `FIRE_RETRY_INTERVAL`, until `until` (local epoch): NOT_OPEN
+        then. Meanwhile the session reads the error page, one read at a time: a court
+        another member holds, or another reason, ends the asking a round trip later."""
         url = self.base + path
         headers = self._navigation_headers or list(self._browser_headers.items())
         misses = 0
-        while True:
-            try:
-                answer = await shot.get(path, headers, cookie)
-            except ShotFailed as exc:
-                raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
-                                            message=f"could not reach the site: {exc}")) from None
-            location = answer.header("location")
-            if not (300 <= answer.status < 400 and location
-                    and path_of(urljoin(url, location)) == BOOKERROR_PATH):
-                self._guard.serve(url, answer.status, answer.for_the_page(), answer.body)
-                await self._goto(path)
-                return True
-            self._too_early_at = epoch()
-            misses += 1
-            pause = 0.0 if misses == 1 else min(FIRE_RETRY_INTERVAL, 0.01 * 2 ** (misses - 2))
-            if epoch() + pause >= until:
-                return False
-            if pause:
-                await asyncio.sleep(pause)
+        reading: asyncio.Task[tuple[ErrorPage, str] | None] | None = None
+        try:
+            while True:
+                try:
+                    answer = await shot.get(path, headers, cookie)
+                except ShotFailed as exc:
+                    raise AttemptFailed(Outcome(
+                        OutcomeKind.TRANSIENT, message=f"could not reach the site: {exc}"
+                    )) from None
+                location = answer.header("location")
+                if not (300 <= answer.status < 400 and location
+                        and path_of(urljoin(url, location)) == BOOKERROR_PATH):
+                    self._guard.serve(url, answer.status, answer.for_the_page(), answer.body)
+                    await self._goto(path)
+                    return None
+                self._too_early_at = epoch()
+                misses += 1
+                pause = 0.0 if misses == 1 else min(FIRE_RETRY_INTERVAL,
+                                                    0.01 * 2 ** (misses - 2))
+                if reading is None:
+                    reading = asyncio.create_task(self._read_error_page())
+                if pause:
+                    await asyncio.wait({reading}, timeout=pause)
+                if reading.done():
+                    said = None if reading.cancelled() or reading.exception() else (
+                        reading.result())
+                    reading = None
+                    if said is not None and said[0] is not ErrorPage.TOO_EARLY:
+                        self._too_early_at = None
+                        return refused_form(said, court)
+                if epoch() >= until:
+                    return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
+        finally:
+            if reading is not None and not reading.done():
+                reading.cancel()
+
+    async def _read_error_page(self) -> tuple[ErrorPage, str] | None:
+        """The error page as the session sees it now; None if it can't be read."""
+        try:
+            response = await self._fetch(self.base + BOOKERROR_PATH)
+            if response is None or response.status >= 400:
+                return None
+            return await self._error_words(await response.text())
+        except (AttemptFailed, OffOrigin):
+            return None
+        except Exception as exc:  # a Playwright error: the asking goes on as before
+            log.debug("reading the error page failed: %s", _first_line(exc))
+            return None
+
+
+def refused_form(said: tuple[ErrorPage, str], court: int) -> Outcome:
+    """The outcome of a form the error page says the site won't serve."""
+    kind, words = said
+    if kind is ErrorPage.TOO_EARLY:
+        return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
+    if kind is ErrorPage.HELD:
+        return Outcome(OutcomeKind.HELD, court, message=f"court {court} is held by another member")
+    if kind is ErrorPage.TAKEN:
+        return Outcome(OutcomeKind.TAKEN, court, message=f"court {court}: {words}")
+    return Outcome(OutcomeKind.PERMANENT, court,
+                   message=f"the site would not serve court {court}'s booking form: "
+                           f"{words or 'its error page gave no reason'}")

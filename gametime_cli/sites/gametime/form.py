@@ -10,16 +10,14 @@ from gametime_cli.clock import epoch
 from gametime_cli.offer import ClubOffer, duration_problem
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import AttemptFailed, CourtDay, Outcome, OutcomeKind, SlotRequest
-from gametime_cli.sites.gametime.aiming import Aiming
+from gametime_cli.sites.gametime.aiming import Aiming, refused_form
 from gametime_cli.sites.gametime.choices import choose_duration, offered_minutes
 from gametime_cli.sites.gametime.scripts import script
+from gametime_cli.sites.gametime.words import HELD_WORDS, TAKEN_WORDS, ErrorPage
 from gametime_cli.timing import wait_until_async
 
 BOOKING_FORM = "form:has(input[name=temp])"
 DURATION = "select[name=duration]"
-NOT_OPEN_YET = "the site says booking for that day hasn't opened yet"
-HELD_WORDS = ("another member is currently booking",)
-TAKEN_WORDS = ("not available", "already booked")
 
 
 class FillingTheForm(Aiming):
@@ -35,9 +33,10 @@ class FillingTheForm(Aiming):
             if request.fire_at is not None:
                 await wait_until_async(request.fire_at)
             if request.too_early_until is not None:
-                if not await self._load_at_opening(shot, cookie, path,
-                                                   request.too_early_until):
-                    return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
+                refused = await self._load_at_opening(shot, cookie, path,
+                                                      request.too_early_until, court)
+                if refused is not None:
+                    return refused
             else:
                 await self._goto(path)
             if self._on_login_page():  # the session ran out
@@ -45,8 +44,14 @@ class FillingTheForm(Aiming):
                 await self._log_in()
                 await self._goto(path)
             if "/bookerror" in self._path():
-                self._too_early_at = epoch()
-            elif self._too_early_at is not None and self.opened_between is None:
+                said = await self._error_words()
+                if said[0] is ErrorPage.TOO_EARLY:
+                    self._too_early_at = epoch()
+                    return refused_form(said, court)
+                outcome = refused_form(said, court)
+                return (outcome if outcome.kind is not OutcomeKind.PERMANENT
+                        else await self._with_artifacts(request, court, outcome))
+            if self._too_early_at is not None and self.opened_between is None:
                 self.opened_between = (self._too_early_at, epoch())
             return await self._fill_form(request, court)
         except AttemptFailed as failed:
@@ -58,8 +63,6 @@ class FillingTheForm(Aiming):
 
     async def _fill_form(self, request: SlotRequest, court: int) -> Outcome | None:
         page = self._page
-        if "/bookerror" in self._path():
-            return Outcome(OutcomeKind.NOT_OPEN, court, message=NOT_OPEN_YET)
         form = await page.evaluate(script("read_form"))
         if not form.get("held"):
             text = await self._page_message()
@@ -80,6 +83,7 @@ class FillingTheForm(Aiming):
             ))
         if str(form.get("userId") or "").isdigit():
             self.user_id = int(form["userId"])
+        since = self._requests.started if self._requests is not None else 0
         rtype, problem = self._choose_type(request, form.get("types") or [])
         if problem:
             return await self._with_artifacts(
@@ -107,12 +111,20 @@ class FillingTheForm(Aiming):
             return await self._with_artifacts(request, court, Outcome(
                 OutcomeKind.TRANSIENT, court, message=f"the booking form would not take "
                                                       f"the booking: {exc}"))
+        if self._requests is not None and not await self._requests.settled(
+                since, self.options.action_timeout):
+            return await self._with_artifacts(request, court, Outcome(
+                OutcomeKind.TRANSIENT, court, message=(
+                    f"the booking page was still updating the hold after "
+                    f"{self.options.action_timeout:g} s; not sent, lest it book the wrong "
+                    f"length")))
         return None
 
     async def _fill(self, request: SlotRequest, rtype: str | None, duration: str | None,
                     partner_rows: list[int]) -> None:
         """Type, partners and duration, by the keyboard, as a player fills them in; the
-        duration once the page has enabled it (it does so when a type is chosen)."""
+        duration once the page has enabled it (it does so when a type is chosen). The
+        caller then waits for the page's own update of the hold."""
         page = self._page
         if rtype is not None:
             await page_input.press_radio(page, _radio(rtype))

@@ -29,7 +29,14 @@ from gametime_cli.sites.base import (
     SlotRequest,
 )
 from gametime_cli.sites.form_post import browser_headers
+from gametime_cli.sites.gametime.page_requests import PageRequests
 from gametime_cli.sites.gametime.scripts import script
+from gametime_cli.sites.gametime.words import (
+    ERROR_PAGE_TITLE,
+    ErrorPage,
+    read_error_page,
+    the_reason,
+)
 from gametime_cli.sites.guard import OriginGuard
 from gametime_cli.sites.http_shot import Connection
 from gametime_cli.sites.origins import Origin, origin_of, path_of
@@ -94,6 +101,8 @@ class ClubPages:
         self._courts_day: date | None = None
         self._context: Any = None
         self._page: Any = None
+        self._requests: PageRequests | None = None
+        """The page's own background requests: the hold's updates among them."""
         self._guard = OriginGuard(o for o in (self.origin, self.login_origin) if o)
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
@@ -132,6 +141,7 @@ class ClubPages:
             context.on("page", _close_popup)
             page = await context.new_page()
             await self._guard.attach(context, page)
+            self._requests = PageRequests(page)
             self._page = page
         return self._page
 
@@ -236,11 +246,22 @@ class ClubPages:
                 self._off_origin(url)
         return response
 
-    async def _page_text(self) -> str:
+    async def _page_text(self, html: str | None = None) -> str:
+        """The words of the page shown, or of the HTML of an answer the session fetched
+        (its scripts left out)."""
         try:
-            return " ".join((await self._page.locator("body").inner_text(timeout=1000)).split())
+            return str(await self._page.evaluate(script("page_text"), html))
         except Exception:
             return ""
+
+    async def _error_words(self, html: str | None = None) -> tuple[ErrorPage, str]:
+        """What the error page says (of the page shown, or of HTML fetched): its case,
+        and its own words for the player."""
+        text = await self._page_text(html)
+        message = await self._page_message(html)
+        if not message or message.lower().strip(" .") == ERROR_PAGE_TITLE:
+            message = the_reason(text)
+        return read_error_page(text), message
 
     async def _page_message(self, html: str | None = None) -> str:
         """The page's own error text, or its first words: of the page shown, or of the

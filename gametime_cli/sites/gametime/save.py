@@ -15,20 +15,14 @@ from gametime_cli.clock import epoch
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import AttemptFailed, CourtDay, Outcome, OutcomeKind, SlotRequest
 from gametime_cli.sites.form_post import GatheredForm, save_request
-from gametime_cli.sites.gametime.form import (
-    BOOKING_FORM,
-    HELD_WORDS,
-    TAKEN_WORDS,
-    FillingTheForm,
-)
+from gametime_cli.sites.gametime.form import BOOKING_FORM, FillingTheForm
 from gametime_cli.sites.gametime.pages import SUBMIT_PAGES, _first_line
 from gametime_cli.sites.gametime.scripts import script
+from gametime_cli.sites.gametime.words import HELD_WORDS, REFUSED_WORDS, TAKEN_WORDS
 from gametime_cli.sites.origins import origin_of
 
 log = logging.getLogger("gametime")
 CONFIRMATION = re.compile(r"/scheduling/confirmation/history/sport/\d+/id/([A-Za-z0-9_-]+)")
-REFUSED_WORDS = ("could not validate",)
-"""A save the site's bot check refused ("We could not validate your booking")."""
 SUBMIT_BUTTON = ":is(button[type=submit], input[type=submit], button:not([type]))"
 
 
