@@ -136,11 +136,12 @@ class Aiming(ReadingTheDay):
         words alone say why. Each time, the form is asked for again at once (a request
         fired a hair early by its clock misses by a round trip), then after 10, 20,
         40 ms … up to `FIRE_RETRY_INTERVAL`, until `until` (local epoch): NOT_OPEN
-        then. Meanwhile the session reads the error page, one read at a time: a court
-        another member holds, or another reason, ends the asking a round trip later."""
+        then. Meanwhile the session reads the error page aside (after the 1st, 2nd, 4th
+        and 8th answer, then every 8th), never delaying the asking: a court another
+        member holds, or another reason, ends it a round trip later."""
         url = self.base + path
         headers = self._navigation_headers or list(self._browser_headers.items())
-        misses = 0
+        misses, next_read = 0, 1
         reading: asyncio.Task[tuple[ErrorPage, str] | None] | None = None
         try:
             while True:
@@ -160,11 +161,13 @@ class Aiming(ReadingTheDay):
                 misses += 1
                 pause = 0.0 if misses == 1 else min(FIRE_RETRY_INTERVAL,
                                                     0.01 * 2 ** (misses - 2))
-                if reading is None:
+                if reading is None and misses >= next_read:
                     reading = asyncio.create_task(self._read_error_page())
+                    next_read = misses + min(misses, 8)
                 if pause:
-                    await asyncio.wait({reading}, timeout=pause)
-                if reading.done():
+                    await (asyncio.wait({reading}, timeout=pause) if reading is not None
+                           else asyncio.sleep(pause))
+                if reading is not None and reading.done():
                     said = None if reading.cancelled() or reading.exception() else (
                         reading.result())
                     reading = None
