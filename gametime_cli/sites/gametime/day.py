@@ -16,6 +16,7 @@ from gametime_cli.sites.base import (
     SiteBooking,
     SlotRequest,
 )
+from gametime_cli.sites.gametime.day_json import read_courts, slot_times
 from gametime_cli.sites.gametime.login import LoggingIn
 from gametime_cli.sites.gametime.pages import _first_line
 from gametime_cli.sites.gametime.scripts import script
@@ -33,34 +34,17 @@ class ReadingTheDay(LoggingIn):
             await self._log_in()
             data = await self._day_json(day)
         try:
-            courts = [
-                CourtDay(
-                    number=int(entry["mn"]),
-                    court_id=int(entry["i"]),
-                    name=str(entry.get("n", f"Court {entry['mn']}")),
-                    bookings=[
-                        SiteBooking(
-                            start=int(b["t"]), duration=int(b["d"]),
-                            booking_id=str(b.get("bkId", "")),
-                            players=[(str(p.get("n", "")), p.get("u")) for p in b.get("p", [])],
-                        )
-                        for b in entry.get("b", [])
-                    ],
-                )
-                for entry in (data or {})["e"]
-            ]
-        except (KeyError, TypeError, ValueError):
-            raise AttemptFailed(Outcome(
-                OutcomeKind.TRANSIENT, message="the day's court data had an unexpected shape"
-            )) from None
+            courts = read_courts(data or {})
+        except ValueError as exc:
+            raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT, message=str(exc))) from None
         self._courts = {c.number: c for c in courts}
         self._courts_day = day
-        slots = _slot_times((data or {}).get("t"))
+        slots = slot_times(data)
         if slots and any(b.start not in slots for c in courts for b in c.bookings):
             slots = None  # not minutes since midnight, as the bookings' are: not trusted
         self._learn(ClubOffer(courts={c.number: c.court_id for c in courts}, slots=slots,
                               read_at=utcnow()))
-        return sorted(courts, key=lambda c: c.number)
+        return courts
 
     def _learn(self, seen: ClubOffer) -> None:
         self.offer = seen if self.offer is None else self.offer.learnt(seen)
@@ -81,21 +65,32 @@ class ReadingTheDay(LoggingIn):
 
     async def _find_own(self, request: SlotRequest, court: int) -> Outcome | None:
         """After a refused save, before the next: does the site hold the booking for
-        this member all the same? By the member's id in the day's JSON, else by the ids
-        of the member's upcoming bookings. Read by the session, leaving the page as it
-        is (the form stays filled for the page's own button)."""
+        this member all the same? By court, start and the member's id in the day's JSON,
+        else the ids of the member's upcoming bookings against both of its numbers. Read
+        by the session, leaving the page as it is (the form stays filled for the page's
+        own button)."""
+        held = await self._own_booking(request, court)
+        if held is None:
+            return None
+        return Outcome(OutcomeKind.CONFIRMED, court, confirmation=held.confirmation,
+                       reconciled=True, site_id=held.booking_id or None,
+                       booked_minutes=held.duration)
+
+    async def _own_booking(self, request: SlotRequest, court: int,
+                           confirmation: str | None = None) -> SiteBooking | None:
+        """The member's booking on this court at the request's start, from the day's
+        JSON: by user id, by the `confirmation` just given, else by the home page's ids."""
         courts = await self._day_courts(request.day)
-        mine = None if self.user_id is not None else await self._my_booking_ids()
-        for known in courts:
-            if known.number != court:
-                continue
-            for held in known.bookings:
-                ours = (any(u == self.user_id for _, u in held.players)
-                        if self.user_id is not None else held.booking_id in (mine or set()))
-                if held.start == request.minutes and ours:
-                    return Outcome(OutcomeKind.CONFIRMED, court, confirmation=held.booking_id,
-                                   reconciled=True)
-        return None
+        here = [b for c in courts if c.number == court for b in c.bookings
+                if b.start == request.minutes]
+        if self.user_id is not None or confirmation is not None:
+            for held in here:
+                if held.is_ours(self.user_id) or held.answers_to(confirmation):
+                    return held
+            if self.user_id is not None:
+                return None
+        mine = await self._my_booking_ids() if here else set()
+        return next((held for held in here if held.is_ours(None, mine)), None)
 
     def my_booking_ids(self) -> set[str]:
         """The ids of the member's upcoming bookings, from the home page's rows and
@@ -122,21 +117,3 @@ class ReadingTheDay(LoggingIn):
                 unread = _first_line(exc)
         raise AttemptFailed(Outcome(OutcomeKind.TRANSIENT,
                                     message=f"could not read the member's bookings: {unread}"))
-
-
-def _slot_times(listed: Any) -> tuple[int, ...] | None:
-    """The JSON's optional `t`, the day's slot times, in minutes since local midnight
-    as the booking URLs have them (numbers, or objects with a `t`); None if absent or
-    not understood."""
-    if not isinstance(listed, list) or not listed:
-        return None
-    found: list[int] = []
-    for item in listed:
-        value = item.get("t") if isinstance(item, dict) else item
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            return None
-        text = str(value).strip()
-        if not text.isdigit() or not 0 <= int(text) < 24 * 60:
-            return None
-        found.append(int(text))
-    return tuple(sorted(set(found)))

@@ -145,7 +145,7 @@ class Saving(FillingTheForm):
                                      f"{SUBMIT_PAGES * self.options.navigation_timeout:g} s")
         found = CONFIRMATION.search(page.url)
         if found:
-            return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
+            return await self._read_back(request, court, found.group(1))
         status = response.status if response is not None else 0
         return await self._answered(request, court, status, await self._page_message())
 
@@ -182,7 +182,7 @@ class Saving(FillingTheForm):
         location = urljoin(target, response.headers.get("location", ""))
         found = CONFIRMATION.search(location) if 300 <= response.status < 400 else None
         if found:
-            return Outcome(OutcomeKind.CONFIRMED, court, confirmation=found.group(1))
+            return await self._read_back(request, court, found.group(1))
         html = ""
         try:
             if 300 <= response.status < 400 and location:
@@ -212,3 +212,29 @@ class Saving(FillingTheForm):
             outcome = Outcome(OutcomeKind.TRANSIENT, court,
                               message=f"the site did not confirm: {reason or self._page.url}")
         return await self._with_artifacts(request, court, outcome, html)
+
+    async def _read_back(self, request: SlotRequest, court: int, number: str) -> Outcome:
+        """Confirmed as `number`: the booking read back from the day's JSON, for the
+        site's own id and the length it holds (the hold follows the form, so a save the
+        page's update hadn't reached books the hold's length, without an error)."""
+        confirmed = Outcome(OutcomeKind.CONFIRMED, court, confirmation=number)
+        try:
+            held = await self._own_booking(request, court, number)
+        except AttemptFailed as failed:
+            log.info("booking %s: confirmed as %s; reading it back failed (%s)",
+                     request.booking_id, number, failed.outcome.message)
+            return confirmed
+        if held is None:
+            log.info("booking %s: confirmed as %s; the day's JSON doesn't show it yet",
+                     request.booking_id, number)
+            return confirmed
+        return replace(confirmed, site_id=held.booking_id or None,
+                       booked_minutes=held.duration,
+                       message=length_note(held.duration, request.duration))
+
+
+def length_note(booked: int | None, asked: int) -> str | None:
+    """What a player must be told of a booking the site holds for another length."""
+    if booked is None or booked == asked:
+        return None
+    return f"booked {booked} minutes, not the {asked} asked for"
