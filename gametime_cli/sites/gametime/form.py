@@ -81,6 +81,8 @@ class FillingTheForm(Aiming):
                 OutcomeKind.TRANSIENT, court,
                 message=f"the booking form did not appear ({text or self._path()})",
             ))
+        if form.get("temp"):  # the hold's number: no other origin is sent it
+            self._guard.secrets.add(str(form["temp"]))
         if str(form.get("userId") or "").isdigit():
             self.user_id = int(form["userId"])
         since = self._requests.started if self._requests is not None else 0

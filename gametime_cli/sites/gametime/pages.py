@@ -103,7 +103,8 @@ class ClubPages:
         self._page: Any = None
         self._requests: PageRequests | None = None
         """The page's own background requests: the hold's updates among them."""
-        self._guard = OriginGuard(o for o in (self.origin, self.login_origin) if o)
+        self._guard = OriginGuard((o for o in (self.origin, self.login_origin) if o),
+                                  [login.password.reveal()] if login is not None else [])
         self._logged_in = False
         self._courts: dict[int, CourtDay] = {}
         self._status: int | None = None

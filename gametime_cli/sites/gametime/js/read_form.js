@@ -9,6 +9,7 @@
   const select = document.querySelector('select[name=duration]');
   return {
     held: document.querySelector('input[name=temp]') !== null,
+    temp: (document.querySelector('input[name=temp]') || {}).value || null,
     userId: member ? member.value : null,
     types: Array.from(document.querySelectorAll('input[name=rtype]'),
                       r => ({value: r.value, label: labelOf(r)})),
