@@ -325,7 +325,9 @@ class BookingAttempt:
         """Record the attempt's outcome and the booking's next state (fenced)."""
         log.info("booking %s attempt %s: %s%s", booking.id, number,
                  "reconciled" if outcome.reconciled else outcome.kind.value,
-                 f" court {outcome.court} #{outcome.confirmation}" if outcome.confirmation
+                 f" court {outcome.court} #{outcome.confirmation or '?'}"
+                 f"{f' ({outcome.message})' if outcome.message else ''}"
+                 if outcome.kind is OutcomeKind.CONFIRMED
                  else f" ({decision.error})" if decision.error else "")
         confirmed = outcome.kind is OutcomeKind.CONFIRMED
         self.store.finish(
@@ -343,6 +345,8 @@ class BookingAttempt:
             artifacts=list(outcome.artifacts),
             booked_time=booked_at.strftime("%H:%M") if confirmed else None,
             watching_since=self.clock() if decision.watching else None,
+            site_id=outcome.site_id if confirmed else None,
+            booked_minutes=outcome.booked_minutes if confirmed else None,
         )
 
     def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:
@@ -360,7 +364,9 @@ class BookingAttempt:
         from gametime_cli.cancelling import cancel_on_site
 
         try:
-            cancel_on_site(self.store, self.store.get_booking(booking.id), driver, self.clock())
+            _, account = self.executor._club_and_account(booking)
+            cancel_on_site(self.store, self.store.get_booking(booking.id), driver, self.clock(),
+                           (account.user_id if account else None) or driver.user_id)
             log.info("booking %s: cancelled on the site, as asked during the booking",
                      booking.id)
         except GametimeError as exc:
@@ -393,15 +399,13 @@ class BookingAttempt:
                 f"until the site shows whether it went through"))
         for court in courts:
             for held in court.bookings:
-                if held.start not in starts:
+                if held.start not in starts or not held.is_ours(user_id, mine):
                     continue
-                ours = (any(u == user_id for _, u in held.players) if user_id is not None
-                        else held.booking_id in (mine or set()))
-                if ours:
-                    if user_id is None and held.players and held.players[0][1]:
-                        driver.user_id = int(held.players[0][1])  # learnt: the holder
-                    return Outcome(OutcomeKind.CONFIRMED, court.number,
-                                   confirmation=held.booking_id, reconciled=True)
+                if user_id is None and held.players and held.players[0][1]:
+                    driver.user_id = int(held.players[0][1])  # learnt: the holder
+                return Outcome(OutcomeKind.CONFIRMED, court.number,
+                               confirmation=held.confirmation, reconciled=True,
+                               site_id=held.booking_id or None, booked_minutes=held.duration)
         self.store.mark_checked(booking, self.owner, self.clock())
         return None
 

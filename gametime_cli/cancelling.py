@@ -10,29 +10,33 @@ from gametime_cli.errors import BadInput, EnvironmentProblem
 from gametime_cli.models import Booking
 from gametime_cli.settings import Settings
 from gametime_cli.sites import needs_login, open_driver
-from gametime_cli.sites.base import AttemptFailed, Login, LoginRefused, SiteDriver
+from gametime_cli.sites.base import AttemptFailed, HeldBooking, Login, LoginRefused, SiteDriver
 from gametime_cli.store import Store
 
 
-def cancel_on_site(store: Store, booking: Booking, driver: SiteDriver, now: datetime) -> str:
+def cancel_on_site(store: Store, booking: Booking, driver: SiteDriver, now: datetime,
+                   user_id: int | None = None) -> str:
     """Cancel a confirmed booking through the driver and record it `cancelled`.
     Returns a note for the player; EnvironmentProblem (exit 3), with the booking left
     as it was, when the site can't be reached or won't cancel it."""
-    if not booking.confirmation:
-        raise BadInput(f"booking {booking.id} has no confirmation number to cancel on the site")
+    if booking.court is None or not booking.number:
+        raise BadInput(f"booking {booking.id} has no court or number to cancel on the site by")
+    held = HeldBooking(booking.day, booking.court,
+                       booking.played_time.hour * 60 + booking.played_time.minute,
+                       booking.confirmation, booking.site_id, user_id)
     try:
-        had_it = driver.cancel_booking(booking.day, booking.confirmation)
+        had_it = driver.cancel_booking(held)
     except (AttemptFailed, LoginRefused) as exc:
         reason = exc.outcome.message if isinstance(exc, AttemptFailed) else str(exc)
         store.note_error(booking.id, f"cancelling on the site failed: {reason}", now)
         raise EnvironmentProblem(
             f"could not cancel booking {booking.id} on {booking.club}'s site ({reason}); it "
-            f"is still booked there (confirmation {booking.confirmation}): try again, or "
+            f"is still booked there ({held.label()}): try again, or "
             f"cancel it on the site and run 'gametime cancel {booking.id} --local-only'"
         ) from None
     note = None if had_it else "the site no longer had it (cancelled by hand?)"
     store.mark_cancelled(booking.id, now, note)
-    return note or f"cancelled on {booking.club}'s site (confirmation {booking.confirmation})"
+    return note or f"cancelled on {booking.club}'s site ({held.label()})"
 
 
 def cancel_confirmed(store: Store, booking: Booking, home: Path, now: datetime,
@@ -49,6 +53,7 @@ def cancel_confirmed(store: Store, booking: Booking, home: Path, now: datetime,
         )
     driver = open_driver(club, login, Settings(store.settings()), home, headed)
     try:
-        return cancel_on_site(store, booking, driver, now)
+        return cancel_on_site(store, booking, driver, now,
+                              account.user_id if account is not None else None)
     finally:
         driver.close()

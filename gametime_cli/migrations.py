@@ -195,4 +195,12 @@ def m012_keep_trying(db: Database) -> None:
     db["series"].add_column("keep_trying", str)
 
 
+@migrations()
+def m013_two_numbers(db: Database) -> None:
+    """A booking's two numbers kept apart: the confirmation number (already kept) and the
+    site's own id (`bkId`); and the length the site holds it for, as read back."""
+    db["bookings"].add_column("site_id", str)
+    db["bookings"].add_column("booked_minutes", int)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

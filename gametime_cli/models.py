@@ -110,6 +110,22 @@ class Booking:
     """Since when every wanted court has been taken and the booking keeps trying."""
     checks: int = 0
     """How many times the day's courts were read for it while it kept trying."""
+    site_id: str | None = None
+    """The site's own id of the booking (`bkId`), apart from its confirmation number."""
+    booked_minutes: int | None = None
+    """The length the site holds it for, as read back once it was confirmed."""
+
+    @property
+    def number(self) -> str | None:
+        """What a confirmed booking goes by: its confirmation number, else the site's id."""
+        return self.confirmation or (f"site id {self.site_id}" if self.site_id else None)
+
+    @property
+    def length_note(self) -> str | None:
+        """What the player must be told when the site holds another length than asked."""
+        if self.booked_minutes is None or self.booked_minutes == self.duration:
+            return None
+        return f"booked {self.booked_minutes} minutes, not the {self.duration} asked for"
 
     @property
     def played_time(self) -> time:
@@ -148,6 +164,8 @@ class Booking:
             keep_trying=row["keep_trying"],
             watching_since=from_iso(row["watching_since"]) if row["watching_since"] else None,
             checks=row["checks"] or 0,
+            site_id=row["site_id"],
+            booked_minutes=row["booked_minutes"],
         )
 
 

@@ -51,7 +51,11 @@ def message_for(result: Any) -> Message:
     if b.status == "confirmed":
         title = (f"Court freed and booked: {slot}" if b.watching_since
                  else f"Court booked: {slot}")
-        body = f"Court {b.court}, confirmation {b.confirmation}."
+        number = (f"confirmation {b.confirmation}" if b.confirmation
+                  else b.number or "no confirmation number")
+        body = f"Court {b.court}, {number}."
+        if b.length_note:
+            body += f" The site {b.length_note}."
     else:
         title = f"Booking {b.status}: {slot}"
         body = f"{b.last_error or result.error or 'no reason given'}"
@@ -65,6 +69,9 @@ def message_for(result: Any) -> Message:
         "GAMETIME_TIME": b.played_time.strftime("%H:%M"),
         "GAMETIME_ASKED_TIME": b.time.strftime("%H:%M"), "GAMETIME_COURT": str(b.court or ""),
         "GAMETIME_CONFIRMATION": b.confirmation or "",
+        "GAMETIME_SITE_ID": b.site_id or "",
+        "GAMETIME_BOOKED_MINUTES": str(b.booked_minutes or ""),
+        "GAMETIME_LENGTH_NOTE": b.length_note or "",
         "GAMETIME_ERROR": "" if b.status == "confirmed" else body,
     }
     return Message(title, body, pictures[0] if pictures else None, env)

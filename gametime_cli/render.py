@@ -144,6 +144,9 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "keep_trying_until": booking.keep_trying,
         "watching_since": to_iso(booking.watching_since) if booking.watching_since else None,
         "checks": booking.checks,
+        "site_id": booking.site_id,
+        "booked_minutes": booking.booked_minutes,
+        "length_note": booking.length_note,
     }
 
 
@@ -211,6 +214,9 @@ def run_json_entry(result: Any) -> dict[str, Any]:
         "status": b.status,
         "outcome": result.outcome,
         "confirmation": b.confirmation,
+        "site_id": b.site_id,
+        "booked_minutes": b.booked_minutes,
+        "length_note": b.length_note,
         "error": result.error,
         "attempts": b.attempts,
         "next_try_at": to_iso(b.due_at) if b.status == "pending" else None,
@@ -254,8 +260,10 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
     for b in bookings:
         runs = "" if b.status != "pending" else (
             relative(b.due_at - now) if b.due_at > now else "due now")  # not "16 s ago"
-        if b.confirmation:
-            result = f"#{b.confirmation} {f'court {b.court}'.translate(keep)}"
+        if b.number:
+            result = f"#{b.number} {f'court {b.court}'.translate(keep)}"
+            if b.length_note:
+                result += f"; {b.length_note}"
             if b.status == "cancelled":
                 result = f"was {result}"  # booked, then cancelled at the club
         elif b.status in ("pending", "failed"):
@@ -331,12 +339,14 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         others = ", ".join(t.strftime("%H:%M") for t in booking.or_times)
         rows.append(("Else", " then ".join(filter(None, [
             "any free court" if booking.any_court else "", f"at {others}" if others else ""]))))
-    if booking.confirmation:
+    if booking.number:
         alternative = (f" at {booking.booked_time.strftime('%H:%M')}, an alternative time"
                        if booking.booked_time and booking.booked_time != booking.time else "")
         rows.append(("Was booked" if booking.status == "cancelled" else "Confirmed",
                      f"court {booking.court}{alternative}, "
-                     f"confirmation {booking.confirmation}"))
+                     f"{confirmed_words(booking, 'confirmation ')}"))
+        if booking.site_id and booking.confirmation:
+            rows.append(("Site's id", booking.site_id))
     if booking.keep_trying:
         rows.append(("Keep trying", _keep_trying_line(booking, club)))
     if booking.last_error and not (booking.status == "pending" and booking.watching_since):
@@ -373,6 +383,15 @@ def _keep_trying_line(booking: Booking, club: Club) -> str:
     return f"if every court is taken, watch for one to free until {until}"
 
 
+def confirmed_words(booking: Booking, label: str = "") -> str:
+    """The number a booking goes by (`label` before a confirmation number), and the
+    length the site holds when it isn't the one asked for; empty if it has none."""
+    if not booking.number:
+        return ""
+    words = f"{label}{booking.confirmation}" if booking.confirmation else booking.number
+    return f"{words}; {booking.length_note}" if booking.length_note else words
+
+
 def run_table(report: RunReport) -> Table:
     title = "Would run (dry run)" if report.dry_run else None
     table = _table("ID", "Club", "Day", "Time", "Court", "Status", "Confirmation / error",
@@ -380,7 +399,7 @@ def run_table(report: RunReport) -> Table:
     for r in report.results:
         b = r.booking
         court = str(b.court) if b.court else ""  # none booked (the wanted ones: `show`)
-        detail = b.confirmation or r.error or ""
+        detail = confirmed_words(b) or r.error or ""
         if b.status == "pending" and not report.dry_run and not r.needs_attention and (
                 r.outcome != "watching"):
             detail = f"{detail} (retrying)" if detail else "retrying"
@@ -426,8 +445,8 @@ def check_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def _is_ours(booking: SiteBooking, ours: set[str], user_id: int | None) -> bool:
-    return booking.booking_id in ours or (
-        user_id is not None and any(u == user_id for _, u in booking.players))
+    """The member's own: by user id, or one of its two numbers among the member's."""
+    return bool(booking.numbers & ours) or booking.is_ours(user_id)
 
 
 def courts_json(club: str, day: date, courts: list[CourtDay], ours: set[str],
@@ -440,7 +459,8 @@ def courts_json(club: str, day: date, courts: list[CourtDay], ours: set[str],
                 "number": c.number, "id": c.court_id, "name": c.name,
                 "bookings": [
                     {"time": f"{b.start // 60:02d}:{b.start % 60:02d}", "duration": b.duration,
-                     "id": b.booking_id, "ours": _is_ours(b, ours, user_id),
+                     "id": b.booking_id, "confirmation": b.confirmation,
+                     "ours": _is_ours(b, ours, user_id),
                      "players": [name for name, _ in b.players]}
                     for b in c.bookings
                 ],
@@ -492,7 +512,7 @@ def watch_rows(pending: list[Booking], results: list[Any], zones: dict[str, Zone
         opens = b.due_at.astimezone(zone).strftime("%a %d %b %H:%M:%S") if zone else ""
         upcoming.append((str(b.id), b.club, slot_label(b), opens, relative(b.due_at - now)))
     done = tuple((str(r.booking.id), r.booking.club, slot_label(r.booking), r.booking.status,
-                  r.booking.confirmation or r.error or "") for r in results)
+                  confirmed_words(r.booking) or r.error or "") for r in results)
     return tuple(upcoming), done
 
 
@@ -529,7 +549,7 @@ def watch_event(event: Any, as_json: bool) -> str | None:
         return json.dumps(data)
     if event.kind == "result" and event.result is not None:
         b = event.result.booking
-        detail = (f"court {b.court}, confirmation {b.confirmation}" if b.confirmation
+        detail = (f"court {b.court}, {confirmed_words(b, 'confirmation ')}" if b.number
                   else event.result.error or "")
         return f"{at} booking {b.id} ({b.club} {slot_label(b)}): {b.status} {detail}".rstrip()
     if event.kind == "waiting":

@@ -219,12 +219,13 @@ def test_labels_read_as_a_player_says_them():
 
 
 def test_the_days_slot_times_and_the_forms_durations_are_read_leniently():
-    from gametime_cli.sites.gametime import _offered_minutes, _slot_times
+    from gametime_cli.sites.gametime.choices import offered_minutes as _offered_minutes
+    from gametime_cli.sites.gametime.day_json import slot_times
 
-    assert _slot_times([420, "450", {"t": 480}]) == (420, 450, 480)
-    assert _slot_times(None) is None and _slot_times([]) is None
-    assert _slot_times([420, "7pm"]) is None  # not understood: not used
-    assert _slot_times([420, 1440]) is None  # past midnight: not minutes since midnight
+    assert slot_times({"t": [420, "450", {"t": 480}]}) == (420, 450, 480)
+    assert slot_times({"t": None}) is None and slot_times({"t": []}) is None
+    assert slot_times({"t": [420, "7pm"]}) is None  # not understood: not used
+    assert slot_times({"t": [420, 1440]}) is None  # past midnight: not minutes since midnight
     options = [{"value": "", "label": "Select a duration"},
                {"value": "2", "label": "1 hour"}, {"value": "90", "label": "90 minutes"},
                {"value": "120", "label": ""}]

@@ -103,17 +103,19 @@ def test_the_form_request_is_aimed_to_arrive_just_after_the_opening(gametime):
     assert len(asked) <= 2  # at most one 'too early', asked again at once
 
 
-def test_too_early_is_asked_again_at_once_without_fetching_its_page(gametime):
+def test_too_early_is_asked_again_at_once_while_its_page_is_read_aside(gametime):
     # The site opens 60 ms after the club's rule says: the first request is too early.
     site, opening = opening_site(1.0, in_seconds=25, late=0.06)
     status, requests, holds = book_one_at_the_opening(gametime, site, opening)
     asked = [(at, code) for at, code, path in requests if path.startswith(BOOK)]
     assert status == "confirmed"
     assert asked[0][1] == 302 and asked[-1][1] == 200, asked
-    # The first retry follows the first answer at once (it used to wait 100 ms), and
-    # the 'too early' page itself is not fetched.
+    # The first retry follows the first answer at once (it used to wait 100 ms); the
+    # error page's words are read aside, not before asking again, and not each time.
     assert asked[1][0] - asked[0][0] < 0.06, asked
-    assert not [path for _, _, path in requests if "/bookerror" in path]
+    misses = [at for at, code in asked if code == 302]
+    reads = [at for at, _, path in requests if "/bookerror" in path]
+    assert 1 <= len(reads) <= 4 and len(reads) <= len(misses), (reads, asked)
     assert len(holds) == 1 and 0 <= holds[0] < 0.15, (holds, asked)
     assert len(asked) <= 8, asked
 

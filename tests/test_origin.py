@@ -132,16 +132,29 @@ def test_origins():
     assert check_site_url("http://127.0.0.1:1/") == "http://127.0.0.1:1"
 
 
-def test_the_guard_lets_through_the_clubs_origins_and_recaptchas_scripts_only():
-    guard = OriginGuard([Origin("https", "jct.gametime.net", 443)])
+def test_the_guard_keeps_pages_on_the_clubs_origins_and_secrets_off_others():
+    guard = OriginGuard([Origin("https", "jct.gametime.net", 443)], ["pa ss&word"])
     assert guard.allows("https://jct.gametime.net/auth", page_load=True)
     assert not guard.allows("https://jct.gametime.net:8443/auth", page_load=True)
     assert not guard.allows("http://jct.gametime.net/auth", page_load=True)
     assert not guard.allows("https://evil.example/auth", page_load=True)
-    assert not guard.allows("https://evil.example/pixel.png", page_load=False)
-    assert guard.allows("https://www.gstatic.com/recaptcha/api.js", page_load=False)
     assert not guard.allows("https://www.google.com/", page_load=True)
+    # What a page loads comes from wherever it names: scripts, images, beacons.
+    assert guard.allows("https://js-agent.newrelic.com/nr-spa.js", page_load=False)
+    assert guard.allows("https://evil.example/pixel.png", page_load=False)
+    assert guard.allows("https://bam.nr-data.net/1/x", False, '{"timing": [1, 2]}')
     assert guard.allows("data:image/png;base64,AAAA", page_load=False)
+    # ... but never the password, however it is written, nor the form's fields.
+    for url, body in [("https://evil.example/k?p=pa+ss%26word", None),
+                      ("https://evil.example/k", "p=pa%20ss%26word"),
+                      ("https://evil.example/k", '{"typed": "pa ss&word"}'),
+                      ("https://evil.example/k", "temp=1&players%5B2%5D%5Bname%5D=Sam"),
+                      ("https://evil.example/k?g-recaptcha-response=x", None)]:
+        assert not guard.allows(url, False, body), (url, body)
+    # The club's own origin takes them (the login form posts the password there).
+    assert guard.allows("https://jct.gametime.net/auth", False, "password=pa+ss%26word")
+    guard.secrets.add("1234567")
+    assert not guard.allows("https://evil.example/b", False, "hold=1234567")
 
 
 # -- a real browser against sandbox sites --------------------------------------------

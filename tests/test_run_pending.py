@@ -71,7 +71,8 @@ def test_json_document(cli):
     assert entry["id"] == booking
     assert entry["status"] == "confirmed" and entry["outcome"] == "confirmed"
     assert set(entry) == {"id", "club", "date", "time", "booked_time", "court", "status",
-                          "outcome", "confirmation", "error", "attempts", "next_try_at"}
+                          "outcome", "confirmation", "site_id", "booked_minutes",
+                          "length_note", "error", "attempts", "next_try_at"}
     assert entry["booked_time"] == entry["time"] == "19:00"
 
 

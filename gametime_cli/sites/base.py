@@ -45,6 +45,11 @@ class Outcome:
     """Files kept from a failed attempt: a screenshot and the page's HTML."""
     reconciled: bool = False
     """Confirmed by finding the booking on the site, not by booking it now."""
+    site_id: str | None = None
+    """The site's own id of the booking (GameTime's `bkId`): not the confirmation
+    number, which the player is given; either may be unknown."""
+    booked_minutes: int | None = None
+    """The length the site holds the booking for, as read back after confirming it."""
 
 
 class LoginRefused(EnvironmentProblem):
@@ -129,7 +134,58 @@ class SiteBooking:
     """Minutes since local midnight."""
     duration: int
     booking_id: str
+    """The site's id of the booking (`bkId`)."""
     players: list[tuple[str, int | None]]
+    confirmation: str | None = None
+    """The confirmation number (`c`), where the site gives it: never assumed to be the
+    booking id."""
+
+    @property
+    def numbers(self) -> set[str]:
+        """Both numbers the site knows the booking by."""
+        return {n for n in (self.booking_id, self.confirmation) if n}
+
+    def is_ours(self, user_id: int | None, listed: set[str] | None = None) -> bool:
+        """The member's own: by their user id among the players where it is known, else
+        by the ids of the member's upcoming bookings (`listed`), matched against both
+        numbers."""
+        if user_id is not None:
+            return any(u == user_id for _, u in self.players)
+        return bool(listed and self.numbers & listed)
+
+    def answers_to(self, number: str | None) -> bool:
+        """Whether `number` (a confirmation number or a site id) is one of this booking's."""
+        return number is not None and number in self.numbers
+
+
+@dataclass(frozen=True)
+class HeldBooking:
+    """A booking the member holds on the site, as this tool knows it: how to find it
+    there, by its slot and the member, or by either of its numbers."""
+
+    day: date
+    court: int | None
+    start: int
+    """Minutes since local midnight."""
+    confirmation: str | None = None
+    site_id: str | None = None
+    user_id: int | None = None
+
+    @property
+    def numbers(self) -> set[str]:
+        return {n for n in (self.confirmation, self.site_id) if n}
+
+    def matches(self, booking: SiteBooking, court: int, user_id: int | None) -> bool:
+        """Whether the site's `booking` on `court` is this one: the same slot, and the
+        member's by user id, or one of its numbers."""
+        if court != self.court or booking.start != self.start:
+            return False
+        return booking.is_ours(user_id) if user_id is not None else bool(
+            self.numbers & booking.numbers)
+
+    def label(self) -> str:
+        return (f"confirmation {self.confirmation}" if self.confirmation
+                else f"site id {self.site_id}" if self.site_id else "booking")
 
 
 @dataclass(frozen=True)
@@ -140,8 +196,15 @@ class CourtDay:
     court_id: int
     name: str
     bookings: list[SiteBooking]
+    spans: tuple[tuple[int, int], ...] | None = None
+    """When the court is open, (start, end) in minutes, where the site says."""
 
     def free(self, start: int, duration: int) -> bool:
+        """No booking overlaps the slot, and the court is open for all of it (where the
+        site gives its open spans)."""
+        if self.spans is not None and not any(a <= start and start + duration <= b
+                                              for a, b in self.spans):
+            return False
         return all(b.start + b.duration <= start or start + duration <= b.start
                    for b in self.bookings)
 
@@ -202,7 +265,7 @@ class SiteDriver(Protocol):
         """The ids of the member's upcoming bookings, as the site lists them."""
         ...
 
-    def cancel_booking(self, day: date, confirmation: str) -> bool:
+    def cancel_booking(self, booking: HeldBooking) -> bool:
         """Cancel the member's booking on the site and check it is gone; False when the
         site no longer had it."""
         ...

@@ -1,12 +1,16 @@
-"""Keeping a driver's page on its club's origins.
+"""Keeping a driver's page on its club's origins, and what it types off them.
 
 Playwright's `route` sees only the first request of a redirect chain, so a club URL
 answering 302 to another host would be followed unseen. Instead every request of the
-page, each hop of a redirect included, is paused with Chrome DevTools' Fetch domain
-and let through only to an allowed origin; a page the site sends elsewhere is failed
-before it is requested, and remembered so the driver stops. A page whose answer the
-session already has (the booking form fetched at the opening) is shown that answer
-instead of being asked for again.
+page, each hop of a redirect included, is paused with Chrome DevTools' Fetch domain.
+A page (the main frame's document) loads only from an allowed origin: one the site
+sends elsewhere is failed before it is requested, and remembered so the driver stops.
+What the page loads from wherever it names, as a player's browser does: its scripts,
+styles, images, frames, and the requests its scripts make (GameTime's pages load New
+Relic's agent, reCAPTCHA, and more). Only a request to another origin that carries
+the password or the booking form's fields is failed. A page whose answer the session
+already has (the booking form fetched at the opening) is shown that answer instead of
+being asked for again.
 """
 
 from __future__ import annotations
@@ -17,27 +21,26 @@ import contextlib
 import logging
 from collections.abc import Coroutine, Iterable
 from typing import Any
+from urllib.parse import unquote_plus
 
 from gametime_cli.sites.origins import Origin, origin_of
 
 log = logging.getLogger("gametime")
 
-RECAPTCHA_ORIGINS = frozenset({
-    Origin("https", "www.google.com", 443),
-    Origin("https", "www.gstatic.com", 443),
-    Origin("https", "www.recaptcha.net", 443),
-})
-"""reCAPTCHA v3, which GameTime's booking form runs before it posts (gametime-site.md):
-its script and its frame only, never a page of their own. The driver needs no other
-origin, loopback helpers included."""
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+FORM_MARKERS = ("players[", "g-recaptcha-response=", "bookingwaiverpolicy=")
+"""Words of the booking form's fields as a browser sends them (lower case, decoded)."""
 
 
 class OriginGuard:
-    """Pauses every request of one page and lets through only the allowed origins'."""
+    """Pauses every request of one page: pages from the allowed origins only, and
+    nothing secret to any other."""
 
-    def __init__(self, allowed: Iterable[Origin]):
+    def __init__(self, allowed: Iterable[Origin], secrets: Iterable[str] = ()):
         self.allowed = frozenset(allowed)
+        self.secrets = {s for s in secrets if s}
+        """What no request to another origin may carry (the password; the booking form's
+        hold number once a form is loaded)."""
         self.left_for: str | None = None
         """The first page off the allowed origins the site sent the browser to."""
         self._served: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
@@ -56,12 +59,22 @@ class OriginGuard:
         with contextlib.suppress(Exception):  # a service worker must not answer unseen
             await session.send("Network.setBypassServiceWorker", {"bypass": True})
 
-    def allows(self, url: str, page_load: bool) -> bool:
-        """The club's origins for anything; reCAPTCHA's for what a page loads."""
+    def allows(self, url: str, page_load: bool, body: str | None = None) -> bool:
+        """The allowed origins for anything; any other for what a page loads, unless the
+        request (its address or its body) carries a secret or the form's fields."""
         if url.startswith(LOCAL_SCHEMES):
             return True
-        origin = origin_of(url)
-        return origin in self.allowed or (not page_load and origin in RECAPTCHA_ORIGINS)
+        if origin_of(url) in self.allowed:
+            return True
+        return not page_load and not self.carries_secrets(url, body)
+
+    def carries_secrets(self, url: str, body: str | None) -> bool:
+        texts = [url, unquote_plus(url)]
+        if body:
+            texts += [body, unquote_plus(body)]
+        lowered = [t.lower() for t in texts]
+        return (any(secret in text for secret in self.secrets for text in texts)
+                or any(marker in text for marker in FORM_MARKERS for text in lowered))
 
     def serve(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         """The next load of the page `url` (on an allowed origin) is answered with this,
@@ -72,7 +85,7 @@ class OriginGuard:
         url = event["request"]["url"]
         page_load = (event.get("resourceType") == "Document"
                      and event.get("frameId") == self._main_frame)
-        allowed = self.allows(url, page_load)
+        allowed = self.allows(url, page_load, _body(event["request"]))
         answer = self._served.pop(_page_key(url), None) if allowed and page_load else None
         if answer is not None:
             self._settle(self._fulfil(event["requestId"], *answer))
@@ -80,7 +93,7 @@ class OriginGuard:
         if not allowed:
             if page_load and self.left_for is None:
                 self.left_for = url
-            log.debug("blocked a request off the club's origins: %s", url)
+            log.debug("blocked a request off the club's origins: %s", url.split("?")[0])
         self._settle(self._answer(event["requestId"], allowed))
 
     def _settle(self, work: Coroutine[Any, Any, None]) -> None:
@@ -109,3 +122,18 @@ class OriginGuard:
 def _page_key(url: str) -> str:
     """A page's address without its fragment: what the browser asks the site for."""
     return url.split("#", 1)[0]
+
+
+def _body(request: dict[str, Any]) -> str | None:
+    """A paused request's body as text: what the page sends with it; a body the event
+    doesn't hold counts as a form's (it is not let off the allowed origins)."""
+    if "postData" in request:
+        return str(request["postData"])
+    entries = request.get("postDataEntries")
+    if entries:
+        parts = []
+        for entry in entries:
+            with contextlib.suppress(ValueError, TypeError):
+                parts.append(base64.b64decode(entry.get("bytes", "")).decode("utf-8", "replace"))
+        return "".join(parts)
+    return FORM_MARKERS[0] if request.get("hasPostData") else None

@@ -22,6 +22,7 @@ from gametime_cli.models import Club
 from gametime_cli.offer import ClubOffer
 from gametime_cli.sites.base import (
     CourtDay,
+    HeldBooking,
     Login,
     Outcome,
     OutcomeKind,
@@ -130,7 +131,7 @@ class SimulatedSite:
     def my_booking_ids(self) -> set[str]:
         return set()
 
-    def cancel_booking(self, day: date, confirmation: str) -> bool:
+    def cancel_booking(self, booking: HeldBooking) -> bool:
         """The simulated site keeps no bookings: cancelling always succeeds."""
         return True
 

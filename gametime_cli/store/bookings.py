@@ -28,7 +28,11 @@ json_object('id', b.id, 'club', c.name, 'account', b.account, 'date', b.day, 'ti
   'series', b.series_id, 'or_times', json(b.or_times),
   'any_court', json(CASE WHEN b.any_court THEN 'true' ELSE 'false' END),
   'booked_time', b.booked_time, 'keep_trying_until', b.keep_trying,
-  'watching_since', b.watching_since, 'checks', b.checks)
+  'watching_since', b.watching_since, 'checks', b.checks, 'site_id', b.site_id,
+  'booked_minutes', b.booked_minutes,
+  'length_note', CASE WHEN b.booked_minutes IS NOT NULL AND b.booked_minutes != b.duration
+    THEN 'booked ' || b.booked_minutes || ' minutes, not the ' || b.duration || ' asked for'
+  END)
 """
 """`render.booking_json`'s object, built by SQLite from the row (the stored text is
 already in its shape): for `list --json` over a long history, ten times quicker than
@@ -417,6 +421,8 @@ class BookingStore:
         artifacts: list[str] | None = None,
         booked_time: str | None = None,
         watching_since: datetime | None = None,
+        site_id: str | None = None,
+        booked_minutes: int | None = None,
     ) -> None:
         """Record an attempt's outcome and the booking's next state, fenced by the lease;
         `watching_since` when it now keeps trying, every court being taken."""
@@ -434,10 +440,11 @@ class BookingStore:
                 " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
                 " booked_time = COALESCE(?, booked_time),"
                 " watching_since = COALESCE(watching_since, ?),"
+                " site_id = COALESCE(?, site_id), booked_minutes = COALESCE(?, booked_minutes),"
                 " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
                 " WHERE id = ? AND lease_owner = ?",
                 [status, to_iso(due_at) if due_at else None, court, confirmation, booked_time,
-                 to_iso(watching_since) if watching_since else None,
+                 to_iso(watching_since) if watching_since else None, site_id, booked_minutes,
                  error, stamp, booking.id, owner],
             )
 
