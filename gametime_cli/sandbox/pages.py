@@ -131,7 +131,7 @@ def _booking_line(booking: Booking) -> str:
 def home_page(name: str, bookings: list[Booking], sport: int) -> str:
     rows = "".join(
         f'<li class="booking" data-booking-id="{b.id}">{_booking_line(b)} '
-        f"(confirmation {b.id}) "
+        f"(confirmation {b.confirmation}) "
         f'<a class="cancel" href="/scheduling/index/cancel/id/{b.id}">Cancel</a></li>'
         for b in bookings
     )
@@ -328,16 +328,17 @@ def save_refused(reason: str) -> str:
 
 
 def confirmation_page(booking: Booking) -> str:
-    players = "".join(f"<li>{escape(name)}</li>" for name, _ in booking.players)
+    players = "".join(f"<li>{escape(p.name)}{' (guest)' if p.guest else ''}</li>"
+                      for p in booking.players)
     return layout("Booking confirmed", f"""<h1>Booking confirmed</h1>
-<p>Confirmation number <strong class="confirmation">{booking.id}</strong></p>
+<p>Confirmation number <strong class="confirmation">{booking.confirmation}</strong></p>
 <p>{_booking_line(booking)}</p><ul class="players">{players}</ul>
 <p><a href="/">My bookings</a></p>""")
 
 
 def cancel_page(booking: Booking) -> str:
     return layout("Cancel booking", f"""<h1>Cancel this booking?</h1>
-<p>{_booking_line(booking)} (confirmation {booking.id})</p>
+<p>{_booking_line(booking)} (confirmation {booking.confirmation})</p>
 <form method="post" action="/scheduling/index/cancel/id/{booking.id}">
 <button type="submit">Cancel booking</button> <a href="/">Keep it</a></form>""")
 

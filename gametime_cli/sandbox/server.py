@@ -219,14 +219,15 @@ def save(site: SiteState, request: Request) -> Response:
     if outcome.status == 500:
         return html(pages.message_page("Internal Server Error",
                                        "Something went wrong. Please try again."), 500)
-    if outcome.booking_id is not None:
+    if outcome.confirmation is not None:
         return redirect(f"/scheduling/confirmation/history/sport/{site.config.sport}"
-                        f"/id/{outcome.booking_id}")
+                        f"/id/{outcome.confirmation}")
     return html(pages.save_refused(outcome.reason or "The booking was not made."))
 
 
 def confirmation(site: SiteState, request: Request) -> Response:
-    booking = site.booking_for(request.session.user.user_id, int(request.params[1]))
+    booking = site.booking_by_confirmation(request.session.user.user_id,
+                                           int(request.params[1]))
     if not _sport_matches(site, request.params[0]) or booking is None:
         return not_found("There is no such booking.")
     return html(pages.confirmation_page(booking))

@@ -17,10 +17,12 @@ import string
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from enum import Enum
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from gametime_cli.sandbox import botcheck
@@ -41,6 +43,22 @@ NOT_FREE_FOR_DURATION = "The court is not free for the whole duration."
 PAST_CLOSING = "This booking would run past the last slot of the day."
 INJECTED_500 = "HTTP 500 (injected fault)"
 NOT_LOGGED_IN = "not logged in"
+HELD_BY_ANOTHER = "Another member is currently booking this court. Please try again later."
+"""A slot another member holds: the not-available page, or the bookerror page's words."""
+BOOKED_NOT_AVAILABLE = ALREADY_BOOKED
+"""The not-available page of a booked slot, without `bookerror_words`."""
+NO_LONGER_AVAILABLE = "This court is no longer available."
+"""The bookerror page's words for a booked slot (`bookerror_words`)."""
+PLEASE_WAIT = "Please wait"
+"""The bookerror page's words for a window not open yet (`bookerror_words`), followed by
+`TIME_LABEL` and the countdown."""
+TIME_LABEL = "Time:"
+NOT_AVAILABLE = "This booking is not available."
+"""The bookerror page's words when the session was refused nothing (`bookerror_words`)."""
+NO_WAIVER = "You must accept the waiver to book."
+"""A save without `bookingWaiverPolicy=true` (`waiver`)."""
+CANCEL_NOT_CONFIRMED = "Please confirm that you want to cancel this booking."
+"""A cancel posted without the dialog's `confirmed=1` (`cancel_steps=2`)."""
 TICKET_KEY = b"gametime-sandbox-member-site"
 """What a member site signs its tickets with, and its club checks them by."""
 
@@ -57,6 +75,29 @@ class SandboxUser:
 
 def _default_users() -> list[SandboxUser]:
     return [SandboxUser("member", "secret", 4411, "Member, Test")]
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    """A club member a partner may be chosen as (`roster`): not an account of the site."""
+
+    name: str
+    """"Last, First", as the roster search answers it."""
+    user_id: int
+
+
+def _default_roster() -> list[RosterMember]:
+    return [RosterMember("Smith, Jane", 4512), RosterMember("Lee, Sam", 4513),
+            RosterMember("Nguyen, Ann", 4514), RosterMember("Garcia, Luis", 4515)]
+
+
+RECORDED: Mapping[str, Any] = MappingProxyType({
+    "hold_follows_form": True, "bookerror_words": True, "two_numbers": True,
+    "cancel_steps": 2, "scripts_elsewhere": True, "roster": True, "waiver": True,
+    "json_as_recorded": True,
+})
+"""The knobs of the site as gametime-site.md records it, each with its recorded value:
+`SandboxConfig.as_recorded()` turns them all on."""
 
 
 @dataclass
@@ -128,19 +169,85 @@ class SandboxConfig:
     """Refuse booking tokens asked outside a submit event: a script's own
     `grecaptcha.execute` call (flag `refuse-direct-token`)."""
 
+    # The site as recorded (gametime-site.md). Each knob defaults to the older, simpler
+    # site; `as_recorded()` (the values in RECORDED) turns every one on.
+    hold_follows_form: bool = False
+    """A form's hold starts as the first booking type for 60 minutes; the page's script
+    updates it in the background (POST `/scheduling/index/updatetemp`, XHR) when the type
+    or the duration changes, and the save books the hold's type and duration whatever it
+    posts. The length checks (free for the whole duration, not past closing) are made at
+    save time, against the hold's duration. Off: the save books the posted ones."""
+    hold_update_delay: float = 0.5
+    """Seconds a hold update waits before it is applied and answered (`hold_follows_form`)."""
+    bookerror_words: bool = False
+    """Every refusal of the book URL (too early, held, booked) is a 302 to `bookerror`,
+    whose words tell which (the session's last refusal). Off: held and booked answer 200
+    with a not-available page; too early goes to the countdown page."""
+    two_numbers: bool = False
+    """A booking has a `bkId` (near 11000: the day's JSON `bkId`, the home page's ids and
+    cancel links) and a different confirmation number `c` (near 278000: the day's JSON `c`,
+    the save's redirect, the confirmation page). Off: one number serves as both."""
+    cancel_steps: int = 1
+    """2: the cancel page has a "Back to my bookings" button, then "Cancel this booking",
+    which asks `window.confirm(...)` and posts `confirmed=1` only when accepted; a post
+    without it cancels nothing. 1: one button posts the cancel."""
+    scripts_elsewhere: bool = False
+    """The pages load their scripts from another origin (`asset_base_url`): every page a
+    New-Relic-like agent that posts a timing beacon there, the booking form and the cancel
+    page their own handlers. Off: those scripts are inline."""
+    roster: bool = False
+    """A partner is a roster member (chosen from the name field's suggestions, which fill
+    `players[N][user_id]`) or a guest (the "Guest" box: `players[N][guest]=on`,
+    `players[N][guestof]=1`, no user id); a save with a partner who is neither is refused
+    as the bot check refuses. Off: bare partner names, members found by name."""
+    roster_members: list[RosterMember] = field(default_factory=_default_roster)
+    """The club's members besides the site's users (who are on the roster too, and win a
+    user id both use), for the `roster` search."""
+    waiver: bool = False
+    """The form carries a visible required waiver box (`bookingWaiverPolicy=true`); a
+    save without it is refused. Off: a hidden `bookingWaiverPolicy=true`, not checked."""
+    json_as_recorded: bool = False
+    """The day's JSON as recorded: each court's `t` a list of open spans {t, d, i} and
+    top-level `m` (booking types by id), `q`, `c`, `g`; no top-level slot list (whatever
+    `slot_times` says). Off: today's shape."""
+
+    @classmethod
+    def as_recorded(cls, **overrides: Any) -> SandboxConfig:
+        """A config with every recorded behaviour on (`RECORDED`), then `overrides`."""
+        return cls(**{**RECORDED, **overrides})
+
+
+_KNOBS = frozenset(f.name for f in fields(SandboxConfig))
+if not set(RECORDED) <= _KNOBS:
+    raise AssertionError("RECORDED names a knob SandboxConfig lacks")
+
+
+class Player(NamedTuple):
+    """One player of a booking."""
+
+    name: str
+    user_id: int
+    """0 for a guest, or a partner found by no name."""
+    guest: bool = False
+    """Booked as a guest (`roster`)."""
+
 
 @dataclass
 class Booking:
     id: int
+    """The site's booking id: the day's JSON `bkId`, the home page's and cancel URLs' id."""
     court: int
     court_id: int
     day: date
     minutes: int
     duration: int
     rtype: int
-    players: list[tuple[str, int]]
-    """(name, user id); the account holder first, guests with user id 0."""
+    players: list[Player]
+    """The account holder first."""
     created_at: float
+    confirmation: int = 0
+    """The confirmation number (the day's JSON `c`, the save's redirect); `id` itself
+    without `two_numbers`."""
 
     @property
     def end(self) -> int:
@@ -149,11 +256,14 @@ class Booking:
     def overlaps(self, start: int, end: int) -> bool:
         return self.minutes < end and start < self.end
 
-    def as_dict(self) -> dict:
+    def as_dict(self, guests: bool = False) -> dict:
+        """With `guests`, each player says whether it is one."""
         return {
-            "id": self.id, "court": self.court, "court_id": self.court_id,
-            "date": self.day.isoformat(), "time": self.minutes, "duration": self.duration,
-            "rtype": self.rtype, "players": [{"name": n, "u": u} for n, u in self.players],
+            "id": self.id, "confirmation": self.confirmation, "court": self.court,
+            "court_id": self.court_id, "date": self.day.isoformat(), "time": self.minutes,
+            "duration": self.duration, "rtype": self.rtype,
+            "players": [{"name": p.name, "u": p.user_id, **({"guest": p.guest} if guests
+                                                            else {})} for p in self.players],
             "created_at": self.created_at,
         }
 
@@ -232,6 +342,9 @@ class SaveOutcome:
     """302 booked, not logged in or not validated; 200 refused with a reason; 500 an
     injected fault."""
     booking_id: int | None = None
+    """The booking's bkId."""
+    confirmation: int | None = None
+    """Its confirmation number: the redirect's id."""
     reason: str | None = None
     not_validated: bool = False
     """Refused by the bot check: answered with the bookerror page."""
@@ -247,6 +360,10 @@ class Verdict:
     score: float | None = None
     flags: tuple[str, ...] = ()
     refusal: str | None = None
+
+
+def _plays(booking: Booking, user_id: int) -> bool:
+    return any(p.user_id == user_id and not p.guest for p in booking.players)
 
 
 def _int(text: str | None) -> int | None:
@@ -290,10 +407,13 @@ class SiteState:
             raise ValueError("courts must be 1..900")
         if not config.users:
             raise ValueError("the sandbox needs at least one user")
+        if config.cancel_steps not in (1, 2):
+            raise ValueError("cancel_steps must be 1 or 2")
         self.config = replace(config, users=list(config.users),
                               booking_types=dict(config.booking_types),
                               durations=list(config.durations),
                               redirects=dict(config.redirects),
+                              roster_members=list(config.roster_members),
                               recaptcha_site_key=config.recaptcha_site_key
                               or _new_site_key(config.seed))
         _check_recaptcha(self.config)
@@ -308,6 +428,10 @@ class SiteState:
         self._court_ids = {number: court_id for number, court_id in enumerate(ids, start=1)}
         self._court_numbers = {court_id: number for number, court_id in self._court_ids.items()}
         self._next_booking_id = self._rng.randint(278000, 279999)
+        # bkIds (`two_numbers`) from their own generator: a seed's other numbers stay.
+        self._bk_ids = random.Random(None if self.config.seed is None
+                                     else f"bkid:{self.config.seed}")
+        self._next_bk_id = self._bk_ids.randint(10900, 11100)
         self._bookings: dict[int, Booking] = {}
         self._holds: dict[int, Hold] = {}
         self._sessions: dict[str, Session] = {}
@@ -317,6 +441,9 @@ class SiteState:
         self._requests: list[dict] = []
         self._tokens: dict[str, BotToken] = {}
         self._bot_checks: list[dict] = []
+        self._cancels: list[dict] = []
+        self.asset_base_url = ""
+        """The asset origin's base URL once it serves (`scripts_elsewhere`), else ""."""
 
     # The clock and the faults
 
@@ -456,14 +583,20 @@ class SiteState:
             if self._booked(court, day, minutes, minutes + duration):
                 raise ValueError(f"court {court} is already booked then")
             rtype = next(iter(self.config.booking_types.values()), 0)
-            return self._create(court, day, minutes, duration, rtype, [(name, user_id)]).id
+            return self._create(court, day, minutes, duration, rtype,
+                                [Player(name, user_id)]).id
 
     def _create(self, court: int, day: date, minutes: int, duration: int, rtype: int,
-                players: list[tuple[str, int]]) -> Booking:
-        booking = Booking(self._next_booking_id, court, self._court_ids[court], day, minutes,
-                          duration, rtype, players, self.now())
-        self._bookings[booking.id] = booking
+                players: list[Player]) -> Booking:
+        confirmation = self._next_booking_id
         self._next_booking_id += self._rng.randint(1, 9)
+        booking_id = confirmation
+        if self.config.two_numbers:
+            booking_id = self._next_bk_id
+            self._next_bk_id += self._bk_ids.randint(1, 9)
+        booking = Booking(booking_id, court, self._court_ids[court], day, minutes, duration,
+                          rtype, players, self.now(), confirmation)
+        self._bookings[booking.id] = booking
         return booking
 
     def _booked(self, court: int, day: date, start: int, end: int) -> bool:
@@ -471,21 +604,53 @@ class SiteState:
                    for b in self._bookings.values())
 
     def bookings(self) -> list[dict]:
+        """Every booking, by id: id (the bkId), confirmation (the same number without
+        `two_numbers`), court, court_id, date, time, duration, rtype, players ({name, u},
+        and `guest` with `roster`), created_at."""
         with self._lock:
-            return [b.as_dict() for b in sorted(self._bookings.values(), key=lambda b: b.id)]
+            return [b.as_dict(self.config.roster)
+                    for b in sorted(self._bookings.values(), key=lambda b: b.id)]
+
+    def _json_booking(self, booking: Booking) -> dict:
+        """A booking in the day's JSON; with `roster` a guest has no `u`."""
+        numbers = {"bkId": booking.id}
+        if self.config.two_numbers:
+            numbers["c"] = booking.confirmation
+        players = [{"n": p.name} if self.config.roster and p.guest
+                   else {"n": p.name, "u": p.user_id} for p in booking.players]
+        return {"t": booking.minutes, "d": booking.duration, **numbers, "p": players}
+
+    def _spans(self, court_id: int) -> list[dict]:
+        """A court's open time as recorded: one span, first slot to the last one's end."""
+        first, end = self.config.first_slot, self.config.last_slot + SLOT_MINUTES
+        return [{"t": first, "d": min(end, DAY_MINUTES) - first, "i": court_id * 100 + 1}]
+
+    def _recorded_keys(self) -> dict:
+        """The day's JSON's other top-level keys as recorded, with plausible values."""
+        colours = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#c62828")
+        types = {}
+        for index, (name, rtype) in enumerate(self.config.booking_types.items()):
+            length = 60 if index == 0 or 90 not in self.config.durations else 90
+            types[str(rtype)] = {"conf_id": 700 + rtype, "d": length, "n": name,
+                                 "color": colours[index % len(colours)], "fees": []}
+        return {"m": types, "q": 0, "c": 1,
+                "g": [{"i": 1, "n": "All courts", "c": [i for _, i in self.courts()]}]}
 
     def day_json(self, day: date) -> dict:
-        """The day's courts as GameTime's jsoncourtdata answers them."""
+        """The day's courts as GameTime's jsoncourtdata answers them (`json_as_recorded`:
+        as recorded, spans per court and the other top-level keys)."""
         with self._lock:
             entries = []
             for number, court_id in self.courts():
                 taken = sorted((b for b in self._bookings.values()
                                 if b.court == number and b.day == day), key=lambda b: b.minutes)
-                entries.append({
-                    "n": f"Court {number}", "mn": number, "i": court_id,
-                    "b": [{"t": b.minutes, "d": b.duration, "bkId": b.id,
-                           "p": [{"n": n, "u": u} for n, u in b.players]} for b in taken],
-                })
+                entry = {"n": f"Court {number}", "mn": number, "i": court_id}
+                if self.config.json_as_recorded:
+                    entry["t"] = self._spans(court_id)
+                entry["b"] = [self._json_booking(b) for b in taken]
+                entries.append(entry)
+            if self.config.json_as_recorded:
+                return {"e": entries, **self._recorded_keys()}
             return {"e": entries, "t": self.slots()} if self.config.slot_times else {
                 "e": entries}
 
@@ -494,16 +659,20 @@ class SiteState:
         today = self.today()
         with self._lock:
             mine = [b for b in self._bookings.values()
-                    if b.day >= today and any(u == user_id for _, u in b.players)]
+                    if b.day >= today and _plays(b, user_id)]
         return sorted(mine, key=lambda b: (b.day, b.minutes, b.court))
 
     def booking_for(self, user_id: int, booking_id: int) -> Booking | None:
-        """The booking if the member plays in it."""
+        """The booking of this bkId if the member plays in it."""
         with self._lock:
             booking = self._bookings.get(booking_id)
-        if booking and any(u == user_id for _, u in booking.players):
-            return booking
-        return None
+        return booking if booking and _plays(booking, user_id) else None
+
+    def booking_by_confirmation(self, user_id: int, number: int) -> Booking | None:
+        """The booking of this confirmation number if the member plays in it."""
+        with self._lock:
+            found = [b for b in self._bookings.values() if b.confirmation == number]
+        return found[0] if found and _plays(found[0], user_id) else None
 
     def cancel(self, user_id: int, booking_id: int) -> bool:
         with self._lock:
@@ -663,7 +832,8 @@ class SiteState:
             outcome = self._judge_save(session, dict(fields), headers)
             self._saves.append({
                 "at": self.now(), "status": outcome.status, "booking_id": outcome.booking_id,
-                "reason": outcome.reason, "fields": list(fields),
+                "confirmation": outcome.confirmation, "reason": outcome.reason,
+                "fields": list(fields),
                 "user_agent": headers.get("user-agent"), "origin": headers.get("origin"),
                 "referer": headers.get("referer"), "content_type": headers.get("content-type"),
                 "score": outcome.score, "flags": list(outcome.flags)})
@@ -708,14 +878,14 @@ class SiteState:
             return SaveOutcome(200, reason=PAST_CLOSING)
         if self._booked(hold.court, hold.day, hold.minutes, hold.minutes + duration):
             return SaveOutcome(200, reason=NOT_FREE_FOR_DURATION)
-        players = [(session.user.name, session.user.user_id)]
+        players = [Player(session.user.name, session.user.user_id)]
         for index in (2, 3, 4):
             name = form.get(f"players[{index}][name]", "").strip()
             if name:
-                players.append((name, self._user_id_of(name)))
+                players.append(Player(name, self._user_id_of(name)))
         booking = self._create(hold.court, hold.day, hold.minutes, duration, rtype, players)
         del self._holds[hold.temp]
-        return SaveOutcome(302, booking_id=booking.id)
+        return SaveOutcome(302, booking_id=booking.id, confirmation=booking.confirmation)
 
     # Records
 
@@ -727,8 +897,9 @@ class SiteState:
             self.config.on_request(dict(record))
 
     def saves(self) -> list[dict]:
-        """Every save: at, status, booking_id, reason, fields (its (name, value) pairs in
-        order), user_agent, origin, referer, content_type, score, flags."""
+        """Every save: at, status, booking_id (its bkId), confirmation, reason, fields (its
+        (name, value) pairs in order), user_agent, origin, referer, content_type, score,
+        flags."""
         with self._lock:
             return [{**s, "fields": list(s["fields"]), "flags": list(s["flags"])}
                     for s in self._saves]

@@ -1,0 +1,133 @@
+"""The sandbox's knobs for the site as recorded (gametime-site.md), each shown on and off:
+the hold that follows the form, the bookerror page's words, a booking's two numbers, the
+cancel page's two buttons and dialog, scripts from another origin, roster partners and
+guests, the waiver box, and the day's JSON as recorded.
+
+Over HTTP with the clean client of test_sandbox.py; a few tests drive the pages' own
+scripts in Chromium (marked `browser`). Every date comes from the test's one instant (the
+`day` fixture: tomorrow, open since long).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+from gametime_cli.sandbox import SandboxConfig, SandboxSite
+from gametime_cli.sandbox.state import RECORDED
+from tests.test_sandbox import (
+    SAVE,
+    Client,
+    Reply,
+    filled,
+    load_form,
+)
+
+CONFIRMED = "/scheduling/confirmation/history/sport/1/id/"
+MakeSite = Callable[..., SandboxSite]
+
+
+def logged_in(site: SandboxSite, username: str = "member", password: str = "secret") -> Client:
+    client = Client(site.base_url, site.config.timezone)
+    client.login(username, password)
+    return client
+
+
+def confirmation_number(reply: Reply) -> int:
+    """The number a successful save's redirect carries."""
+    assert reply.status == 302 and (reply.location or "").startswith(CONFIRMED), reply.text
+    return int(reply.location.removeprefix(CONFIRMED))
+
+
+def book(client: Client, site: SandboxSite, court: int, day: date, minutes: int,
+         **choices: str) -> Reply:
+    """Load the form and post it filled in (singles, an hour, a partner by name)."""
+    form = load_form(client, site, court, day, minutes)
+    return client.post(SAVE, {**filled(client.signed_form(form)), **choices})
+
+
+def test_as_recorded_turns_every_knob_on_and_the_default_is_the_older_site() -> None:
+    recorded, default = SandboxConfig.as_recorded(seed=3), SandboxConfig()
+    for name, value in RECORDED.items():
+        assert getattr(recorded, name) == value != getattr(default, name)
+    assert recorded.seed == 3
+    assert SandboxConfig.as_recorded(cancel_steps=1).cancel_steps == 1
+
+
+# The day's JSON as recorded
+
+def test_the_days_json_as_recorded(make_site: MakeSite, day: date) -> None:
+    site = make_site(json_as_recorded=True)
+    client = logged_in(site)
+    site.add_booking(2, day, 1140, 90, user_id=4512, name="Smith, Jane")
+    data = client.day_json(day)
+    assert "t" not in data  # no top-level list of slot times
+    assert {"e", "m", "q", "c", "g"} <= set(data)
+    court = data["e"][1]
+    assert [(s["t"], s["d"]) for s in court["t"]] == [(360, 1410 - 360)]  # 06:00 to 23:30
+    assert all(isinstance(s["i"], int) for c in data["e"] for s in c["t"])
+    assert court["b"][0]["t"] == 1140 and court["b"][0]["d"] == 90
+    assert court["b"][0]["p"] == [{"n": "Smith, Jane", "u": 4512}]
+    types = data["m"]
+    assert set(types) == {"13", "1"}
+    assert (types["13"]["n"], types["13"]["d"], types["1"]["n"]) == ("Singles", 60, "Doubles")
+    assert all({"conf_id", "d", "n", "color", "fees"} <= set(t) for t in types.values())
+    assert sorted(data["g"][0]["c"]) == sorted(c["i"] for c in data["e"])
+
+
+def test_the_days_json_as_before(make_site: MakeSite, day: date) -> None:
+    data = logged_in(make_site()).day_json(day)
+    assert set(data) == {"e", "t"} and data["t"][:2] == [360, 390]
+    assert all("t" not in court for court in data["e"])
+    recorded = logged_in(make_site(json_as_recorded=True, slot_times=False)).day_json(day)
+    assert "t" not in recorded and all("t" in court for court in recorded["e"])
+
+
+# A booking's two numbers
+
+def test_two_numbers_bkid_and_confirmation(make_site: MakeSite, day: date) -> None:
+    site = make_site(two_numbers=True)
+    client = logged_in(site)
+    number = confirmation_number(book(client, site, 3, day, 1140))
+    [booking] = site.bookings()
+    bk_id = booking["id"]
+    assert booking["confirmation"] == number != bk_id
+    assert 10000 <= bk_id <= 12000 and 278000 <= number <= 280000
+
+    [entry] = client.day_json(day)["e"][2]["b"]
+    assert (entry["bkId"], entry["c"]) == (bk_id, number)
+    shown = client.get(CONFIRMED + str(number))
+    assert f'<strong class="confirmation">{number}</strong>' in shown.text
+    assert client.get(CONFIRMED + str(bk_id)).status == 404
+    assert site.saves()[-1]["booking_id"] == bk_id
+    assert site.saves()[-1]["confirmation"] == number
+
+    home = client.get("/").text  # the awkward case: the home page's ids are bkIds
+    assert f'data-booking-id="{bk_id}"' in home
+    assert f'href="/scheduling/index/cancel/id/{bk_id}"' in home
+    assert f"/cancel/id/{number}" not in home
+    assert client.get(f"/scheduling/index/cancel/id/{number}").status == 404
+    assert client.post(f"/scheduling/index/cancel/id/{bk_id}", {}).location == "/"
+    assert site.bookings() == []
+
+
+def test_two_numbers_off_one_number(make_site: MakeSite, day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    number = confirmation_number(book(client, site, 3, day, 1140))
+    [entry] = client.day_json(day)["e"][2]["b"]
+    assert entry["bkId"] == number and "c" not in entry
+    assert site.bookings()[0]["id"] == site.bookings()[0]["confirmation"] == number
+    assert f'data-booking-id="{number}"' in client.get("/").text
+
+
+def test_add_booking_returns_the_bkid(make_site: MakeSite, day: date) -> None:
+    site = make_site(two_numbers=True)
+    bk_id = site.add_booking(1, day, 600)
+    other = site.add_booking(1, day, 720)
+    assert [b["id"] for b in site.bookings()] == [bk_id, other]
+    numbers = [b["confirmation"] for b in site.bookings()]
+    assert len({*numbers, bk_id, other}) == 4
+    [entry, _] = logged_in(site).day_json(day)["e"][0]["b"]
+    assert re.fullmatch(r"\d{5}", str(entry["bkId"])) and entry["c"] == numbers[0]
