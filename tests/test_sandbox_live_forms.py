@@ -12,15 +12,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite
-from gametime_cli.sandbox.state import RECORDED
+from gametime_cli.sandbox.pages import NOT_AVAILABLE_TITLE, WAIVER_WORDS
+from gametime_cli.sandbox.state import (
+    ALREADY_BOOKED,
+    HELD_BY_ANOTHER,
+    NO_LONGER_AVAILABLE,
+    NO_WAIVER,
+    NOT_AVAILABLE,
+    NOT_VALIDATED,
+    PLEASE_WAIT,
+    RECORDED,
+    TIME_LABEL,
+)
 from tests.test_sandbox import (
+    BOOKERROR,
     SAVE,
     Client,
     Reply,
+    _site_clock_near_opening,
+    book_path,
     filled,
+    form_fields,
     load_form,
 )
 
@@ -131,3 +148,91 @@ def test_add_booking_returns_the_bkid(make_site: MakeSite, day: date) -> None:
     assert len({*numbers, bk_id, other}) == 4
     [entry, _] = logged_in(site).day_json(day)["e"][0]["b"]
     assert re.fullmatch(r"\d{5}", str(entry["bkId"])) and entry["c"] == numbers[0]
+
+
+# The bookerror page's words
+
+def bookerror_text(client: Client) -> str:
+    page = client.get(BOOKERROR)
+    assert page.status == 200 and f"<title>{NOT_AVAILABLE_TITLE} - " in page.text
+    return page.text
+
+
+def test_every_refusal_of_the_book_url_goes_to_bookerror_which_tells_which(
+        make_site: MakeSite, now: datetime) -> None:
+    day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
+    site = make_site(bookerror_words=True, opens_at=opens_at, clock_offset=offset)
+    client = logged_in(site)
+    reply = client.get(book_path(site, 1, day, 1140))
+    assert (reply.status, reply.location) == (302, BOOKERROR)
+    early = bookerror_text(client)
+    assert PLEASE_WAIT in early and TIME_LABEL in early
+    seconds = int(re.search(r'id="countdown" data-seconds="(\d+)">([\d:]+)<', early).group(1))
+    assert 295 <= seconds <= 300  # five minutes to the opening
+    assert re.search(r'id="countdown" data-seconds="\d+">00:0[45]:\d\d<', early)
+
+    site.set_clock_offset(offset + 600)  # open now
+    site.hold_for_other_member(1, day, 1140)
+    reply = client.get(book_path(site, 1, day, 1140))
+    assert (reply.status, reply.location) == (302, BOOKERROR)
+    held = bookerror_text(client)
+    assert HELD_BY_ANOTHER in held and PLEASE_WAIT not in held
+
+    site.add_booking(2, day, 1140)
+    assert client.get(book_path(site, 2, day, 1140)).location == BOOKERROR
+    booked = bookerror_text(client)
+    assert NO_LONGER_AVAILABLE in booked and HELD_BY_ANOTHER not in booked
+
+    form = load_form(client, site, 3, day, 1140)
+    assert NOT_AVAILABLE in bookerror_text(client)  # nothing refused since that form
+    assert client.post(SAVE, filled(form)).location == BOOKERROR  # no token
+    assert NOT_VALIDATED in bookerror_text(client)
+    assert site.form_loads()[0]["court"] == 3 and site.bookings()[0]["court"] == 2
+
+
+def test_without_bookerror_words_held_and_booked_answer_a_page(
+        make_site: MakeSite, now: datetime, day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    site.hold_for_other_member(1, day, 1140)
+    site.add_booking(2, day, 1140)
+    held, booked = client.get(book_path(site, 1, day, 1140)), client.get(
+        book_path(site, 2, day, 1140))
+    assert held.status == booked.status == 200
+    assert HELD_BY_ANOTHER in held.text and ALREADY_BOOKED in booked.text
+    early_day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
+    early = make_site(opens_at=opens_at, clock_offset=offset)
+    client = logged_in(early)
+    assert client.get(book_path(early, 1, early_day, 1140)).location == BOOKERROR
+    page = client.get(BOOKERROR).text
+    assert "Booking not open yet" in page and PLEASE_WAIT not in page
+
+
+# The waiver box
+
+def test_the_waiver_is_a_box_to_tick(make_site: MakeSite, day: date) -> None:
+    site = make_site(waiver=True)
+    client = logged_in(site)
+    page = client.get(book_path(site, 1, day, 1140)).text
+    box = form_fields(page).attributes["bookingWaiverPolicy"]
+    assert (box["type"], box["value"], "required" in box) == ("checkbox", "true", True)
+    assert f'<label for="waiver">{escape(WAIVER_WORDS)}</label>' in page
+    form = form_fields(page).fields
+    del form["bookingWaiverPolicy"]  # left unticked: a checkbox posts nothing
+    refused = client.post(SAVE, filled(client.signed_form(form)))
+    assert refused.status == 200 and f'<div class="error">{NO_WAIVER}</div>' in refused.text
+    assert site.bookings() == []
+    ticked = {**form, "bookingWaiverPolicy": "true"}
+    assert confirmation_number(client.post(SAVE, filled(client.signed_form(ticked))))
+
+
+def test_without_the_waiver_knob_the_field_is_hidden_and_not_checked(
+        make_site: MakeSite, day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    page = client.get(book_path(site, 1, day, 1140)).text
+    assert escape(WAIVER_WORDS) not in page
+    form = form_fields(page).fields
+    assert form_fields(page).attributes["bookingWaiverPolicy"]["type"] == "hidden"
+    del form["bookingWaiverPolicy"]
+    assert confirmation_number(client.post(SAVE, filled(client.signed_form(form))))

@@ -15,10 +15,15 @@ from html import escape
 from urllib.parse import quote
 
 from gametime_cli.sandbox.botcheck import LOGIN_ACTION, SCRIPT_PATH
-from gametime_cli.sandbox.state import NOT_VALIDATED, Booking
+from gametime_cli.sandbox.state import NOT_VALIDATED, PLEASE_WAIT, TIME_LABEL, Booking
 
 SAVE_ACTION = "/scheduling/index/save?errs="
 CLUB = "Sandbox Tennis Club"
+NOT_AVAILABLE_TITLE = "Booking Not Available"
+"""The title (and heading) of the bookerror and not-available pages."""
+WAIVER_WORDS = ("I have read and agree to the club's court-use waiver and cancellation "
+                "policy.")
+"""The label of the form's waiver box (`waiver`)."""
 
 _STYLE = """
 body { font-family: sans-serif; margin: 0; color: #222; }
@@ -236,6 +241,14 @@ def _hidden(name: str, value: object, extra: str = "") -> str:
     return f'<input type="hidden" name="{escape(name)}"{extra} value="{escape(str(value))}">\n'
 
 
+def _waiver(box: bool) -> str:
+    """The waiver: a required box the player ticks, or (before) a hidden field."""
+    if not box:
+        return _hidden("bookingWaiverPolicy", "true")
+    return ('<p class="waiver"><input type="checkbox" id="waiver" name="bookingWaiverPolicy" '
+            f'value="true" required> <label for="waiver">{escape(WAIVER_WORDS)}</label></p>\n')
+
+
 def _players(user_id: int | None, user_name: str) -> str:
     """The account holder (readonly) and three partners' name fields."""
     member_id = "" if user_id is None else _hidden("players[1][user_id]", user_id)
@@ -251,7 +264,8 @@ def _players(user_id: int | None, user_name: str) -> str:
 
 def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: int,
                  user_id: int | None, user_name: str, booking_types: dict[str, int],
-                 durations: list[int], sport: int, site_key: str, action: str) -> str:
+                 durations: list[int], sport: int, site_key: str, action: str,
+                 waiver: bool = False) -> str:
     """The form with its fields in the order a player's own save sends them (two
     `duration`s: a fixed hidden 30, then the chosen one), its reCAPTCHA token taken at
     load and again on submit."""
@@ -270,7 +284,7 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
               + _hidden("time", minutes) + _hidden("sportSel", sport))
     tail = (_hidden("invite_for", "Singles") + _players(user_id, user_name)
             + _hidden("payee_hide", "" if user_id is None else user_id)
-            + _hidden("bookingWaiverPolicy", "true"))
+            + _waiver(waiver))
     return layout("Book a court", f"""<h1>Book Court {court}</h1>
 <p class="slot">{escape(day_label(day))} at {clock(minutes)}</p>
 {recaptcha_script(site_key)}
@@ -284,8 +298,8 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
 
 
 def not_available(message: str) -> str:
-    return layout("Booking Not Available", f"<h1>Booking Not Available</h1>"
-                                           f'<div class="error">{escape(message)}</div>')
+    return layout(NOT_AVAILABLE_TITLE, f"<h1>{NOT_AVAILABLE_TITLE}</h1>"
+                                       f'<div class="error">{escape(message)}</div>')
 
 
 _COUNTDOWN_SCRIPT = """
@@ -303,6 +317,23 @@ _COUNTDOWN_SCRIPT = """
   setInterval(show, 1000);
 })();
 """
+
+
+def countdown_text(seconds: float) -> str:
+    """What the countdown shows: `[Nd ]HH:MM:SS`, as its script writes it."""
+    left = max(0, round(seconds))
+    days, rest = divmod(left, 86400)
+    clock_text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}d {clock_text}" if days else clock_text
+
+
+def please_wait(seconds_left: float) -> str:
+    """The bookerror page of a window not open yet, as recorded (`bookerror_words`)."""
+    left = max(0, int(seconds_left))
+    return layout(NOT_AVAILABLE_TITLE, f"""<h1>{NOT_AVAILABLE_TITLE}</h1>
+<div class="error"><p class="wait">{escape(PLEASE_WAIT)}</p>
+<p class="time">{escape(TIME_LABEL)} <span id="countdown" data-seconds="{left}">\
+{countdown_text(left)}</span></p></div><script>{_COUNTDOWN_SCRIPT}</script>""")
 
 
 def not_validated() -> str:

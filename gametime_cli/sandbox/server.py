@@ -24,6 +24,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from gametime_cli.sandbox import botcheck, pages
 from gametime_cli.sandbox.state import (
+    BOOKED_NOT_AVAILABLE,
+    HELD_BY_ANOTHER,
+    NO_LONGER_AVAILABLE,
+    NOT_AVAILABLE,
     FormRefusal,
     SandboxConfig,
     Session,
@@ -166,29 +170,40 @@ def book(site: SiteState, request: Request) -> Response:
     outcome = site.open_form(request.session, int(court_id), day, int(minutes))
     if outcome.refusal is FormRefusal.NO_SUCH_SLOT:
         return not_found("There is no such court or time slot.")
-    if outcome.refusal is FormRefusal.TOO_EARLY:
+    if outcome.refusal is FormRefusal.TOO_EARLY or (
+            outcome.refusal is not None and site.config.bookerror_words):
         return redirect(BOOKERROR_PATH)
     if outcome.refusal is FormRefusal.BOOKED:
-        return html(pages.not_available("This court is already booked at this time."))
+        return html(pages.not_available(BOOKED_NOT_AVAILABLE))
     if outcome.refusal is FormRefusal.HELD:
-        return html(pages.not_available(
-            "Another member is currently booking this court. Please try again later."))
+        return html(pages.not_available(HELD_BY_ANOTHER))
     hold, user = outcome.hold, request.session.user
     return html(pages.booking_form(
         court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
-        user_name=user.name,
+        user_name=user.name, waiver=site.config.waiver,
         booking_types=site.config.booking_types, durations=site.config.durations,
         sport=site.config.sport, site_key=site.config.recaptcha_site_key,
         action=site.config.recaptcha_action,
     ))
 
 
+_BOOKERROR_WORDS = {FormRefusal.HELD: HELD_BY_ANOTHER, FormRefusal.BOOKED: NO_LONGER_AVAILABLE}
+
+
 def bookerror(site: SiteState, request: Request) -> Response:
+    """The session's last refusal, in words: a save the bot check refused, else (with
+    `bookerror_words`) the book URL's last refusal, else the countdown page."""
     if site.save_refused(request.session):
         return html(pages.not_validated())
     opens = site.too_early_opens_at(request.session)
-    return html(pages.bookerror_page(None if opens is None else opens - site.now()))
+    left = None if opens is None else opens - site.now()
+    if not site.config.bookerror_words:
+        return html(pages.bookerror_page(left))
+    refusal = site.last_refusal(request.session)
+    if refusal is FormRefusal.TOO_EARLY and left is not None:
+        return html(pages.please_wait(left))
+    return html(pages.not_available(_BOOKERROR_WORDS.get(refusal, NOT_AVAILABLE)))
 
 
 SCRIPT_CACHE = "private, max-age=300"

@@ -286,6 +286,15 @@ class Hold:
         return self.expires_at is None or now < self.expires_at
 
 
+class FormRefusal(Enum):
+    """Why the book URL did not serve a form."""
+
+    NO_SUCH_SLOT = "no such court or slot"
+    TOO_EARLY = "the window is not open yet"
+    BOOKED = "already booked"
+    HELD = "another member holds it"
+
+
 @dataclass
 class Session:
     token: str
@@ -300,6 +309,9 @@ class Session:
     save_refused: bool = False
     """Its last save was refused by the bot check, and it has not loaded a form since:
     the bookerror page says so."""
+    last_refusal: FormRefusal | None = None
+    """Why the book URL last refused it a form (None once it served one): the bookerror
+    page's words with `bookerror_words`."""
 
 
 @dataclass
@@ -319,15 +331,6 @@ class BotToken:
 
     def expired(self, now: float) -> bool:
         return now >= self.issued_at + botcheck.TOKEN_SECONDS
-
-
-class FormRefusal(Enum):
-    """Why the book URL did not serve a form."""
-
-    NO_SUCH_SLOT = "no such court or slot"
-    TOO_EARLY = "the window is not open yet"
-    BOOKED = "already booked"
-    HELD = "another member holds it"
 
 
 @dataclass(frozen=True)
@@ -723,16 +726,15 @@ class SiteState:
             opens = self.opens_at(day)
             if now < opens:
                 session.too_early_opens_at = opens
-                session.save_refused = False
-                return FormOutcome(refusal=FormRefusal.TOO_EARLY)
+                return self._refuse_form(session, FormRefusal.TOO_EARLY)
             if self._booked(court, day, minutes, minutes + SLOT_MINUTES):
-                return FormOutcome(refusal=FormRefusal.BOOKED)
+                return self._refuse_form(session, FormRefusal.BOOKED)
             current = self._live_hold(court, day, minutes, now)
             member = session.user.user_id
             if current is not None and (
                     current.member != member
                     or (self.config.holds_per_session and current.session != session.token)):
-                return FormOutcome(refusal=FormRefusal.HELD)
+                return self._refuse_form(session, FormRefusal.HELD)
             for temp in [t for t, h in self._holds.items()
                          if h.session == session.token or h is current]:
                 del self._holds[temp]
@@ -740,9 +742,22 @@ class SiteState:
                         now + self.config.hold_seconds, member=member)
             self._holds[hold.temp] = hold
             session.save_refused = False
+            session.last_refusal = None
             self._form_loads.append({"at": now, "court": court, "date": day.isoformat(),
                                      "time": minutes, "session": session.label})
             return FormOutcome(hold=hold)
+
+    def _refuse_form(self, session: Session, refusal: FormRefusal) -> FormOutcome:
+        """The session was refused a form: the bookerror page tells this refusal now
+        (held and booked only with `bookerror_words`: else they never lead there)."""
+        session.last_refusal = refusal
+        if refusal is FormRefusal.TOO_EARLY or self.config.bookerror_words:
+            session.save_refused = False
+        return FormOutcome(refusal=refusal)
+
+    def last_refusal(self, session: Session) -> FormRefusal | None:
+        with self._lock:
+            return session.last_refusal
 
     def too_early_opens_at(self, session: Session) -> float | None:
         with self._lock:
@@ -866,6 +881,8 @@ class SiteState:
             hold.court, hold.day, hold.minutes
         ):
             return SaveOutcome(200, reason=FORM_MISMATCH)
+        if self.config.waiver and form.get("bookingWaiverPolicy") != "true":
+            return SaveOutcome(200, reason=NO_WAIVER)
         rtype = _int(form.get("rtype"))
         if rtype not in self.config.booking_types.values():
             return SaveOutcome(200, reason=NO_TYPE)
