@@ -16,10 +16,19 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from gametime_cli.sandbox import SandboxConfig, SandboxSite
-from gametime_cli.sandbox.pages import NOT_AVAILABLE_TITLE, WAIVER_WORDS
+from gametime_cli.sandbox.pages import (
+    BACK_TO_BOOKINGS,
+    CANCEL_BUTTON,
+    CANCEL_THIS_BOOKING,
+    NOT_AVAILABLE_TITLE,
+    WAIVER_WORDS,
+)
 from gametime_cli.sandbox.state import (
     ALREADY_BOOKED,
+    CANCEL_NOT_CONFIRMED,
     HELD_BY_ANOTHER,
     NO_LONGER_AVAILABLE,
     NO_WAIVER,
@@ -236,3 +245,41 @@ def test_without_the_waiver_knob_the_field_is_hidden_and_not_checked(
     assert form_fields(page).attributes["bookingWaiverPolicy"]["type"] == "hidden"
     del form["bookingWaiverPolicy"]
     assert confirmation_number(client.post(SAVE, filled(client.signed_form(form))))
+
+
+# The cancel page's two buttons and its dialog
+
+def test_a_cancel_needs_the_dialogs_confirmation(make_site: MakeSite, day: date) -> None:
+    site = make_site(cancel_steps=2)
+    client = logged_in(site)
+    mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
+    link = f"/scheduling/index/cancel/id/{mine}"
+    page = client.get(link).text
+    buttons = re.findall(r"<button[^>]*>([^<]+)</button>", page)
+    assert buttons == [BACK_TO_BOOKINGS, CANCEL_THIS_BOOKING]
+    assert 'action="/"' in page and f'action="{link}"' in page
+    assert form_fields(page).fields["confirmed"] == ""
+
+    assert client.get("/").status == 200  # "Back to my bookings"
+    refused = client.post(link, {})  # the button pressed, the dialog not accepted
+    assert refused.status == 200 and CANCEL_NOT_CONFIRMED in refused.text
+    assert client.post(link, {"confirmed": ""}).status == 200
+    assert [b["id"] for b in site.bookings()] == [mine]
+    assert (client.post(link, {"confirmed": "1"}).location) == "/"
+    assert site.bookings() == []
+    assert [(c["confirmed"], c["outcome"]) for c in site.cancels()] == [
+        (None, "not confirmed in the dialog"), ("", "not confirmed in the dialog"),
+        ("1", "cancelled")]
+
+
+def test_one_step_cancel_as_before(make_site: MakeSite, day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
+    page = client.get(f"/scheduling/index/cancel/id/{mine}").text
+    assert re.findall(r"<button[^>]*>([^<]+)</button>", page) == [CANCEL_BUTTON]
+    assert "confirm(" not in page
+    assert client.post(f"/scheduling/index/cancel/id/{mine}", {}).location == "/"
+    assert site.bookings() == []
+    with pytest.raises(ValueError, match="cancel_steps"):
+        SandboxSite(SandboxConfig(cancel_steps=3))

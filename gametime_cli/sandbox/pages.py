@@ -15,7 +15,13 @@ from html import escape
 from urllib.parse import quote
 
 from gametime_cli.sandbox.botcheck import LOGIN_ACTION, SCRIPT_PATH
-from gametime_cli.sandbox.state import NOT_VALIDATED, PLEASE_WAIT, TIME_LABEL, Booking
+from gametime_cli.sandbox.state import (
+    CANCEL_NOT_CONFIRMED,
+    NOT_VALIDATED,
+    PLEASE_WAIT,
+    TIME_LABEL,
+    Booking,
+)
 
 SAVE_ACTION = "/scheduling/index/save?errs="
 CLUB = "Sandbox Tennis Club"
@@ -24,6 +30,14 @@ NOT_AVAILABLE_TITLE = "Booking Not Available"
 WAIVER_WORDS = ("I have read and agree to the club's court-use waiver and cancellation "
                 "policy.")
 """The label of the form's waiver box (`waiver`)."""
+BACK_TO_BOOKINGS = "Back to my bookings"
+"""The cancel page's first button (`cancel_steps=2`): home, nothing cancelled."""
+CANCEL_THIS_BOOKING = "Cancel this booking"
+"""The cancel page's second button (`cancel_steps=2`): it asks `CANCEL_QUESTION` first."""
+CANCEL_QUESTION = "Are you sure you want to cancel this booking?"
+"""The `window.confirm` dialog of the cancel page (`cancel_steps=2`)."""
+CANCEL_BUTTON = "Cancel booking"
+"""The cancel page's one button (`cancel_steps=1`)."""
 
 _STYLE = """
 body { font-family: sans-serif; margin: 0; color: #222; }
@@ -36,6 +50,7 @@ table.courtViewer td, table.courtViewer th { border: 1px solid #ccc; padding: 0;
 div.timeslot { min-width: 7em; padding: .2em .4em; font-size: .85em; }
 div.timeslot.booked { background: #eee; color: #777; }
 label { margin-right: 1em; }
+.cancel-buttons form { display: inline; margin-right: 1em; }
 """
 
 
@@ -367,11 +382,61 @@ def confirmation_page(booking: Booking) -> str:
 <p><a href="/">My bookings</a></p>""")
 
 
-def cancel_page(booking: Booking) -> str:
+_CANCEL_SCRIPT = """
+(function () {
+  var form = document.getElementById('cancel-form');
+  var confirmed = form.querySelector('input[name=confirmed]');
+  form.addEventListener('submit', function (event) {
+    if (confirmed.value === '1') { return; }
+    event.preventDefault();
+    if (window.confirm(QUESTION)) {
+      confirmed.value = '1';
+      form.submit();
+    }
+  });
+})();
+"""
+
+
+def cancel_script() -> str:
+    """The two-step cancel page's script: the dialog, then the post with `confirmed=1`."""
+    return _with_strings(_CANCEL_SCRIPT, QUESTION=CANCEL_QUESTION)
+
+
+def script_tag(source: str | None, inline: str) -> str:
+    """The page's own script: loaded from `source` (another origin) when given."""
+    if source:
+        return f'<script src="{escape(source)}"></script>'
+    return f"<script>{inline}</script>"
+
+
+def cancel_page(booking: Booking, steps: int = 1, script_src: str | None = None) -> str:
+    """One button that posts the cancel, or (two steps) "Back to my bookings" and "Cancel
+    this booking", whose script asks the dialog and only then posts `confirmed=1`."""
+    action = f"/scheduling/index/cancel/id/{booking.id}"
+    line = f"<p>{_booking_line(booking)} (confirmation {booking.confirmation})</p>"
+    if steps == 1:
+        return layout("Cancel booking", f"""<h1>Cancel this booking?</h1>
+{line}
+<form method="post" action="{action}">
+<button type="submit">{CANCEL_BUTTON}</button> <a href="/">Keep it</a></form>""")
     return layout("Cancel booking", f"""<h1>Cancel this booking?</h1>
-<p>{_booking_line(booking)} (confirmation {booking.confirmation})</p>
-<form method="post" action="/scheduling/index/cancel/id/{booking.id}">
-<button type="submit">Cancel booking</button> <a href="/">Keep it</a></form>""")
+{line}
+<div class="cancel-buttons">
+<form id="back-form" method="get" action="/"><button type="submit" id="back-button">\
+{BACK_TO_BOOKINGS}</button></form>
+<form id="cancel-form" method="post" action="{action}">
+<input type="hidden" name="confirmed" value="">
+<button type="submit" id="cancel-button">{CANCEL_THIS_BOOKING}</button></form>
+</div>
+{script_tag(script_src, cancel_script())}""")
+
+
+def cancel_not_confirmed() -> str:
+    """A cancel posted without the dialog's confirmation: nothing was cancelled."""
+    return layout("Booking not cancelled", f"<h1>Booking not cancelled</h1>"
+                                           f'<div class="error">{escape(CANCEL_NOT_CONFIRMED)}'
+                                           '</div><p><a href="/">My bookings</a></p>')
 
 
 def message_page(title: str, message: str) -> str:

@@ -28,6 +28,7 @@ from gametime_cli.sandbox.state import (
     HELD_BY_ANOTHER,
     NO_LONGER_AVAILABLE,
     NOT_AVAILABLE,
+    CancelOutcome,
     FormRefusal,
     SandboxConfig,
     Session,
@@ -250,12 +251,17 @@ def confirmation(site: SiteState, request: Request) -> Response:
 
 def cancel_form(site: SiteState, request: Request) -> Response:
     booking = site.booking_for(request.session.user.user_id, int(request.params[0]))
-    return html(pages.cancel_page(booking)) if booking else not_found("There is no such booking.")
+    if booking is None:
+        return not_found("There is no such booking.")
+    return html(pages.cancel_page(booking, site.config.cancel_steps))
 
 
 def cancel(site: SiteState, request: Request) -> Response:
-    if not site.cancel(request.session.user.user_id, int(request.params[0])):
+    outcome = site.post_cancel(request.session, int(request.params[0]), request.form)
+    if outcome is CancelOutcome.NO_SUCH_BOOKING:
         return not_found("There is no such booking.")
+    if outcome is CancelOutcome.NOT_CONFIRMED:
+        return html(pages.cancel_not_confirmed())
     return redirect("/")
 
 

@@ -333,6 +333,14 @@ class BotToken:
         return now >= self.issued_at + botcheck.TOKEN_SECONDS
 
 
+class CancelOutcome(Enum):
+    """What a posted cancel did."""
+
+    CANCELLED = "cancelled"
+    NO_SUCH_BOOKING = "no such booking of the member's"
+    NOT_CONFIRMED = "not confirmed in the dialog"
+
+
 @dataclass(frozen=True)
 class FormOutcome:
     hold: Hold | None = None
@@ -678,11 +686,30 @@ class SiteState:
         return found[0] if found and _plays(found[0], user_id) else None
 
     def cancel(self, user_id: int, booking_id: int) -> bool:
+        """Cancel the member's booking of this bkId; whether there was one."""
         with self._lock:
             if self.booking_for(user_id, booking_id) is None:
                 return False
             del self._bookings[booking_id]
             return True
+
+    def post_cancel(self, session: Session, booking_id: int,
+                    form: Mapping[str, str]) -> CancelOutcome:
+        """A posted cancel, judged and recorded in `cancels()`: with `cancel_steps=2` it
+        needs the dialog's `confirmed=1`."""
+        with self._lock:
+            user_id = session.user.user_id
+            if self.booking_for(user_id, booking_id) is None:
+                outcome = CancelOutcome.NO_SUCH_BOOKING
+            elif self.config.cancel_steps == 2 and form.get("confirmed") != "1":
+                outcome = CancelOutcome.NOT_CONFIRMED
+            else:
+                self.cancel(user_id, booking_id)
+                outcome = CancelOutcome.CANCELLED
+            self._cancels.append({"at": self.now(), "session": session.label,
+                                  "booking_id": booking_id,
+                                  "confirmed": form.get("confirmed"), "outcome": outcome.value})
+            return outcome
 
     # Holds and the booking form
 
@@ -920,6 +947,12 @@ class SiteState:
         with self._lock:
             return [{**s, "fields": list(s["fields"]), "flags": list(s["flags"])}
                     for s in self._saves]
+
+    def cancels(self) -> list[dict]:
+        """Every posted cancel: at, session, booking_id, confirmed (the posted field, or
+        None), outcome (a CancelOutcome's value)."""
+        with self._lock:
+            return [dict(c) for c in self._cancels]
 
     def form_loads(self) -> list[dict]:
         with self._lock:
