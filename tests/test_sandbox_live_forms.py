@@ -10,7 +10,10 @@ scripts in Chromium (marked `browser`). Every date comes from the test's one ins
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
@@ -30,9 +33,15 @@ from gametime_cli.sandbox.state import (
     ALREADY_BOOKED,
     CANCEL_NOT_CONFIRMED,
     HELD_BY_ANOTHER,
+    HOLD_EXPIRED,
+    HOLD_UPDATED,
+    LATER_UPDATE,
+    NO_DURATION,
     NO_LONGER_AVAILABLE,
+    NO_TYPE,
     NO_WAIVER,
     NOT_AVAILABLE,
+    NOT_FREE_FOR_DURATION,
     NOT_VALIDATED,
     PLEASE_WAIT,
     RECORDED,
@@ -41,6 +50,7 @@ from gametime_cli.sandbox.state import (
 from tests.test_sandbox import (
     BOOKERROR,
     SAVE,
+    XHR,
     Client,
     Reply,
     _site_clock_near_opening,
@@ -283,3 +293,126 @@ def test_one_step_cancel_as_before(make_site: MakeSite, day: date) -> None:
     assert site.bookings() == []
     with pytest.raises(ValueError, match="cancel_steps"):
         SandboxSite(SandboxConfig(cancel_steps=3))
+
+
+# The hold that follows the form
+
+UPDATE = "/scheduling/index/updatetemp"
+
+
+def update_hold(client: Client, form: dict[str, str], rtype: str = "1",
+                duration: str = "90") -> dict:
+    """What the form's script posts when the type or duration changes; its JSON answer."""
+    reply = client.post(UPDATE, {"temp": form["temp"], "rtype": rtype, "duration": duration},
+                        XHR)
+    assert reply.status == 200, reply.text
+    return json.loads(reply.text)
+
+
+def test_the_form_says_what_it_holds(make_site: MakeSite, day: date) -> None:
+    site = make_site(hold_follows_form=True)
+    page = logged_in(site).get(book_path(site, 1, day, 1140)).text
+    assert "Your temporary booking will be held for 5:00 minutes" in page
+    assert re.search(r'id="hold-summary" data-rtype="13" data-duration="60">Singles, 1 hour<',
+                     page)
+    assert [(h["rtype"], h["duration"]) for h in site.holds()] == [(13, 60)]
+
+
+def test_a_save_before_the_hold_update_books_the_holds_hour_of_singles(
+        make_site: MakeSite, day: date) -> None:
+    site = make_site(hold_follows_form=True)
+    client = logged_in(site)
+    form = load_form(client, site, 1, day, 1140)
+    answers: list[dict] = []
+    updating = threading.Thread(target=lambda: answers.append(update_hold(client, form)))
+    updating.start()  # doubles, 90 minutes: lands half a second later
+    saved = client.post(SAVE, filled(client.signed_form(form), rtype="1", duration="90"))
+    updating.join()
+    assert confirmation_number(saved)  # a normal confirmation
+    [booking] = site.bookings()
+    assert (booking["rtype"], booking["duration"]) == (13, 60)  # not what was posted
+    assert (site.saves()[-1]["held_rtype"], site.saves()[-1]["held_duration"]) == (13, 60)
+    assert answers == [{"code": 404, "msg": HOLD_EXPIRED}]  # the hold was spent by then
+
+
+def test_a_save_after_the_hold_update_books_what_it_holds(make_site: MakeSite,
+                                                          day: date) -> None:
+    site = make_site(hold_follows_form=True)
+    client = logged_in(site)
+    form = load_form(client, site, 2, day, 1140)
+    started = time.monotonic()
+    answer = update_hold(client, form, "1", "90")
+    assert time.monotonic() - started >= 0.5  # the site takes its time
+    assert answer == {"code": 200, "msg": HOLD_UPDATED, "temp": int(form["temp"]),
+                      "rtype": 1, "duration": 90, "summary": "Doubles, 1.5 hours"}
+    # The posted fields don't count: the hold does.
+    assert confirmation_number(client.post(SAVE, filled(client.signed_form(form))))
+    [booking] = site.bookings()
+    assert (booking["rtype"], booking["duration"]) == (1, 90)
+    assert site.saves()[-1]["held_duration"] == 90
+    [update] = site.hold_updates()
+    assert (update["temp"], update["rtype"], update["duration"], update["applied"]) == (
+        int(form["temp"]), 1, 90, True)
+    assert update["at"] - update["asked_at"] == pytest.approx(0.5, abs=0.2)
+
+
+def test_hold_updates_an_empty_field_keeps_the_held_one_and_order_of_arrival_wins(
+        make_site: MakeSite, day: date) -> None:
+    site = make_site(hold_follows_form=True, hold_update_delay=0)
+    client = logged_in(site)
+    form = load_form(client, site, 2, day, 1140)
+    assert update_hold(client, form, "1", "")["duration"] == 60  # a type, no length yet
+    assert update_hold(client, form, "", "120")["rtype"] == 1
+    assert update_hold(client, form, "7", "60") == {"code": 400, "msg": NO_TYPE}
+    assert update_hold(client, form, "13", "45") == {"code": 400, "msg": NO_DURATION}
+    site.set_hold_update_delay(0.4)  # the first update waits longer than the second
+    answers: list[dict] = []
+    first = threading.Thread(target=lambda: answers.append(update_hold(client, form, "1", "90")))
+    first.start()
+    time.sleep(0.15)  # it has arrived, and waits
+    site.set_hold_update_delay(0)
+    assert update_hold(client, form, "13", "30")["duration"] == 30
+    first.join()
+    assert (answers[0]["msg"], answers[0]["duration"]) == (LATER_UPDATE, 30)
+    assert [(h["rtype"], h["duration"]) for h in site.holds()] == [(13, 30)]
+    assert [u["applied"] for u in site.hold_updates()] == [True, True, False, False, True, False]
+
+
+def test_the_holds_length_is_checked_at_save_time(make_site: MakeSite, day: date) -> None:
+    site = make_site(hold_follows_form=True, hold_update_delay=0)
+    client = logged_in(site)
+    site.add_booking(3, day, 1200)
+    form = load_form(client, site, 3, day, 1140)
+    assert update_hold(client, form, "1", "90")["code"] == 200  # accepted here
+    refused = client.post(SAVE, filled(client.signed_form(form), duration="60"))
+    assert refused.status == 200 and NOT_FREE_FOR_DURATION in refused.text
+    assert update_hold(client, form, "1", "60")["code"] == 200
+    assert confirmation_number(client.post(SAVE, filled(client.signed_form(form))))
+
+
+def test_a_hold_update_is_the_pages_own_background_request(make_site: MakeSite,
+                                                           day: date) -> None:
+    site = make_site(hold_follows_form=True, hold_update_delay=0)
+    client, other = logged_in(site), Client(site.base_url)
+    form = load_form(client, site, 1, day, 1140)
+    fields = {"temp": form["temp"], "rtype": "1", "duration": "90"}
+    assert client.post(UPDATE, fields).status == 400  # not a script's
+    assert client.post(UPDATE, fields, {**XHR, "Origin": "https://elsewhere.example"}
+                       ).status == 403
+    assert other.post(UPDATE, fields, XHR).location == "/auth"
+    other.login()  # the same member, another session: not its hold
+    assert update_hold(other, form)["code"] == 404
+    assert [(h["rtype"], h["duration"]) for h in site.holds()] == [(13, 60)]
+
+
+def test_without_the_knob_the_posted_type_and_duration_are_booked(make_site: MakeSite,
+                                                                  day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    page = client.get(book_path(site, 1, day, 1140)).text
+    assert "temporary booking will be held" not in page
+    form = form_fields(page).fields
+    assert client.post(UPDATE, {"temp": form["temp"]}, XHR).status == 404
+    confirmation_number(client.post(SAVE, filled(client.signed_form(form), "1", "90")))
+    assert (site.bookings()[0]["rtype"], site.bookings()[0]["duration"]) == (1, 90)
+    assert site.saves()[-1]["held_duration"] is None

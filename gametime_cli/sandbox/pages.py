@@ -24,6 +24,8 @@ from gametime_cli.sandbox.state import (
 )
 
 SAVE_ACTION = "/scheduling/index/save?errs="
+HOLD_UPDATE_PATH = "/scheduling/index/updatetemp"
+"""Where the form's script posts a hold update (`hold_follows_form`)."""
 CLUB = "Sandbox Tennis Club"
 NOT_AVAILABLE_TITLE = "Booking Not Available"
 """The title (and heading) of the bookerror and not-available pages."""
@@ -38,6 +40,8 @@ CANCEL_QUESTION = "Are you sure you want to cancel this booking?"
 """The `window.confirm` dialog of the cancel page (`cancel_steps=2`)."""
 CANCEL_BUTTON = "Cancel booking"
 """The cancel page's one button (`cancel_steps=1`)."""
+HOLD_WORDS = "Your temporary booking will be held for {} minutes"
+"""The booking form's words for its hold (`hold_follows_form`), with its time as m:ss."""
 
 _STYLE = """
 body { font-family: sans-serif; margin: 0; color: #222; }
@@ -277,13 +281,83 @@ def _players(user_id: int | None, user_name: str) -> str:
             f'value="{escape(user_name)}" readonly></p>\n{partners}')
 
 
+_HOLD_SCRIPT = """
+(function () {
+  var form = document.getElementById('booking-form');
+  var duration = document.getElementById('duration');
+  var summary = document.getElementById('hold-summary');
+  var temp = form.querySelector('input[name=temp]').value;
+  var pending = 0;
+  var failed = false;
+  function update() {
+    var chosen = form.querySelector('input[name=rtype]:checked');
+    var body = 'temp=' + encodeURIComponent(temp)
+      + '&rtype=' + encodeURIComponent(chosen ? chosen.value : '')
+      + '&duration=' + encodeURIComponent(duration.value);
+    pending += 1;
+    form.dataset.hold = 'updating';
+    fetch(HOLD_PATH, {
+      method: 'POST', credentials: 'same-origin', body: body,
+      headers: {'X-Requested-With': 'XMLHttpRequest',
+                'Content-Type': 'application/x-www-form-urlencoded'}
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      failed = data.code !== 200;
+      if (failed) { summary.textContent = data.msg; return; }
+      summary.dataset.rtype = data.rtype;
+      summary.dataset.duration = data.duration;
+      summary.textContent = data.summary;
+    }, function () { failed = true; }).then(function () {
+      pending -= 1;
+      if (pending === 0) { form.dataset.hold = failed ? 'failed' : 'held'; }
+    });
+  }
+  form.querySelectorAll('input[name=rtype]').forEach(function (radio) {
+    radio.addEventListener('change', update);
+  });
+  duration.addEventListener('change', update);
+})();
+"""
+
+
+def form_script(site_key: str, action: str, *, hold_updates: bool = False) -> str:
+    """The booking form's own script: a type enables the duration, a reCAPTCHA token at
+    load and a fresh one on submit; with `hold_updates`, the hold update on each change of
+    type or duration (`#booking-form[data-hold]`: "updating" while any is under way, then
+    "held", or "failed" when the last answer was an error)."""
+    parts = [_FORM_SCRIPT] + ([_HOLD_SCRIPT] if hold_updates else [])
+    return _with_strings("".join(parts), KEY=site_key, ACTION=action,
+                         HOLD_PATH=HOLD_UPDATE_PATH)
+
+
+def hold_words(seconds: float) -> str:
+    """"Your temporary booking will be held for 5:00 minutes"."""
+    whole = max(0, int(seconds))
+    return HOLD_WORDS.format(f"{whole // 60}:{whole % 60:02d}")
+
+
+def hold_summary(type_name: str, minutes: int) -> str:
+    """What the form says is held: "Singles, 1 hour"."""
+    return f"{type_name}, {duration_label(minutes)}"
+
+
+def _hold_line(held: tuple[str, int, int] | None, hold_seconds: float) -> str:
+    if held is None:
+        return ""
+    name, rtype, minutes = held
+    return (f'<p class="hold"><span id="hold-time">{escape(hold_words(hold_seconds))}</span>. '
+            f'Held: <span id="hold-summary" data-rtype="{rtype}" data-duration="{minutes}">'
+            f"{escape(hold_summary(name, minutes))}</span></p>\n")
+
+
 def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: int,
                  user_id: int | None, user_name: str, booking_types: dict[str, int],
                  durations: list[int], sport: int, site_key: str, action: str,
-                 waiver: bool = False) -> str:
+                 waiver: bool = False, held: tuple[str, int, int] | None = None,
+                 hold_seconds: float = 300.0, script_src: str | None = None) -> str:
     """The form with its fields in the order a player's own save sends them (two
     `duration`s: a fixed hidden 30, then the chosen one), its reCAPTCHA token taken at
-    load and again on submit."""
+    load and again on submit. `held` (type name, rtype, minutes): the hold follows the
+    form, which says so; `script_src`: its script comes from there, not inline."""
     types = "".join(
         f'<input type="radio" name="rtype" id="rtype-{value}" value="{value}">'
         f'<label for="rtype-{value}">{escape(label)}</label>'
@@ -291,7 +365,8 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
     )
     options = "".join(f'<option value="{m}">{escape(duration_label(m))}</option>'
                       for m in durations)
-    script = _with_strings(_FORM_SCRIPT, KEY=site_key, ACTION=action)
+    script = script_tag(script_src, form_script(site_key, action,
+                                                hold_updates=held is not None))
     hidden = (_hidden("edit", "") + _hidden("is_register", "") + _hidden("rt_key", "")
               + _hidden("temp", temp, ' id="tempId"') + _hidden("upd", "")
               + _hidden("duration", 30) + _hidden("g-recaptcha-response", "")
@@ -302,14 +377,15 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
             + _waiver(waiver))
     return layout("Book a court", f"""<h1>Book Court {court}</h1>
 <p class="slot">{escape(day_label(day))} at {clock(minutes)}</p>
-{recaptcha_script(site_key)}
-<form id="booking-form" method="post" action="{escape(SAVE_ACTION)}">
+{_hold_line(held, hold_seconds)}{recaptcha_script(site_key)}
+<form id="booking-form" method="post" action="{escape(SAVE_ACTION)}"\
+{' data-hold="held"' if held else ''}>
 {hidden}<p><label for="duration">Duration</label><select id="duration" name="duration" disabled>
 <option value="">Select a duration</option>{options}</select></p>
 <fieldset><legend>Booking type</legend>{types}</fieldset>
 {tail}<p><button type="submit" id="book-button">Book court</button></p>
 </form>
-<script>{script}</script>""")
+{script}""")
 
 
 def not_available(message: str) -> str:

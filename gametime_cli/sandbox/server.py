@@ -53,6 +53,8 @@ class Request:
     session: Session | None
     body: bytes = b""
     params: tuple[str, ...] = ()
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the site stops: a route that waits waits on it."""
 
     @property
     def form(self) -> dict[str, str]:
@@ -179,14 +181,49 @@ def book(site: SiteState, request: Request) -> Response:
     if outcome.refusal is FormRefusal.HELD:
         return html(pages.not_available(HELD_BY_ANOTHER))
     hold, user = outcome.hold, request.session.user
+    held = None
+    if site.config.hold_follows_form:
+        held = (_type_name(site, hold.rtype), hold.rtype, hold.duration)
     return html(pages.booking_form(
         court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
-        user_name=user.name, waiver=site.config.waiver,
+        user_name=user.name, waiver=site.config.waiver, held=held,
+        hold_seconds=site.config.hold_seconds,
         booking_types=site.config.booking_types, durations=site.config.durations,
         sport=site.config.sport, site_key=site.config.recaptcha_site_key,
         action=site.config.recaptcha_action,
     ))
+
+
+def _type_name(site: SiteState, rtype: int) -> str:
+    return next((name for name, value in site.config.booking_types.items() if value == rtype),
+                str(rtype))
+
+
+def _same_origin(request: Request) -> bool:
+    """A background request from the site's own pages: an `Origin`, when sent, is the
+    site's own, and so is `Sec-Fetch-Site`."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"http://{request.headers.get('host', '')}":
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+
+
+def update_temp(site: SiteState, request: Request) -> Response:
+    """The form's hold update (`hold_follows_form`): answered, as GameTime's JSON is,
+    HTTP 200 with a `code`, after `hold_update_delay` seconds."""
+    if not site.config.hold_follows_form:
+        return not_found()
+    if not _same_origin(request):
+        return json_response({"code": 403, "msg": "Not from this site's pages."}, 403)
+    ticket, asked_at = site.hold_update_ticket()
+    if request.stopping.wait(site.hold_update_delay()):
+        return json_response({"code": 503, "msg": "The site is stopping."}, 503)
+    answer = site.update_hold(request.session, request.form, ticket, asked_at)
+    if answer["code"] == 200:
+        answer["summary"] = pages.hold_summary(_type_name(site, answer["rtype"]),
+                                               answer["duration"])
+    return json_response(answer)
 
 
 _BOOKERROR_WORDS = {FormRefusal.HELD: HELD_BY_ANOTHER, FormRefusal.BOOKED: NO_LONGER_AVAILABLE}
@@ -301,6 +338,7 @@ ROUTES = [
     _route("GET", re.escape(botcheck.SCRIPT_PATH), recaptcha_script, login=False),
     _route("POST", re.escape(botcheck.TOKEN_PATH), recaptcha_token, login=False),
     _route("POST", r"/scheduling/index/save", save, login=False),
+    _route("POST", re.escape(pages.HOLD_UPDATE_PATH), update_temp, xhr=True),
     _route("GET", r"/scheduling/confirmation/history/sport/(\d+)/id/(\d+)", confirmation),
     _route("GET", r"/scheduling/index/cancel/id/(\d+)", cancel_form),
     _route("POST", r"/scheduling/index/cancel/id/(\d+)", cancel),
@@ -369,7 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._handled_at = None if control else site.now()
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, fields,
-                          site.session(self._cookie_token()), body)
+                          site.session(self._cookie_token()), body,
+                          stopping=self.server.stopping)
         try:
             response = dispatch(site, request)
         except Exception:  # a bug in the sandbox: answer 500 and show the trace

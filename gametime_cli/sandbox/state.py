@@ -38,6 +38,10 @@ NOT_VALIDATED = "We could not validate your booking. Please try again."
 """What the bookerror page says to a session whose save the bot check refused."""
 NO_TYPE = "Please choose a booking type."
 NO_DURATION = "Please choose a duration."
+HOLD_UPDATED = "Your temporary booking has been updated."
+"""A hold update's `msg` when it was applied."""
+LATER_UPDATE = "A later update of this booking was applied."
+"""A hold update's `msg` when a later one (by arrival) was applied first."""
 ALREADY_BOOKED = "This court is already booked at this time."
 NOT_FREE_FOR_DURATION = "The court is not free for the whole duration."
 PAST_CLOSING = "This booking would run past the last slot of the day."
@@ -281,6 +285,12 @@ class Hold:
     """Site-clock instant it lapses; None holds until released."""
     member: int | None = None
     """The holder's user id: a member is never blocked by their own hold."""
+    rtype: int = 0
+    """The booking type held (`hold_follows_form`): the first type until updated."""
+    duration: int = 0
+    """The minutes held (`hold_follows_form`): 60 until updated."""
+    applied_ticket: int = 0
+    """The ticket of the last update applied: an older one that lands later is ignored."""
 
     def live(self, now: float) -> bool:
         return self.expires_at is None or now < self.expires_at
@@ -453,6 +463,8 @@ class SiteState:
         self._tokens: dict[str, BotToken] = {}
         self._bot_checks: list[dict] = []
         self._cancels: list[dict] = []
+        self._hold_updates: list[dict] = []
+        self._hold_tickets = 0
         self.asset_base_url = ""
         """The asset origin's base URL once it serves (`scripts_elsewhere`), else ""."""
 
@@ -766,7 +778,8 @@ class SiteState:
                          if h.session == session.token or h is current]:
                 del self._holds[temp]
             hold = Hold(self._new_temp(), session.token, court, day, minutes,
-                        now + self.config.hold_seconds, member=member)
+                        now + self.config.hold_seconds, member=member,
+                        rtype=self._first_type(), duration=self._first_duration())
             self._holds[hold.temp] = hold
             session.save_refused = False
             session.last_refusal = None
@@ -785,6 +798,87 @@ class SiteState:
     def last_refusal(self, session: Session) -> FormRefusal | None:
         with self._lock:
             return session.last_refusal
+
+    def _first_type(self) -> int:
+        return next(iter(self.config.booking_types.values()), 0)
+
+    def _first_duration(self) -> int:
+        durations = self.config.durations
+        return 60 if 60 in durations or not durations else durations[0]
+
+    def holds(self) -> list[dict]:
+        """The live holds: temp, session (its label; another member's: "other-N"), court,
+        date, time, rtype, duration (what a save books with `hold_follows_form`),
+        expires_at."""
+        with self._lock:
+            now = self.now()
+            labels = {s.token: s.label for s in self._sessions.values()}
+            return [{"temp": h.temp, "session": labels.get(h.session, h.session),
+                     "court": h.court, "date": h.day.isoformat(), "time": h.minutes,
+                     "rtype": h.rtype, "duration": h.duration, "expires_at": h.expires_at}
+                    for h in self._holds.values() if h.live(now)]
+
+    # The hold's updates (`hold_follows_form`)
+
+    def hold_update_delay(self) -> float:
+        with self._lock:
+            return self.config.hold_update_delay
+
+    def set_hold_update_delay(self, seconds: float) -> None:
+        with self._lock:
+            self.config.hold_update_delay = seconds
+
+    def hold_update_ticket(self) -> tuple[int, float]:
+        """(ticket, site-clock instant) for an update as it arrives: updates apply in the
+        order they arrived, whenever their waits end."""
+        with self._lock:
+            self._hold_tickets += 1
+            return self._hold_tickets, self.now()
+
+    def update_hold(self, session: Session, form: Mapping[str, str], ticket: int,
+                    asked_at: float) -> dict:
+        """Apply a hold update (fields temp, rtype, duration; an empty rtype or duration
+        keeps the held one) and answer as the site's JSON does: `code` 200 with the
+        hold's temp, rtype and duration; 404 for no live hold of the session's; 400 for
+        a type or duration the site has not. Recorded in `hold_updates()`."""
+        with self._lock:
+            now = self.now()
+            answer = self._hold_update(session, form, ticket, now)
+            held = self._holds.get(_int(form.get("temp")) or 0)
+            self._hold_updates.append({
+                "at": now, "asked_at": asked_at, "session": session.label,
+                "temp": _int(form.get("temp")), "code": answer["code"],
+                "applied": answer.pop("applied"),
+                "rtype": held.rtype if held and answer["code"] == 200 else None,
+                "duration": held.duration if held and answer["code"] == 200 else None})
+            return answer
+
+    def _hold_update(self, session: Session, form: Mapping[str, str], ticket: int,
+                     now: float) -> dict:
+        temp = _int(form.get("temp"))
+        hold = self._holds.get(temp) if temp is not None else None
+        if hold is None or hold.session != session.token or not hold.live(now):
+            return {"code": 404, "msg": HOLD_EXPIRED, "applied": False}
+        rtype_text, duration_text = form.get("rtype", ""), form.get("duration", "")
+        rtype = _int(rtype_text) if rtype_text else hold.rtype
+        duration = _int(duration_text) if duration_text else hold.duration
+        if rtype not in self.config.booking_types.values():
+            return {"code": 400, "msg": NO_TYPE, "applied": False}
+        if duration not in self.config.durations:
+            return {"code": 400, "msg": NO_DURATION, "applied": False}
+        applied = ticket > hold.applied_ticket
+        if applied:
+            hold.rtype, hold.duration, hold.applied_ticket = rtype, duration, ticket
+        return {"code": 200, "msg": HOLD_UPDATED if applied else LATER_UPDATE,
+                "temp": hold.temp, "rtype": hold.rtype, "duration": hold.duration,
+                "applied": applied}
+
+    def hold_updates(self) -> list[dict]:
+        """Every hold update: at (applied), asked_at (arrived), session, temp, code,
+        applied (False for an error or one overtaken by a later one), rtype and duration
+        (the hold's after it; None for an error)."""
+        with self._lock:
+            return [dict(u) for u in self._hold_updates]
 
     def too_early_opens_at(self, session: Session) -> float | None:
         with self._lock:
@@ -871,6 +965,10 @@ class SiteState:
         call is recorded in `saves()`."""
         headers = headers or {}
         with self._lock:
+            held = self._holds.get(_int(dict(fields).get("temp")) or 0)
+            if not self.config.hold_follows_form:
+                held = None
+            held_rtype, held_duration = (held.rtype, held.duration) if held else (None, None)
             outcome = self._judge_save(session, dict(fields), headers)
             self._saves.append({
                 "at": self.now(), "status": outcome.status, "booking_id": outcome.booking_id,
@@ -878,7 +976,8 @@ class SiteState:
                 "fields": list(fields),
                 "user_agent": headers.get("user-agent"), "origin": headers.get("origin"),
                 "referer": headers.get("referer"), "content_type": headers.get("content-type"),
-                "score": outcome.score, "flags": list(outcome.flags)})
+                "score": outcome.score, "flags": list(outcome.flags),
+                "held_rtype": held_rtype, "held_duration": held_duration})
             return outcome
 
     def _judge_save(self, session: Session | None, form: dict[str, str],
@@ -910,12 +1009,15 @@ class SiteState:
             return SaveOutcome(200, reason=FORM_MISMATCH)
         if self.config.waiver and form.get("bookingWaiverPolicy") != "true":
             return SaveOutcome(200, reason=NO_WAIVER)
-        rtype = _int(form.get("rtype"))
-        if rtype not in self.config.booking_types.values():
-            return SaveOutcome(200, reason=NO_TYPE)
-        duration = _int(form.get("duration"))
-        if duration not in self.config.durations:
-            return SaveOutcome(200, reason=NO_DURATION)
+        if self.config.hold_follows_form:  # whatever the form says
+            rtype, duration = hold.rtype, hold.duration
+        else:
+            rtype = _int(form.get("rtype"))
+            if rtype not in self.config.booking_types.values():
+                return SaveOutcome(200, reason=NO_TYPE)
+            duration = _int(form.get("duration"))
+            if duration not in self.config.durations:
+                return SaveOutcome(200, reason=NO_DURATION)
         if self._booked(hold.court, hold.day, hold.minutes, hold.minutes + SLOT_MINUTES):
             return SaveOutcome(200, reason=ALREADY_BOOKED)
         if hold.minutes + duration > min(self.config.last_slot + SLOT_MINUTES, DAY_MINUTES):
@@ -943,7 +1045,8 @@ class SiteState:
     def saves(self) -> list[dict]:
         """Every save: at, status, booking_id (its bkId), confirmation, reason, fields (its
         (name, value) pairs in order), user_agent, origin, referer, content_type, score,
-        flags."""
+        flags, held_rtype and held_duration (with `hold_follows_form`, what the hold its temp
+        names held when the save came; else None)."""
         with self._lock:
             return [{**s, "fields": list(s["fields"]), "flags": list(s["flags"])}
                     for s in self._saves]
