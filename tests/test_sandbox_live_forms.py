@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -416,3 +417,115 @@ def test_without_the_knob_the_posted_type_and_duration_are_booked(make_site: Mak
     confirmation_number(client.post(SAVE, filled(client.signed_form(form), "1", "90")))
     assert (site.bookings()[0]["rtype"], site.bookings()[0]["duration"]) == (1, 90)
     assert site.saves()[-1]["held_duration"] is None
+
+
+# Partners from the roster, or guests
+
+ROSTER = "/scheduling/index/rostersearch"
+
+
+def roster_names(client: Client, query: str) -> list[tuple[int, str]]:
+    reply = client.get(f"{ROSTER}?{urlencode({'q': query})}", XHR)
+    assert reply.status == 200, reply.text
+    return [(m["id"], m["n"]) for m in json.loads(reply.text)["results"]]
+
+
+def test_the_roster_search(make_site: MakeSite) -> None:
+    site = make_site(roster=True)
+    client = logged_in(site)
+    assert roster_names(client, "smi") == [(4512, "Smith, Jane")]
+    assert roster_names(client, " JANE ") == [(4512, "Smith, Jane")]  # a first name too
+    assert roster_names(client, "smith, j") == [(4512, "Smith, Jane")]
+    assert roster_names(client, "mem") == [(4411, "Member, Test")]  # the site's users
+    assert roster_names(client, "l") == []  # too short to ask
+    assert roster_names(client, "ith") == []  # a word's start, not its middle
+    assert [n for _, n in roster_names(client, "ng")] == ["Nguyen, Ann"]
+    assert client.get(f"{ROSTER}?q=smi").status == 400  # a script's request only
+    assert Client(site.base_url).get(f"{ROSTER}?q=smi", XHR).location == "/auth"
+    assert logged_in(make_site()).get(f"{ROSTER}?q=smi", XHR).status == 404  # knob off
+
+
+def test_the_partner_rows_carry_a_members_or_a_guests_fields(make_site: MakeSite,
+                                                             day: date) -> None:
+    site = make_site(roster=True)
+    page = logged_in(site).get(book_path(site, 1, day, 1140)).text
+    parsed = form_fields(page)
+    for n in (2, 3, 4):
+        names = [f"players[{n}][{part}]" for part in ("user_id", "name", "guest", "guestof")]
+        assert all(name in parsed.attributes for name in names)
+        assert [parsed.attributes[name]["type"] for name in names] == [
+            "hidden", "text", "checkbox", "hidden"]
+        assert parsed.fields[names[0]] == parsed.fields[names[3]] == ""
+        assert f'<label for="guest-{n}">Guest</label>' in page
+    order = re.findall(r'name="(players\[2\]\[\w+\])"', page)
+    assert order == ["players[2][user_id]", "players[2][name]", "players[2][guest]",
+                     "players[2][guestof]"]
+
+
+def roster_save(client: Client, site: SandboxSite, day: date, court: int = 1,
+                **partner: str) -> Reply:
+    """A save with player 2's fields as given (the rest of the form as loaded)."""
+    form = load_form(client, site, court, day, 1140)
+    fields = {**filled(client.signed_form(form)), "players[2][name]": ""}
+    fields.update({f"players[2][{part}]": value for part, value in partner.items()})
+    return client.post(SAVE, fields)
+
+
+@pytest.mark.parametrize("partner", [
+    {"name": "Partner, Sam"},  # a bare name, as before
+    {"name": "Smith, Jane"},  # a member's name without the member's id
+    {"name": "Smith, Janet", "user_id": "4512"},  # an id with another name
+    {"name": "Smith, Jane", "user_id": "4512", "guest": "on"},
+    {"name": "Pat Doe", "guest": "on"},  # a guest without guestof
+    {"name": "Pat Doe", "guest": "on", "guestof": "1", "user_id": "4512"},
+    {"name": "Pat Doe", "user_id": "9999"},  # no one on the roster
+])
+def test_a_partner_neither_member_nor_guest_is_not_validated(
+        make_site: MakeSite, day: date, partner: dict[str, str]) -> None:
+    site = make_site(roster=True)
+    client = logged_in(site)
+    reply = roster_save(client, site, day, **partner)
+    assert (reply.status, reply.location) == (302, BOOKERROR)
+    assert NOT_VALIDATED in client.get(BOOKERROR).text
+    assert site.bookings() == []
+    assert site.saves()[-1]["reason"] == (
+        "not validated: player 2 is neither a roster member nor a guest")
+
+
+def test_a_member_partner_and_a_guest_are_booked_as_such(make_site: MakeSite,
+                                                         day: date) -> None:
+    site = make_site(roster=True)
+    client = logged_in(site)
+    assert confirmation_number(roster_save(client, site, day, 1, name="Smith, Jane",
+                                           user_id="4512"))
+    assert confirmation_number(roster_save(client, site, day, 2, name="Doe, Pat", guest="on",
+                                           guestof="1"))
+    member, guest = (b["players"][1] for b in site.bookings())
+    assert member == {"name": "Smith, Jane", "u": 4512, "guest": False}
+    assert guest == {"name": "Doe, Pat", "u": 0, "guest": True}
+    courts = client.day_json(day)["e"]
+    assert courts[0]["b"][0]["p"][1] == {"n": "Smith, Jane", "u": 4512}
+    assert courts[1]["b"][0]["p"] == [{"n": "Member, Test", "u": 4411}, {"n": "Doe, Pat"}]
+    shown = client.get(CONFIRMED + str(site.bookings()[1]["confirmation"])).text
+    assert "<li>Doe, Pat (guest)</li>" in shown
+
+
+def test_a_refused_partner_keeps_the_hold(make_site: MakeSite, day: date) -> None:
+    site = make_site(roster=True)
+    client = logged_in(site)
+    form = load_form(client, site, 1, day, 1140)
+    bare = filled(client.signed_form(form))  # "Partner, Sam", a bare name
+    assert client.post(SAVE, bare).location == BOOKERROR
+    chosen = {**filled(client.signed_form(form)), "players[2][name]": "Lee, Sam",
+              "players[2][user_id]": "4513"}
+    assert confirmation_number(client.post(SAVE, chosen))
+
+
+def test_without_the_roster_partners_are_bare_names(make_site: MakeSite, day: date) -> None:
+    site = make_site()
+    client = logged_in(site)
+    page = client.get(book_path(site, 1, day, 1140)).text
+    assert "players[2][user_id]" not in page and "players[2][guest]" not in page
+    assert confirmation_number(client.post(SAVE, filled(client.signed_form(
+        form_fields(page).fields))))
+    assert site.bookings()[0]["players"][1] == {"name": "Partner, Sam", "u": 0}

@@ -19,6 +19,7 @@ from gametime_cli.sandbox.state import (
     CANCEL_NOT_CONFIRMED,
     NOT_VALIDATED,
     PLEASE_WAIT,
+    ROSTER_MIN_QUERY,
     TIME_LABEL,
     Booking,
 )
@@ -26,6 +27,10 @@ from gametime_cli.sandbox.state import (
 SAVE_ACTION = "/scheduling/index/save?errs="
 HOLD_UPDATE_PATH = "/scheduling/index/updatetemp"
 """Where the form's script posts a hold update (`hold_follows_form`)."""
+ROSTER_PATH = "/scheduling/index/rostersearch"
+"""Where the form's script asks for roster names (`roster`): GET `?q=...`, XHR."""
+ROSTER_DEBOUNCE_MS = 150
+"""The script asks the roster this long after the last keystroke in a name field."""
 CLUB = "Sandbox Tennis Club"
 NOT_AVAILABLE_TITLE = "Booking Not Available"
 """The title (and heading) of the bookerror and not-available pages."""
@@ -40,6 +45,8 @@ CANCEL_QUESTION = "Are you sure you want to cancel this booking?"
 """The `window.confirm` dialog of the cancel page (`cancel_steps=2`)."""
 CANCEL_BUTTON = "Cancel booking"
 """The cancel page's one button (`cancel_steps=1`)."""
+GUEST_LABEL = "Guest"
+"""The label of each partner row's guest box (`roster`)."""
 HOLD_WORDS = "Your temporary booking will be held for {} minutes"
 """The booking form's words for its hold (`hold_follows_form`), with its time as m:ss."""
 
@@ -55,6 +62,11 @@ div.timeslot { min-width: 7em; padding: .2em .4em; font-size: .85em; }
 div.timeslot.booked { background: #eee; color: #777; }
 label { margin-right: 1em; }
 .cancel-buttons form { display: inline; margin-right: 1em; }
+.name-box { position: relative; display: inline-block; }
+ul.suggestions { position: absolute; left: 0; top: 100%; z-index: 10; min-width: 100%;
+  margin: 0; padding: 0; list-style: none; background: #fff; border: 1px solid #888; }
+ul.suggestions li { padding: .2em .5em; cursor: pointer; white-space: nowrap; }
+ul.suggestions li.active, ul.suggestions li:hover { background: #cde; }
 """
 
 
@@ -268,10 +280,25 @@ def _waiver(box: bool) -> str:
             f'value="true" required> <label for="waiver">{escape(WAIVER_WORDS)}</label></p>\n')
 
 
-def _players(user_id: int | None, user_name: str) -> str:
-    """The account holder (readonly) and three partners' name fields."""
+def _partner_row(i: int) -> str:
+    """A partner's row as recorded (`roster`): the member's hidden user id, the name (its
+    suggestions under it), the guest box and its hidden `guestof`."""
+    return (f'<div class="player" data-player="{i}"><label for="player-{i}">Player {i}</label>'
+            f'\n{_hidden(f"players[{i}][user_id]", "")}'
+            f'<span class="name-box"><input id="player-{i}" type="text" '
+            f'name="players[{i}][name]" autocomplete="off">'
+            f'<ul class="suggestions" id="suggestions-{i}" role="listbox" hidden></ul></span>\n'
+            f'<input type="checkbox" id="guest-{i}" name="players[{i}][guest]"> '
+            f'<label for="guest-{i}">{GUEST_LABEL}</label>\n'
+            f'{_hidden(f"players[{i}][guestof]", "")}</div>\n')
+
+
+def _players(user_id: int | None, user_name: str, roster: bool = False) -> str:
+    """The account holder (readonly) and three partners: name fields, or (`roster`) rows
+    of a member's or a guest's fields."""
     member_id = "" if user_id is None else _hidden("players[1][user_id]", user_id)
     partners = "".join(
+        _partner_row(i) if roster else
         f'<p><label for="player-{i}">Player {i}</label>'
         f'<input id="player-{i}" type="text" name="players[{i}][name]"></p>\n'
         for i in (2, 3, 4)
@@ -319,14 +346,101 @@ _HOLD_SCRIPT = """
 """
 
 
-def form_script(site_key: str, action: str, *, hold_updates: bool = False) -> str:
+_ROSTER_SCRIPT = """
+(function () {
+  var form = document.getElementById('booking-form');
+  form.querySelectorAll('div.player[data-player]').forEach(function (row) {
+    var n = row.dataset.player;
+    function field(part) { return row.querySelector('[name="players[' + n + '][' + part + ']"]'); }
+    var name = field('name'), userId = field('user_id');
+    var guest = field('guest'), guestOf = field('guestof');
+    var list = row.querySelector('ul.suggestions');
+    var asked = 0, timer = null;
+    function hide() { list.hidden = true; list.innerHTML = ''; delete list.dataset.query; }
+    function items() { return Array.prototype.slice.call(list.querySelectorAll('li')); }
+    function choose(item) {
+      name.value = item.dataset.name;
+      userId.value = item.dataset.userId;
+      guest.checked = false;
+      guestOf.value = '';
+      asked += 1;
+      hide();
+    }
+    function show(query, members) {
+      list.innerHTML = '';
+      members.forEach(function (member) {
+        var item = document.createElement('li');
+        item.dataset.userId = member.id;
+        item.dataset.name = member.n;
+        item.textContent = member.n;
+        item.setAttribute('role', 'option');
+        item.addEventListener('mousedown', function (event) { event.preventDefault(); });
+        item.addEventListener('click', function () { choose(item); });
+        list.appendChild(item);
+      });
+      list.dataset.query = query;
+      list.hidden = members.length === 0;
+    }
+    function search() {
+      var query = name.value.trim();
+      var mine = ++asked;
+      if (guest.checked || query.length < MIN_QUERY) { hide(); return; }
+      fetch(ROSTER_PATH + '?q=' + encodeURIComponent(query), {
+        credentials: 'same-origin', headers: {'X-Requested-With': 'XMLHttpRequest'}
+      }).then(function (response) { return response.json(); }).then(function (data) {
+        if (mine === asked) { show(query, data.results || []); }
+      });
+    }
+    name.addEventListener('input', function () {
+      userId.value = '';
+      clearTimeout(timer);
+      timer = setTimeout(search, DEBOUNCE_MS);
+    });
+    name.addEventListener('keydown', function (event) {
+      var all = items();
+      if (list.hidden || !all.length) { return; }
+      var at = all.findIndex(function (item) { return item.classList.contains('active'); });
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        var next = event.key === 'ArrowDown' ? Math.min(at + 1, all.length - 1)
+                                             : Math.max(at - 1, 0);
+        all.forEach(function (item, k) {
+          item.classList.toggle('active', k === next);
+          item.setAttribute('aria-selected', k === next ? 'true' : 'false');
+        });
+      } else if (event.key === 'Enter' && at >= 0) {
+        event.preventDefault();
+        choose(all[at]);
+      } else if (event.key === 'Escape') {
+        asked += 1;
+        hide();
+      }
+    });
+    name.addEventListener('blur', function () {
+      setTimeout(function () { asked += 1; hide(); }, 200);
+    });
+    guest.addEventListener('change', function () {
+      guestOf.value = guest.checked ? '1' : '';
+      if (guest.checked) { userId.value = ''; asked += 1; hide(); }
+    });
+  });
+})();
+"""
+
+
+def form_script(site_key: str, action: str, *, hold_updates: bool = False,
+                roster: bool = False) -> str:
     """The booking form's own script: a type enables the duration, a reCAPTCHA token at
-    load and a fresh one on submit; with `hold_updates`, the hold update on each change of
+    load and a fresh one on submit. With `hold_updates`, the hold update on each change of
     type or duration (`#booking-form[data-hold]`: "updating" while any is under way, then
-    "held", or "failed" when the last answer was an error)."""
-    parts = [_FORM_SCRIPT] + ([_HOLD_SCRIPT] if hold_updates else [])
-    return _with_strings("".join(parts), KEY=site_key, ACTION=action,
-                         HOLD_PATH=HOLD_UPDATE_PATH)
+    "held", or "failed" when the last answer was an error). With `roster`, each partner
+    row's suggestions and guest box."""
+    parts = [_FORM_SCRIPT, _HOLD_SCRIPT if hold_updates else "",
+             _ROSTER_SCRIPT if roster else ""]
+    script = _with_strings("".join(parts), KEY=site_key, ACTION=action,
+                           HOLD_PATH=HOLD_UPDATE_PATH, ROSTER_PATH=ROSTER_PATH)
+    return (script.replace("MIN_QUERY", str(ROSTER_MIN_QUERY))
+            .replace("DEBOUNCE_MS", str(ROSTER_DEBOUNCE_MS)))
 
 
 def hold_words(seconds: float) -> str:
@@ -353,7 +467,8 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
                  user_id: int | None, user_name: str, booking_types: dict[str, int],
                  durations: list[int], sport: int, site_key: str, action: str,
                  waiver: bool = False, held: tuple[str, int, int] | None = None,
-                 hold_seconds: float = 300.0, script_src: str | None = None) -> str:
+                 hold_seconds: float = 300.0, script_src: str | None = None,
+                 roster: bool = False) -> str:
     """The form with its fields in the order a player's own save sends them (two
     `duration`s: a fixed hidden 30, then the chosen one), its reCAPTCHA token taken at
     load and again on submit. `held` (type name, rtype, minutes): the hold follows the
@@ -365,14 +480,14 @@ def booking_form(*, court: int, court_id: int, day: date, minutes: int, temp: in
     )
     options = "".join(f'<option value="{m}">{escape(duration_label(m))}</option>'
                       for m in durations)
-    script = script_tag(script_src, form_script(site_key, action,
+    script = script_tag(script_src, form_script(site_key, action, roster=roster,
                                                 hold_updates=held is not None))
     hidden = (_hidden("edit", "") + _hidden("is_register", "") + _hidden("rt_key", "")
               + _hidden("temp", temp, ' id="tempId"') + _hidden("upd", "")
               + _hidden("duration", 30) + _hidden("g-recaptcha-response", "")
               + _hidden("court", court_id) + _hidden("date", day.isoformat())
               + _hidden("time", minutes) + _hidden("sportSel", sport))
-    tail = (_hidden("invite_for", "Singles") + _players(user_id, user_name)
+    tail = (_hidden("invite_for", "Singles") + _players(user_id, user_name, roster)
             + _hidden("payee_hide", "" if user_id is None else user_id)
             + _waiver(waiver))
     return layout("Book a court", f"""<h1>Book Court {court}</h1>

@@ -55,6 +55,8 @@ class Request:
     params: tuple[str, ...] = ()
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set when the site stops: a route that waits waits on it."""
+    query: list[tuple[str, str]] = field(default_factory=list)
+    """The URL's query as (name, value) pairs."""
 
     @property
     def form(self) -> dict[str, str]:
@@ -188,7 +190,7 @@ def book(site: SiteState, request: Request) -> Response:
         court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
         user_name=user.name, waiver=site.config.waiver, held=held,
-        hold_seconds=site.config.hold_seconds,
+        hold_seconds=site.config.hold_seconds, roster=site.config.roster,
         booking_types=site.config.booking_types, durations=site.config.durations,
         sport=site.config.sport, site_key=site.config.recaptcha_site_key,
         action=site.config.recaptcha_action,
@@ -224,6 +226,15 @@ def update_temp(site: SiteState, request: Request) -> Response:
         answer["summary"] = pages.hold_summary(_type_name(site, answer["rtype"]),
                                                answer["duration"])
     return json_response(answer)
+
+
+def roster_search(site: SiteState, request: Request) -> Response:
+    """`?q=...` -> `{"results": [{"id": user id, "n": "Last, First"}, ...]}` (`roster`)."""
+    if not site.config.roster:
+        return not_found()
+    query = dict(request.query).get("q", "")
+    return json_response({"results": [{"id": m.user_id, "n": m.name}
+                                      for m in site.search_roster(query)]})
 
 
 _BOOKERROR_WORDS = {FormRefusal.HELD: HELD_BY_ANOTHER, FormRefusal.BOOKED: NO_LONGER_AVAILABLE}
@@ -339,6 +350,7 @@ ROUTES = [
     _route("POST", re.escape(botcheck.TOKEN_PATH), recaptcha_token, login=False),
     _route("POST", r"/scheduling/index/save", save, login=False),
     _route("POST", re.escape(pages.HOLD_UPDATE_PATH), update_temp, xhr=True),
+    _route("GET", re.escape(pages.ROSTER_PATH), roster_search, xhr=True),
     _route("GET", r"/scheduling/confirmation/history/sport/(\d+)/id/(\d+)", confirmation),
     _route("GET", r"/scheduling/index/cancel/id/(\d+)", cancel_form),
     _route("POST", r"/scheduling/index/cancel/id/(\d+)", cancel),
@@ -408,7 +420,8 @@ class _Handler(BaseHTTPRequestHandler):
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, fields,
                           site.session(self._cookie_token()), body,
-                          stopping=self.server.stopping)
+                          stopping=self.server.stopping,
+                          query=parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
         try:
             response = dispatch(site, request)
         except Exception:  # a bug in the sandbox: answer 500 and show the trace

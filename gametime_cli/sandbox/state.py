@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 import secrets
 import string
 import threading
@@ -63,6 +64,10 @@ NO_WAIVER = "You must accept the waiver to book."
 """A save without `bookingWaiverPolicy=true` (`waiver`)."""
 CANCEL_NOT_CONFIRMED = "Please confirm that you want to cancel this booking."
 """A cancel posted without the dialog's `confirmed=1` (`cancel_steps=2`)."""
+ROSTER_MIN_QUERY = 2
+"""The roster search answers nothing for a shorter query (`roster`)."""
+ROSTER_RESULTS = 10
+"""The roster search answers at most this many members."""
 TICKET_KEY = b"gametime-sandbox-member-site"
 """What a member site signs its tickets with, and its club checks them by."""
 
@@ -597,6 +602,27 @@ class SiteState:
                 return user.user_id
         return 0
 
+    # The roster (`roster`)
+
+    def roster_members(self) -> list[RosterMember]:
+        """The site's users, then `roster_members` but those with a user's id."""
+        users = [RosterMember(u.name, u.user_id) for u in self.config.users]
+        taken = {m.user_id for m in users}
+        return users + [m for m in self.config.roster_members if m.user_id not in taken]
+
+    def search_roster(self, query: str) -> list[RosterMember]:
+        """Members whose "Last, First" name, or one of its words, starts with `query`
+        (case-insensitive, spaces around it ignored), by name, at most ROSTER_RESULTS;
+        none for fewer than ROSTER_MIN_QUERY characters."""
+        wanted = " ".join(query.split()).casefold()
+        if len(wanted) < ROSTER_MIN_QUERY:
+            return []
+        found = [m for m in self.roster_members()
+                 if m.name.casefold().startswith(wanted)
+                 or any(word.startswith(wanted) for word in re.split(r"[\s,]+",
+                                                                       m.name.casefold()))]
+        return sorted(found, key=lambda m: (m.name.casefold(), m.user_id))[:ROSTER_RESULTS]
+
     # Bookings
 
     def add_booking(self, court: int, day: date, minutes: int, duration: int = 60,
@@ -987,13 +1013,39 @@ class SiteState:
         if self._faults.random() < self.config.save_500:
             return SaveOutcome(500, reason=INJECTED_500)
         verdict = self._verdict(session, form, headers)
-        if verdict.refusal is not None:
+        partners = self._partners(form)
+        refusal = verdict.refusal or (partners if isinstance(partners, str) else None)
+        if refusal is not None:
             session.save_refused = True  # the hold stays: the player may send it again
-            return SaveOutcome(302, reason=f"not validated: {verdict.refusal}",
+            return SaveOutcome(302, reason=f"not validated: {refusal}",
                                not_validated=True, score=verdict.score, flags=verdict.flags)
-        return replace(self._book(session, form), score=verdict.score, flags=verdict.flags)
+        assert not isinstance(partners, str)
+        return replace(self._book(session, form, partners), score=verdict.score,
+                       flags=verdict.flags)
 
-    def _book(self, session: Session, form: dict[str, str]) -> SaveOutcome:
+    def _partners(self, form: Mapping[str, str]) -> list[Player] | str:
+        """The partners of rows 2..4 that have a name; with `roster`, each a roster member
+        (not a guest, its user id a member's whose roster name is the name posted) or a
+        guest (`guest=on`, `guestof=1`, no user id), else why not (a str)."""
+        named = [(n, form.get(f"players[{n}][name]", "").strip()) for n in (2, 3, 4)]
+        named = [(n, name) for n, name in named if name]
+        if not self.config.roster:
+            return [Player(name, self._user_id_of(name)) for _, name in named]
+        members = {m.user_id: m.name for m in self.roster_members()}
+        players = []
+        for n, name in named:
+            user_id = form.get(f"players[{n}][user_id]", "").strip()
+            guest = form.get(f"players[{n}][guest]") == "on"
+            if guest and form.get(f"players[{n}][guestof]") == "1" and not user_id:
+                players.append(Player(name, 0, guest=True))
+            elif not guest and members.get(_int(user_id) or 0) == name:
+                players.append(Player(name, int(user_id)))
+            else:
+                return f"player {n} is neither a roster member nor a guest"
+        return players
+
+    def _book(self, session: Session, form: dict[str, str],
+              partners: list[Player]) -> SaveOutcome:
         """The form's own checks, against its hold; books when they pass."""
         now = self.now()
         temp = _int(form.get("temp"))
@@ -1024,11 +1076,7 @@ class SiteState:
             return SaveOutcome(200, reason=PAST_CLOSING)
         if self._booked(hold.court, hold.day, hold.minutes, hold.minutes + duration):
             return SaveOutcome(200, reason=NOT_FREE_FOR_DURATION)
-        players = [Player(session.user.name, session.user.user_id)]
-        for index in (2, 3, 4):
-            name = form.get(f"players[{index}][name]", "").strip()
-            if name:
-                players.append(Player(name, self._user_id_of(name)))
+        players = [Player(session.user.name, session.user.user_id), *partners]
         booking = self._create(hold.court, hold.day, hold.minutes, duration, rtype, players)
         del self._holds[hold.temp]
         return SaveOutcome(302, booking_id=booking.id, confirmation=booking.confirmation)
