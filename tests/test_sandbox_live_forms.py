@@ -14,10 +14,12 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -529,3 +531,89 @@ def test_without_the_roster_partners_are_bare_names(make_site: MakeSite, day: da
     assert confirmation_number(client.post(SAVE, filled(client.signed_form(
         form_fields(page).fields))))
     assert site.bookings()[0]["players"][1] == {"name": "Partner, Sam", "u": 0}
+
+
+# Scripts from another origin
+
+AGENT, BEACON, FORM_SCRIPT = "/nr/agent.js", "/nr/beacon", "/static/booking-form.js"
+
+
+def fetch(url: str, data: bytes | None = None, method: str | None = None,
+          headers: dict[str, str] | None = None) -> Reply:
+    """One request to any origin, redirects not followed."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Reply(response.status, response.headers, response.read().decode())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Reply(error.code, error.headers, error.read().decode())
+
+
+def test_the_pages_load_their_scripts_from_the_asset_origin(make_site: MakeSite,
+                                                           day: date) -> None:
+    site = make_site(scripts_elsewhere=True, cancel_steps=2)
+    assets = site.asset_base_url
+    assert assets.startswith("http://127.0.0.") and assets != site.base_url
+    assert urlsplit(assets).netloc != urlsplit(site.base_url).netloc
+    client = logged_in(site)
+    agent_tag = f'<meta charset="utf-8"><script src="{assets}{AGENT}"></script>'
+    for path in ("/auth", "/", "/scheduling/index/index/sport/1", book_path(site, 1, day, 1140)):
+        assert agent_tag in client.get(path).text, path
+    page = client.get(book_path(site, 2, day, 1140)).text
+    assert f'<script src="{assets}{FORM_SCRIPT}"></script>' in page
+    assert "grecaptcha.execute(" not in page  # no handler of its own
+    assert '<script src="/recaptcha/api.js?render=' in page  # reCAPTCHA stays at the club
+    mine = site.add_booking(1, day, 600, user_id=4411, name="Member, Test")
+    cancel = client.get(f"/scheduling/index/cancel/id/{mine}").text
+    assert f'<script src="{assets}/static/cancel.js"></script>' in cancel
+    assert "confirm(" not in cancel
+
+    script = fetch(assets + FORM_SCRIPT)
+    assert script.status == 200 and "javascript" in script.headers["Content-Type"]
+    assert f"grecaptcha.execute('{site.config.recaptcha_site_key}', {{action: 'homepage'}})" \
+        in script.text
+    assert "window.confirm(" in fetch(assets + "/static/cancel.js").text
+    agent = fetch(assets + AGENT)
+    assert agent.status == 200 and "fetch(" in agent.text
+    assert [r["path"] for r in site.asset_requests()] == [FORM_SCRIPT, "/static/cancel.js",
+                                                          AGENT]
+
+
+def test_the_beacon_is_allowed_cross_origin_and_recorded(make_site: MakeSite) -> None:
+    site = make_site(scripts_elsewhere=True)
+    beacon = site.asset_base_url + BEACON
+    origin = {"Origin": site.base_url}
+    preflight = fetch(beacon, method="OPTIONS", headers={
+        **origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == site.base_url
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    body = json.dumps({"agent": "sandbox-nr/1", "path": "/", "load_ms": 12}).encode()
+    sent = fetch(beacon, body, headers={**origin, "Content-Type": "text/plain;charset=UTF-8"})
+    assert sent.status == 204 and sent.headers["Access-Control-Allow-Origin"] == site.base_url
+    recorded = site.asset_requests()[-1]
+    assert (recorded["method"], recorded["path"], recorded["status"]) == ("POST", BEACON, 204)
+    assert json.loads(recorded["body"]) == {"agent": "sandbox-nr/1", "path": "/", "load_ms": 12}
+    assert recorded["headers"]["origin"] == site.base_url
+    assert fetch(site.asset_base_url + "/nothing").status == 404
+
+
+def test_stop_ends_the_asset_origin_too() -> None:
+    site = SandboxSite(SandboxConfig(scripts_elsewhere=True))
+    site.start()
+    assets = site.asset_base_url
+    assert fetch(assets + AGENT).status == 200
+    site.stop()
+    site.stop()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(assets + AGENT, timeout=2)
+
+
+def test_without_the_knob_scripts_are_the_pages_own(make_site: MakeSite, day: date) -> None:
+    site = make_site()
+    assert site.asset_base_url == ""
+    page = logged_in(site).get(book_path(site, 1, day, 1140)).text
+    assert "<script src=\"http" not in page and AGENT not in page
+    assert "grecaptcha.execute(" in page

@@ -98,7 +98,7 @@ def js_string(text: str) -> str:
     return "'" + "".join(chr(u) if chr(u) in _JS_PLAIN else f"\\u{u:04x}" for u in units) + "'"
 
 
-def _with_strings(script: str, **values: str) -> str:
+def with_strings(script: str, **values: str) -> str:
     """The script with each placeholder word (KEY, ACTION) written as a JS string, in
     one pass: a value is never read as another's placeholder."""
     return re.sub(r"\b(" + "|".join(values) + r")\b",
@@ -109,6 +109,12 @@ def recaptcha_script(site_key: str) -> str:
     """The tag that loads the reCAPTCHA stand-in, as Google's `api.js?render=KEY`."""
     return f'<script src="{escape(SCRIPT_PATH)}?render={escape(quote(site_key, safe=""))}">' \
         "</script>"
+
+
+def with_agent(page: str, source: str) -> str:
+    """The page loading the agent script at `source` first thing in its head."""
+    head = '<meta charset="utf-8">'
+    return page.replace(head, f'{head}<script src="{escape(source)}"></script>', 1)
 
 
 def layout(title: str, body: str, logged_in: bool = True) -> str:
@@ -145,7 +151,7 @@ _LOGIN_SCRIPT = """
 def login_page(site_key: str, error: str | None = None) -> str:
     """The login form; its script takes a reCAPTCHA token (action `login`) on submit."""
     problem = f'<div class="error">{escape(error)}</div>' if error else ""
-    script = _with_strings(_LOGIN_SCRIPT, KEY=site_key, ACTION=LOGIN_ACTION)
+    script = with_strings(_LOGIN_SCRIPT, KEY=site_key, ACTION=LOGIN_ACTION)
     return layout("Log in", f"""<h1>Log in</h1>{problem}
 {recaptcha_script(site_key)}
 <form id="login-form" method="post" action="/auth">
@@ -437,7 +443,7 @@ def form_script(site_key: str, action: str, *, hold_updates: bool = False,
     row's suggestions and guest box."""
     parts = [_FORM_SCRIPT, _HOLD_SCRIPT if hold_updates else "",
              _ROSTER_SCRIPT if roster else ""]
-    script = _with_strings("".join(parts), KEY=site_key, ACTION=action,
+    script = with_strings("".join(parts), KEY=site_key, ACTION=action,
                            HOLD_PATH=HOLD_UPDATE_PATH, ROSTER_PATH=ROSTER_PATH)
     return (script.replace("MIN_QUERY", str(ROSTER_MIN_QUERY))
             .replace("DEBOUNCE_MS", str(ROSTER_DEBOUNCE_MS)))
@@ -591,7 +597,7 @@ _CANCEL_SCRIPT = """
 
 def cancel_script() -> str:
     """The two-step cancel page's script: the dialog, then the post with `confirmed=1`."""
-    return _with_strings(_CANCEL_SCRIPT, QUESTION=CANCEL_QUESTION)
+    return with_strings(_CANCEL_SCRIPT, QUESTION=CANCEL_QUESTION)
 
 
 def script_tag(source: str | None, inline: str) -> str:

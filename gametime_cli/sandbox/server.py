@@ -8,10 +8,8 @@ name by its last value, as PHP does.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import threading
 import traceback
 from collections.abc import Callable
@@ -19,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from email.utils import formatdate
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
-from gametime_cli.sandbox import botcheck, pages
+from gametime_cli.sandbox import assets, botcheck, pages
+from gametime_cli.sandbox.loopback import LoopbackServer
 from gametime_cli.sandbox.state import (
     BOOKED_NOT_AVAILABLE,
     HELD_BY_ANOTHER,
@@ -191,10 +190,18 @@ def book(site: SiteState, request: Request) -> Response:
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
         user_name=user.name, waiver=site.config.waiver, held=held,
         hold_seconds=site.config.hold_seconds, roster=site.config.roster,
+        script_src=_asset(site, assets.FORM_SCRIPT_PATH),
         booking_types=site.config.booking_types, durations=site.config.durations,
         sport=site.config.sport, site_key=site.config.recaptcha_site_key,
         action=site.config.recaptcha_action,
     ))
+
+
+def _asset(site: SiteState, path: str) -> str | None:
+    """The URL of a page's script on the asset origin, or None: the page carries it."""
+    if site.config.scripts_elsewhere and site.asset_base_url:
+        return site.asset_base_url + path
+    return None
 
 
 def _type_name(site: SiteState, rtype: int) -> str:
@@ -301,7 +308,8 @@ def cancel_form(site: SiteState, request: Request) -> Response:
     booking = site.booking_for(request.session.user.user_id, int(request.params[0]))
     if booking is None:
         return not_found("There is no such booking.")
-    return html(pages.cancel_page(booking, site.config.cancel_steps))
+    return html(pages.cancel_page(booking, site.config.cancel_steps,
+                                  _asset(site, assets.CANCEL_SCRIPT_PATH)))
 
 
 def cancel(site: SiteState, request: Request) -> Response:
@@ -367,6 +375,15 @@ def _redirected(site: SiteState, request: Request) -> Response | None:
 
 
 def dispatch(site: SiteState, request: Request) -> Response:
+    """The route's answer; with `scripts_elsewhere` every page loads the agent."""
+    response = _dispatch(site, request)
+    agent = _asset(site, assets.AGENT_PATH)
+    if agent and response.content_type.startswith("text/html") and response.body:
+        response.body = pages.with_agent(response.body.decode(), agent).encode()
+    return response
+
+
+def _dispatch(site: SiteState, request: Request) -> Response:
     elsewhere = _redirected(site, request)
     if elsewhere is not None:
         return elsewhere
@@ -481,72 +498,45 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the site records requests itself."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(LoopbackServer):
     def __init__(self, address: tuple[str, int], site: SiteState) -> None:
         self.site = site
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End kept-alive connections so their threads finish now."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Quiet: a client that hangs up mid-answer is not the site's problem."""
 
 
 class SandboxSite(SiteState):
-    """The site's state served over HTTP on a loopback port, in a daemon thread."""
+    """The site's state served over HTTP on a loopback port, in a daemon thread; with
+    `scripts_elsewhere`, its asset origin too (`asset_base_url`, another loopback address
+    when it can bind one, else another port)."""
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         super().__init__(config)
         self.base_url = ""
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._assets: assets.AssetServer | None = None
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve, and return the base URL (`http://127.0.0.1:PORT`)."""
         if self._server is not None:
             return self.base_url
+        if self.config.scripts_elsewhere:  # first: the pages name it
+            self._assets = assets.AssetServer.start_near(host, self)
+            self.asset_base_url = self._assets.base_url
         server = _Server((host, port), self)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name="sandbox-site", daemon=True)
-        self._thread.start()
+        server.serve_in_thread("sandbox-site")
         self.base_url = f"http://{host}:{server.server_address[1]}"
         return self.base_url
 
     def stop(self) -> None:
-        """Stop serving and wait for the server thread; safe to call twice."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join()
+        """Stop serving (the asset origin too) and wait for the threads; safe to call
+        twice."""
+        server, asset_server = self._server, self._assets
+        self._server = self._assets = None
+        if server is not None:
+            server.stop()
+        if asset_server is not None:
+            asset_server.stop()
 
     def __enter__(self) -> SandboxSite:
         self.start()

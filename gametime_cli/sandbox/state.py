@@ -468,6 +468,7 @@ class SiteState:
         self._tokens: dict[str, BotToken] = {}
         self._bot_checks: list[dict] = []
         self._cancels: list[dict] = []
+        self._asset_requests: list[dict] = []
         self._hold_updates: list[dict] = []
         self._hold_tickets = 0
         self.asset_base_url = ""
@@ -1089,6 +1090,16 @@ class SiteState:
             self._requests.append(record)
         if self.config.on_request is not None:
             self.config.on_request(dict(record))
+
+    def record_asset_request(self, record: dict) -> None:
+        with self._lock:
+            self._asset_requests.append({"at": self.now(), **record})
+
+    def asset_requests(self) -> list[dict]:
+        """Every request the asset origin got (`scripts_elsewhere`): at, method, path (with
+        its query), status, headers (lower-case names), body (text)."""
+        with self._lock:
+            return [{**r, "headers": dict(r["headers"])} for r in self._asset_requests]
 
     def saves(self) -> list[dict]:
         """Every save: at, status, booking_id (its bkId), confirmation, reason, fields (its
