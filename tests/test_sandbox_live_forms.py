@@ -11,14 +11,17 @@ scripts in Chromium (marked `browser`). Every date comes from the test's one ins
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -28,6 +31,7 @@ from gametime_cli.sandbox import SandboxConfig, SandboxSite
 from gametime_cli.sandbox.pages import (
     BACK_TO_BOOKINGS,
     CANCEL_BUTTON,
+    CANCEL_QUESTION,
     CANCEL_THIS_BOOKING,
     NOT_AVAILABLE_TITLE,
     WAIVER_WORDS,
@@ -50,6 +54,7 @@ from gametime_cli.sandbox.state import (
     RECORDED,
     TIME_LABEL,
 )
+from tests.conftest import debian, missing_part
 from tests.test_sandbox import (
     BOOKERROR,
     SAVE,
@@ -62,6 +67,9 @@ from tests.test_sandbox import (
     form_fields,
     load_form,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog, Page
 
 CONFIRMED = "/scheduling/confirmation/history/sport/1/id/"
 MakeSite = Callable[..., SandboxSite]
@@ -617,3 +625,149 @@ def test_without_the_knob_scripts_are_the_pages_own(make_site: MakeSite, day: da
     page = logged_in(site).get(book_path(site, 1, day, 1140)).text
     assert "<script src=\"http" not in page and AGENT not in page
     assert "grecaptcha.execute(" in page
+
+
+# The pages' own scripts, in Chromium
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Page]:
+    """A page of a headless Chromium (the bot check is left off in these tests: they try
+    the pages' scripts, not how a browser scores)."""
+    if not CHROMIUM.exists():
+        missing_part(f"{CHROMIUM} for the page scripts' tests", debian("chromium"))
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=args)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def log_in_by_typing(page: Page, site: SandboxSite) -> None:
+    page.goto(site.base_url + "/auth")
+    page.click("#username")
+    page.keyboard.type("member")
+    page.click("#password")
+    page.keyboard.type("secret")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == site.base_url + "/"
+
+
+@pytest.mark.browser
+def test_a_browser_books_through_the_recorded_form(browser_page: Page, day: date) -> None:
+    page = browser_page
+    with SandboxSite(SandboxConfig.as_recorded(seed=7, bot_check=False)) as site:
+        log_in_by_typing(page, site)
+        page.goto(site.base_url + book_path(site, 4, day, 1140))
+        assert page.is_disabled("#duration")
+        page.check("#rtype-1")
+        assert page.is_enabled("#duration")
+        with page.expect_response(lambda r: UPDATE in r.url
+                                  and "duration=90" in (r.request.post_data or "")) as updated:
+            page.select_option("#duration", "90")
+        assert json.loads(updated.value.text())["duration"] == 90
+        page.wait_for_selector("#booking-form[data-hold='held'] #duration")
+        assert page.get_attribute("#hold-summary", "data-duration") == "90"
+        assert page.inner_text("#hold-summary") == "Doubles, 1.5 hours"
+
+        page.click("#player-2")
+        page.keyboard.type("smi")  # a member, chosen with the mouse
+        page.click("#suggestions-2 li[data-user-id='4512']")
+        assert page.input_value("#player-2") == "Smith, Jane"
+        assert page.input_value("input[name='players[2][user_id]']") == "4512"
+        assert page.is_hidden("#suggestions-2")
+        page.click("#player-3")
+        page.keyboard.type("lee")  # another, by the keys
+        page.wait_for_selector("#suggestions-3 li[data-user-id='4513']")
+        assert page.inner_text("#suggestions-3 li") == "Lee, Sam"
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        assert page.input_value("input[name='players[3][user_id]']") == "4513"
+        page.keyboard.type("x")  # typing again: no longer the member chosen
+        assert page.input_value("input[name='players[3][user_id]']") == ""
+        page.keyboard.press("Backspace")
+        page.wait_for_selector("#suggestions-3 li[data-user-id='4513']")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.click("#player-4")
+        page.keyboard.type("Doe, Pat")  # a guest
+        page.check("#guest-4")
+        assert page.input_value("input[name='players[4][guestof]']") == "1"
+        assert page.input_value("input[name='players[4][user_id]']") == ""
+
+        page.click("#book-button")  # the waiver unticked: the browser sends nothing
+        page.wait_for_timeout(300)
+        assert site.saves() == []
+        page.check("#waiver")
+        with page.expect_navigation():
+            page.click("#book-button")
+        assert CONFIRMED in page.url
+        [booking] = site.bookings()
+        requests = site.asset_requests()
+    assert page.url.endswith(f"/id/{booking['confirmation']}")
+    assert (booking["rtype"], booking["duration"]) == (1, 90)
+    assert [(p["name"], p["u"], p["guest"]) for p in booking["players"]] == [
+        ("Member, Test", 4411, False), ("Smith, Jane", 4512, False), ("Lee, Sam", 4513, False),
+        ("Doe, Pat", 0, True)]
+    # The asset origin served the scripts and heard beacons, and nothing of the forms.
+    assert {(r["method"], r["path"]) for r in requests} >= {
+        ("GET", AGENT), ("GET", FORM_SCRIPT), ("POST", BEACON)}
+    told = json.dumps(requests)
+    for secret in ("secret", "sandbox_session", "players[", "Smith", "Doe", "temp=",
+                   "g-recaptcha-response", "bookingWaiverPolicy", "username"):
+        assert secret not in told, secret
+    beacons = [json.loads(r["body"]) for r in requests if r["path"] == BEACON]
+    assert {"/auth", "/"} <= {b["path"] for b in beacons}
+    assert all(set(b) == {"agent", "path", "load_ms"} for b in beacons)
+
+
+@pytest.mark.browser
+def test_a_blocked_asset_origin_leaves_the_form_dead(browser_page: Page, day: date,
+                                                     make_site: MakeSite) -> None:
+    page = browser_page
+    site = make_site(scripts_elsewhere=True, bot_check=False)
+    page.route(site.asset_base_url + "/**", lambda route: route.abort())
+    log_in_by_typing(page, site)
+    page.goto(site.base_url + book_path(site, 1, day, 1140))
+    page.check("#rtype-13")
+    page.wait_for_timeout(200)
+    assert page.is_disabled("#duration")  # its handler never came
+    assert site.asset_requests() == []
+
+
+@pytest.mark.browser
+def test_the_cancel_dialog(browser_page: Page, day: date, make_site: MakeSite) -> None:
+    page = browser_page
+    site = make_site(cancel_steps=2, scripts_elsewhere=True, bot_check=False)
+    mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
+    log_in_by_typing(page, site)
+    page.click(f"li[data-booking-id='{mine}'] a.cancel")
+    page.get_by_role("button", name=BACK_TO_BOOKINGS).click()
+    page.wait_for_url(site.base_url + "/?")
+    page.click(f"li[data-booking-id='{mine}'] a.cancel")
+    asked: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name=CANCEL_THIS_BOOKING).click()
+    page.wait_for_timeout(200)
+    assert asked == [CANCEL_QUESTION]
+    assert site.cancels() == [] and [b["id"] for b in site.bookings()] == [mine]
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name=CANCEL_THIS_BOOKING).click()
+    page.wait_for_url(site.base_url + "/")
+    assert site.bookings() == []
+    assert [c["outcome"] for c in site.cancels()] == ["cancelled"]
+    assert "No upcoming bookings." in page.content()
