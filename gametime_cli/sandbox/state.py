@@ -183,15 +183,19 @@ class SandboxConfig:
     hold_follows_form: bool = False
     """A form's hold starts as the first booking type for 60 minutes; the page's script
     updates it in the background (POST `/scheduling/index/updatetemp`, XHR) when the type
-    or the duration changes, and the save books the hold's type and duration whatever it
-    posts. The length checks (free for the whole duration, not past closing) are made at
-    save time, against the hold's duration. Off: the save books the posted ones."""
+    or the duration changes (answered after `hold_update_delay`), and the save books the
+    hold's type and duration whatever it posts, with its normal confirmation. The form
+    says "Your temporary booking will be held for 5:00 minutes" (`hold_seconds`). The
+    length checks (free for the whole duration, not past closing) are made at save time,
+    against the hold's duration. Off: the save books the posted ones."""
     hold_update_delay: float = 0.5
     """Seconds a hold update waits before it is applied and answered (`hold_follows_form`)."""
     bookerror_words: bool = False
     """Every refusal of the book URL (too early, held, booked) is a 302 to `bookerror`,
-    whose words tell which (the session's last refusal). Off: held and booked answer 200
-    with a not-available page; too early goes to the countdown page."""
+    titled "Booking Not Available", whose words tell which (the session's last refusal:
+    PLEASE_WAIT, TIME_LABEL and a countdown; HELD_BY_ANOTHER; NO_LONGER_AVAILABLE). A
+    time that is no slot stays a 404. Off: held and booked answer 200 with a
+    not-available page; too early goes to the countdown page."""
     two_numbers: bool = False
     """A booking has a `bkId` (near 11000: the day's JSON `bkId`, the home page's ids and
     cancel links) and a different confirmation number `c` (near 278000: the day's JSON `c`,
@@ -203,12 +207,16 @@ class SandboxConfig:
     scripts_elsewhere: bool = False
     """The pages load their scripts from another origin (`asset_base_url`): every page a
     New-Relic-like agent that posts a timing beacon there, the booking form and the cancel
-    page their own handlers. Off: those scripts are inline."""
+    page their own handlers (so a page whose asset origin is blocked does not work). Its
+    requests are recorded in `asset_requests()`. Login, schedule and countdown scripts
+    stay inline. Off: the page scripts are inline, no agent."""
     roster: bool = False
     """A partner is a roster member (chosen from the name field's suggestions, which fill
     `players[N][user_id]`) or a guest (the "Guest" box: `players[N][guest]=on`,
     `players[N][guestof]=1`, no user id); a save with a partner who is neither is refused
-    as the bot check refuses. Off: bare partner names, members found by name."""
+    as the bot check refuses (302 to bookerror, NOT_VALIDATED). A guest is booked with
+    user id 0 and `guest` True in `bookings()`; in the day's JSON a guest has a name and
+    no `u`. Off: bare partner names, members found by name."""
     roster_members: list[RosterMember] = field(default_factory=_default_roster)
     """The club's members besides the site's users (who are on the roster too, and win a
     user id both use), for the `roster` search."""
