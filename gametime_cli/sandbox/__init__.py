@@ -7,9 +7,14 @@ test shift its clock, slow it down or make saves fail. Its reCAPTCHA v3 stand-in
 scores browsers as reCAPTCHA is known to, and the save refuses a low score, a bad token
 or an HTTP library's User-Agent with the live site's 302 to `bookerror`; on by default,
 off with `SandboxConfig(bot_check=False)`. Standard library only.
+
+Knobs imitate more of the site as recorded (the hold that follows the form, the bookerror
+page's words, a booking's two numbers, a cancel in two steps with a dialog, scripts from
+another origin, roster partners and guests, a waiver box, the day's JSON as recorded);
+each is off by default, and `SandboxConfig.as_recorded()` turns them all on.
 """
 
 from gametime_cli.sandbox.server import SandboxSite
-from gametime_cli.sandbox.state import SandboxConfig, SandboxUser
+from gametime_cli.sandbox.state import RosterMember, SandboxConfig, SandboxUser
 
-__all__ = ["SandboxConfig", "SandboxSite", "SandboxUser"]
+__all__ = ["RosterMember", "SandboxConfig", "SandboxSite", "SandboxUser"]

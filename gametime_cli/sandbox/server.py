@@ -8,10 +8,8 @@ name by its last value, as PHP does.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import threading
 import traceback
 from collections.abc import Callable
@@ -19,11 +17,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from email.utils import formatdate
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
-from gametime_cli.sandbox import botcheck, pages
+from gametime_cli.sandbox import assets, botcheck, pages
+from gametime_cli.sandbox.loopback import LoopbackServer
 from gametime_cli.sandbox.state import (
+    BOOKED_NOT_AVAILABLE,
+    HELD_BY_ANOTHER,
+    NO_LONGER_AVAILABLE,
+    NOT_AVAILABLE,
+    CancelOutcome,
     FormRefusal,
     SandboxConfig,
     Session,
@@ -48,6 +52,10 @@ class Request:
     session: Session | None
     body: bytes = b""
     params: tuple[str, ...] = ()
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the site stops: a route that waits waits on it."""
+    query: list[tuple[str, str]] = field(default_factory=list)
+    """The URL's query as (name, value) pairs."""
 
     @property
     def form(self) -> dict[str, str]:
@@ -166,29 +174,92 @@ def book(site: SiteState, request: Request) -> Response:
     outcome = site.open_form(request.session, int(court_id), day, int(minutes))
     if outcome.refusal is FormRefusal.NO_SUCH_SLOT:
         return not_found("There is no such court or time slot.")
-    if outcome.refusal is FormRefusal.TOO_EARLY:
+    if outcome.refusal is FormRefusal.TOO_EARLY or (
+            outcome.refusal is not None and site.config.bookerror_words):
         return redirect(BOOKERROR_PATH)
     if outcome.refusal is FormRefusal.BOOKED:
-        return html(pages.not_available("This court is already booked at this time."))
+        return html(pages.not_available(BOOKED_NOT_AVAILABLE))
     if outcome.refusal is FormRefusal.HELD:
-        return html(pages.not_available(
-            "Another member is currently booking this court. Please try again later."))
+        return html(pages.not_available(HELD_BY_ANOTHER))
     hold, user = outcome.hold, request.session.user
+    held = None
+    if site.config.hold_follows_form:
+        held = (_type_name(site, hold.rtype), hold.rtype, hold.duration)
     return html(pages.booking_form(
         court=hold.court, court_id=int(court_id), day=hold.day, minutes=hold.minutes,
         temp=hold.temp, user_id=user.user_id if site.config.form_user_id else None,
-        user_name=user.name,
+        user_name=user.name, waiver=site.config.waiver, held=held,
+        hold_seconds=site.config.hold_seconds, roster=site.config.roster,
+        script_src=_asset(site, assets.FORM_SCRIPT_PATH),
         booking_types=site.config.booking_types, durations=site.config.durations,
         sport=site.config.sport, site_key=site.config.recaptcha_site_key,
         action=site.config.recaptcha_action,
     ))
 
 
+def _asset(site: SiteState, path: str) -> str | None:
+    """The URL of a page's script on the asset origin, or None: the page carries it."""
+    if site.config.scripts_elsewhere and site.asset_base_url:
+        return site.asset_base_url + path
+    return None
+
+
+def _type_name(site: SiteState, rtype: int) -> str:
+    return next((name for name, value in site.config.booking_types.items() if value == rtype),
+                str(rtype))
+
+
+def _same_origin(request: Request) -> bool:
+    """A background request from the site's own pages: an `Origin`, when sent, is the
+    site's own, and so is `Sec-Fetch-Site`."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"http://{request.headers.get('host', '')}":
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+
+
+def update_temp(site: SiteState, request: Request) -> Response:
+    """The form's hold update (`hold_follows_form`): answered, as GameTime's JSON is,
+    HTTP 200 with a `code`, after `hold_update_delay` seconds."""
+    if not site.config.hold_follows_form:
+        return not_found()
+    if not _same_origin(request):
+        return json_response({"code": 403, "msg": "Not from this site's pages."}, 403)
+    ticket, asked_at = site.hold_update_ticket()
+    if request.stopping.wait(site.hold_update_delay()):
+        return json_response({"code": 503, "msg": "The site is stopping."}, 503)
+    answer = site.update_hold(request.session, request.form, ticket, asked_at)
+    if answer["code"] == 200:
+        answer["summary"] = pages.hold_summary(_type_name(site, answer["rtype"]),
+                                               answer["duration"])
+    return json_response(answer)
+
+
+def roster_search(site: SiteState, request: Request) -> Response:
+    """`?q=...` -> `{"results": [{"id": user id, "n": "Last, First"}, ...]}` (`roster`)."""
+    if not site.config.roster:
+        return not_found()
+    query = dict(request.query).get("q", "")
+    return json_response({"results": [{"id": m.user_id, "n": m.name}
+                                      for m in site.search_roster(query)]})
+
+
+_BOOKERROR_WORDS = {FormRefusal.HELD: HELD_BY_ANOTHER, FormRefusal.BOOKED: NO_LONGER_AVAILABLE}
+
+
 def bookerror(site: SiteState, request: Request) -> Response:
+    """The session's last refusal, in words: a save the bot check refused, else (with
+    `bookerror_words`) the book URL's last refusal, else the countdown page."""
     if site.save_refused(request.session):
         return html(pages.not_validated())
     opens = site.too_early_opens_at(request.session)
-    return html(pages.bookerror_page(None if opens is None else opens - site.now()))
+    left = None if opens is None else opens - site.now()
+    if not site.config.bookerror_words:
+        return html(pages.bookerror_page(left))
+    refusal = site.last_refusal(request.session)
+    if refusal is FormRefusal.TOO_EARLY and left is not None:
+        return html(pages.please_wait(left))
+    return html(pages.not_available(_BOOKERROR_WORDS.get(refusal, NOT_AVAILABLE)))
 
 
 SCRIPT_CACHE = "private, max-age=300"
@@ -219,14 +290,15 @@ def save(site: SiteState, request: Request) -> Response:
     if outcome.status == 500:
         return html(pages.message_page("Internal Server Error",
                                        "Something went wrong. Please try again."), 500)
-    if outcome.booking_id is not None:
+    if outcome.confirmation is not None:
         return redirect(f"/scheduling/confirmation/history/sport/{site.config.sport}"
-                        f"/id/{outcome.booking_id}")
+                        f"/id/{outcome.confirmation}")
     return html(pages.save_refused(outcome.reason or "The booking was not made."))
 
 
 def confirmation(site: SiteState, request: Request) -> Response:
-    booking = site.booking_for(request.session.user.user_id, int(request.params[1]))
+    booking = site.booking_by_confirmation(request.session.user.user_id,
+                                           int(request.params[1]))
     if not _sport_matches(site, request.params[0]) or booking is None:
         return not_found("There is no such booking.")
     return html(pages.confirmation_page(booking))
@@ -234,12 +306,18 @@ def confirmation(site: SiteState, request: Request) -> Response:
 
 def cancel_form(site: SiteState, request: Request) -> Response:
     booking = site.booking_for(request.session.user.user_id, int(request.params[0]))
-    return html(pages.cancel_page(booking)) if booking else not_found("There is no such booking.")
+    if booking is None:
+        return not_found("There is no such booking.")
+    return html(pages.cancel_page(booking, site.config.cancel_steps,
+                                  _asset(site, assets.CANCEL_SCRIPT_PATH)))
 
 
 def cancel(site: SiteState, request: Request) -> Response:
-    if not site.cancel(request.session.user.user_id, int(request.params[0])):
+    outcome = site.post_cancel(request.session, int(request.params[0]), request.form)
+    if outcome is CancelOutcome.NO_SUCH_BOOKING:
         return not_found("There is no such booking.")
+    if outcome is CancelOutcome.NOT_CONFIRMED:
+        return html(pages.cancel_not_confirmed())
     return redirect("/")
 
 
@@ -279,6 +357,8 @@ ROUTES = [
     _route("GET", re.escape(botcheck.SCRIPT_PATH), recaptcha_script, login=False),
     _route("POST", re.escape(botcheck.TOKEN_PATH), recaptcha_token, login=False),
     _route("POST", r"/scheduling/index/save", save, login=False),
+    _route("POST", re.escape(pages.HOLD_UPDATE_PATH), update_temp, xhr=True),
+    _route("GET", re.escape(pages.ROSTER_PATH), roster_search, xhr=True),
     _route("GET", r"/scheduling/confirmation/history/sport/(\d+)/id/(\d+)", confirmation),
     _route("GET", r"/scheduling/index/cancel/id/(\d+)", cancel_form),
     _route("POST", r"/scheduling/index/cancel/id/(\d+)", cancel),
@@ -295,6 +375,15 @@ def _redirected(site: SiteState, request: Request) -> Response | None:
 
 
 def dispatch(site: SiteState, request: Request) -> Response:
+    """The route's answer; with `scripts_elsewhere` every page loads the agent."""
+    response = _dispatch(site, request)
+    agent = _asset(site, assets.AGENT_PATH)
+    if agent and response.content_type.startswith("text/html") and response.body:
+        response.body = pages.with_agent(response.body.decode(), agent).encode()
+    return response
+
+
+def _dispatch(site: SiteState, request: Request) -> Response:
     elsewhere = _redirected(site, request)
     if elsewhere is not None:
         return elsewhere
@@ -347,7 +436,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._handled_at = None if control else site.now()
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         request = Request(method, path, {k.lower(): v for k, v in self.headers.items()}, fields,
-                          site.session(self._cookie_token()), body)
+                          site.session(self._cookie_token()), body,
+                          stopping=self.server.stopping,
+                          query=parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
         try:
             response = dispatch(site, request)
         except Exception:  # a bug in the sandbox: answer 500 and show the trace
@@ -407,72 +498,45 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the site records requests itself."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(LoopbackServer):
     def __init__(self, address: tuple[str, int], site: SiteState) -> None:
         self.site = site
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End kept-alive connections so their threads finish now."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Quiet: a client that hangs up mid-answer is not the site's problem."""
 
 
 class SandboxSite(SiteState):
-    """The site's state served over HTTP on a loopback port, in a daemon thread."""
+    """The site's state served over HTTP on a loopback port, in a daemon thread; with
+    `scripts_elsewhere`, its asset origin too (`asset_base_url`, another loopback address
+    when it can bind one, else another port)."""
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         super().__init__(config)
         self.base_url = ""
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._assets: assets.AssetServer | None = None
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve, and return the base URL (`http://127.0.0.1:PORT`)."""
         if self._server is not None:
             return self.base_url
+        if self.config.scripts_elsewhere:  # first: the pages name it
+            self._assets = assets.AssetServer.start_near(host, self)
+            self.asset_base_url = self._assets.base_url
         server = _Server((host, port), self)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name="sandbox-site", daemon=True)
-        self._thread.start()
+        server.serve_in_thread("sandbox-site")
         self.base_url = f"http://{host}:{server.server_address[1]}"
         return self.base_url
 
     def stop(self) -> None:
-        """Stop serving and wait for the server thread; safe to call twice."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join()
+        """Stop serving (the asset origin too) and wait for the threads; safe to call
+        twice."""
+        server, asset_server = self._server, self._assets
+        self._server = self._assets = None
+        if server is not None:
+            server.stop()
+        if asset_server is not None:
+            asset_server.stop()
 
     def __enter__(self) -> SandboxSite:
         self.start()
