@@ -30,6 +30,7 @@ from gametime_cli.sites.base import (
 )
 from gametime_cli.sites.form_post import browser_headers
 from gametime_cli.sites.gametime.page_requests import PageRequests
+from gametime_cli.sites.gametime.page_scripts import PageScripts
 from gametime_cli.sites.gametime.scripts import script
 from gametime_cli.sites.gametime.words import (
     ERROR_PAGE_TITLE,
@@ -103,6 +104,8 @@ class ClubPages:
         self._page: Any = None
         self._requests: PageRequests | None = None
         """The page's own background requests: the hold's updates among them."""
+        self._scripts: PageScripts = PageScripts.none()
+        """The scripts the page loaded from their own addresses."""
         self._guard = OriginGuard((o for o in (self.origin, self.login_origin) if o),
                                   [login.password.reveal()] if login is not None else [])
         self._logged_in = False
@@ -143,6 +146,7 @@ class ClubPages:
             page = await context.new_page()
             await self._guard.attach(context, page)
             self._requests = PageRequests(page)
+            self._scripts = PageScripts(page)
             self._page = page
         return self._page
 

@@ -153,9 +153,14 @@ class Saving(FillingTheForm):
         """A fresh token from the page's reCAPTCHA, and the form's fields to post."""
         from playwright.async_api import Error
 
+        wait = self.options.navigation_timeout * 1000
         try:
-            found = await self._page.evaluate(
-                script("gather_form"), [BOOKING_FORM, self.options.navigation_timeout * 1000])
+            found = await self._page.evaluate(script("gather_form"),
+                                              [BOOKING_FORM, wait, self._scripts.action])
+            if (found.get("key") and not found.get("action")  # named in a loaded script?
+                    and await self._scripts.find_action() is not None):
+                found = await self._page.evaluate(script("gather_form"),
+                                                  [BOOKING_FORM, wait, self._scripts.action])
         except Error as exc:
             return GatheredForm([], "", "get", None, None, f"the page failed: {_first_line(exc)}")
         return GatheredForm.from_page(found)

@@ -1,6 +1,7 @@
 // Take a fresh token as the page's own submit would, put it where the page puts it, and
-// read the form's fields as the browser would send them.
-(async ([selector, waitMs]) => {
+// read the form's fields as the browser would send them. `actionHint`: the action the
+// page's scripts loaded from their own addresses name, when its inline ones don't.
+(async ([selector, waitMs, actionHint]) => {
   const form = document.querySelector(selector);
   if (!form) return {problem: 'the page has no booking form'};
   const script = Array.from(document.scripts)
@@ -14,6 +15,8 @@
       const found = call.exec(s.textContent || '');
       if (found) { action = found[2]; break; }
     }
+    // A call in a script the page loaded from elsewhere: the driver read it there.
+    if (!action) action = actionHint || null;
     if (!key || key === 'explicit' || !action) {
       return {problem: 'the page does not say how it asks reCAPTCHA for a token', key, action};
     }
