@@ -310,6 +310,7 @@ class BookingAttempt:
             duration=booking.duration,
             courts=booking.courts,
             partners=booking.partners,
+            guests=booking.guests,
             type=booking.type,
             account=booking.account,
             any_court=booking.any_court,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -48,9 +48,11 @@ class Request:
     duration: int
     courts: list[int]
     partners: list[str]
+    """Members, chosen from the club's roster."""
     type: str | None
     or_times: list[time]
     any_court: bool
+    guests: list[str] = field(default_factory=list)
 
 
 def check_request(
@@ -67,6 +69,7 @@ def check_request(
     now: datetime,
     or_times: list[str] | None = None,
     any_court: bool = False,
+    guests: list[str] | None = None,
 ) -> Request:
     """Validate what a player typed; BadInput with the fix when something is wrong."""
     club = store.get_club(club_name)
@@ -85,8 +88,9 @@ def check_request(
     bad_courts = [c for c in courts if not 1 <= c <= 99]
     if bad_courts:
         raise BadInput(f"--court {bad_courts[0]} is not a court number; courts are 1 to 99")
-    if len(partners) > MAX_PARTNERS:
-        raise BadInput(f"at most {MAX_PARTNERS} partners fit on a booking")
+    guests = guests or []
+    if len(partners) + len(guests) > MAX_PARTNERS:
+        raise BadInput(f"at most {MAX_PARTNERS} partners and guests fit on a booking")
     if booking_type is not None and booking_type not in BOOKING_TYPES:
         raise BadInput(f"--type {booking_type!r} is not known; use singles or doubles")
     if day < today or local_instant(day, slot, zone) <= now:  # day first: 0001-01-01
@@ -103,7 +107,8 @@ def check_request(
     request = Request(club, chosen.username if chosen else None, day, slot, duration,
                       list(dict.fromkeys(courts)),
                       [_clean_text(p, "a partner's name") for p in partners], booking_type,
-                      alternatives, any_court)
+                      alternatives, any_court,
+                      [_clean_text(g, "a guest's name") for g in guests])
     check_club_has(store, request)
     return request
 
@@ -115,7 +120,8 @@ def check_club_has(store: Store, request: Request) -> None:
         store.club_offer(request.club.id), request.club.name, courts=request.courts,
         times=[t.hour * 60 + t.minute for t in [request.slot, *request.or_times]],
         duration=request.duration,
-        booking_type=offer.booking_type(request.type, len(request.partners)))
+        booking_type=offer.booking_type(request.type,
+                                        len(request.partners) + len(request.guests)))
     if problems:
         raise BadInput("; ".join(problems))
 
@@ -142,6 +148,7 @@ def create_booking(store: Store, *, now: datetime, keep_trying: str | None = Non
         or_times=[t.strftime("%H:%M") for t in request.or_times],
         any_court=request.any_court,
         keep_trying=keep_trying,
+        guests=request.guests,
     )
 
 
@@ -166,6 +173,7 @@ def create_series(store: Store, *, now: datetime, every: str, until_text: str | 
         courts=request.courts, partners=request.partners, type=request.type,
         or_times=[t.strftime("%H:%M") for t in request.or_times],
         any_court=request.any_court, now=now, keep_trying=keep_trying,
+        guests=request.guests,
     )
     made = materialize(store, series, now)
     return store.get_series(series.id), made

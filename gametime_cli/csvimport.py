@@ -1,9 +1,9 @@
 """`gametime import FILE.csv`: many bookings at once, all or none.
 
 Columns (a header row names them; order is free): `date`, `time`, `club` (required);
-`duration`, `courts` and `or_times` (separated by `;`), `partners` (`;`), `type`,
-`account`, `any_court` (yes/no). A bad row is reported by its line number and nothing
-from the file is booked.
+`duration`, `courts` and `or_times` (separated by `;`), `partners` (members, `;`),
+`guests` (`;`), `type`, `account`, `any_court` (yes/no). A bad row is reported by its
+line number and nothing from the file is booked.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from gametime_cli.models import Booking
 from gametime_cli.store import Store
 
 REQUIRED = ("date", "time", "club")
-KNOWN = (*REQUIRED, "duration", "courts", "partners", "type", "account", "or_times",
-         "any_court")
+KNOWN = (*REQUIRED, "duration", "courts", "partners", "guests", "type", "account",
+         "or_times", "any_court")
 MAX_ROWS = 1000
 
 
@@ -39,7 +39,8 @@ def _row_to_request(row: dict[str, str | None]) -> dict[str, object]:
     return dict(
         club_name=(row.get("club") or "").strip(), day_text=row.get("date") or "",
         time_text=row.get("time") or "", duration=duration, courts=courts,
-        partners=_split(row.get("partners")), booking_type=(row.get("type") or None),
+        partners=_split(row.get("partners")), guests=_split(row.get("guests")),
+        booking_type=(row.get("type") or None),
         account=(row.get("account") or None), or_times=_split(row.get("or_times")),
         any_court=any_court in ("yes", "true", "1"),
     )

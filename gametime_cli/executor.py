@@ -433,7 +433,7 @@ class Executor:
         self.store.check_lease(booking, self.owner)
         request = SlotRequest(booking.id, 0, booking.day, booking.time, booking.duration,
                               booking.courts, booking.partners, booking.type, booking.account,
-                              booking.any_court)
+                              booking.any_court, guests=booking.guests)
         if not can_serve(driver, request, self.store.club_offer(booking.club_id)) or (
                 driver.window_open(request) is not True):
             return False

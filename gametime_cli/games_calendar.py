@@ -42,8 +42,10 @@ def event_text(booking: Booking, club: Club) -> tuple[str, str]:
         summary = f"Court {booking.court} at {club.name}"
     lines = [f"Court {booking.court}" if booking.court else
              f"Courts wanted: {', '.join(map(str, booking.courts)) or 'any'}"]
-    if booking.partners:
-        lines.append(f"With {', '.join(booking.partners)}")
+    if booking.partners or booking.guests:
+        from gametime_cli.render import players_label
+
+        lines.append(f"With {players_label(booking.partners, booking.guests)}")
     if booking.confirmation:
         lines.append(f"Confirmation {booking.confirmation}")
     if booking.status == "cancelled":

@@ -203,4 +203,19 @@ def m013_two_numbers(db: Database) -> None:
     db["bookings"].add_column("booked_minutes", int)
 
 
+@migrations()
+def m014_guests(db: Database) -> None:
+    """Guests kept apart from the partners, who are members chosen from the club's
+    roster: the booking form ticks a guest's box instead."""
+    for table in ("bookings", "series"):
+        db[table].add_column("guests", str, not_null_default="[]")
+
+
+@migrations()
+def m015_form_boxes(db: Database) -> None:
+    """The words of the boxes a club's booking form asks the player to tick (a waiver),
+    as last seen: what `club set --accept-waiver` shows before the player agrees."""
+    db["club_offers"].add_column("boxes", str, not_null_default="[]")
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -86,6 +86,7 @@ class Booking:
     duration: int
     courts: list[int]
     partners: list[str]
+    """Members, chosen from the club's roster on the booking form."""
     type: str | None
     status: str
     execute_at: datetime
@@ -112,6 +113,8 @@ class Booking:
     """How many times the day's courts were read for it while it kept trying."""
     site_id: str | None = None
     """The site's own id of the booking (`bkId`), apart from its confirmation number."""
+    guests: list[str] = field(default_factory=list)
+    """Players who aren't members: the form's guest box ticked for each."""
     booked_minutes: int | None = None
     """The length the site holds it for, as read back once it was confirmed."""
 
@@ -166,6 +169,7 @@ class Booking:
             checks=row["checks"] or 0,
             site_id=row["site_id"],
             booked_minutes=row["booked_minutes"],
+            guests=json.loads(row["guests"] or "[]"),
         )
 
 
@@ -225,6 +229,7 @@ class Series:
     any_court: bool = False
     keep_trying: str | None = None
     """Each game's cut-off for keeping trying (see Booking.keep_trying)."""
+    guests: list[str] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Series:
@@ -239,5 +244,5 @@ class Series:
             next_at=from_iso(row["next_at"]) if row["next_at"] else None,
             notes=json.loads(row["notes"] or "[]"),
             or_times=json.loads(row["or_times"] or "[]"), any_court=bool(row["any_court"]),
-            keep_trying=row["keep_trying"],
+            keep_trying=row["keep_trying"], guests=json.loads(row["guests"] or "[]"),
         )

@@ -22,6 +22,8 @@ class ClubOffer:
     """Booking type (singles, doubles) -> the minutes its form offered."""
     read_at: datetime | None = None
     """When the courts were read (UTC)."""
+    boxes: tuple[str, ...] = ()
+    """The words of the boxes the booking form asks the player to tick (a waiver)."""
 
     def learnt(self, newer: ClubOffer) -> ClubOffer:
         """This offer brought up to date by `newer`: its courts and slots when it read
@@ -31,6 +33,7 @@ class ClubOffer:
             slots=newer.slots if newer.courts else self.slots,
             durations={**self.durations, **newer.durations},
             read_at=newer.read_at if newer.courts else self.read_at,
+            boxes=tuple(dict.fromkeys((*newer.boxes, *self.boxes))),
         )
 
 

@@ -95,6 +95,11 @@ def local_time(instant: datetime, zone: ZoneInfo, seconds: bool = False) -> str:
 NBSP = "\u00a0"
 
 
+def players_label(members: list[str], guests: list[str]) -> str:
+    """Partners as a player reads them: members by name, guests marked."""
+    return ", ".join([*members, *(f"{g} (guest)" for g in guests)])
+
+
 def asked_label(booking: Booking) -> str | None:
     """'(asked 19:00)' when an alternative time was booked, else None."""
     if booking.played_time == booking.time:
@@ -129,6 +134,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "duration": booking.duration,
         "courts": booking.courts,
         "partners": booking.partners,
+        "guests": booking.guests,
         "type": booking.type,
         "status": booking.status,
         "execute_at": to_iso(booking.execute_at),
@@ -324,7 +330,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         ("Account", booking.account or "(default)"),
         ("Slot", f"{slot_label(booking)} {club.timezone}, {booking.duration} min"),
         ("Courts", courts_label(booking.courts)),
-        ("Partners", ", ".join(booking.partners) or "none"),
+        ("Partners", players_label(booking.partners, booking.guests) or "none"),
         ("Type", booking.type or "(club default)"),
         # execute_at is the opening, or the registration when the window was open then.
         ("Window opens", local_time(booking.execute_at, zone, seconds=True))
@@ -578,6 +584,7 @@ def series_json(series: Series) -> dict[str, Any]:
         "until": series.until_day.isoformat() if series.until_day else None,
         "count": series.count, "time": series.time.strftime("%H:%M"),
         "duration": series.duration, "courts": series.courts, "partners": series.partners,
+        "guests": series.guests,
         "type": series.type, "status": series.status, "notes": series.notes,
         "next_booking_made_at": to_iso(series.next_at) if series.next_at else None,
         "keep_trying_until": series.keep_trying,

@@ -81,7 +81,7 @@ def materialize(store: Store, series: Series, now: datetime) -> list[Booking]:
                 courts=series.courts, partners=series.partners, type=series.type,
                 execute_at=max(opens, now), slot_start=start, now=now, series_id=series.id,
                 or_times=series.or_times, any_court=series.any_court,
-                keep_trying=series.keep_trying,
+                keep_trying=series.keep_trying, guests=series.guests,
             ))
         except BadInput as clash:  # the same slot was booked by hand
             notes.append(f"{day.isoformat()}: skipped, {clash}")

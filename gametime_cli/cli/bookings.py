@@ -23,7 +23,10 @@ def book(
     court: list[int] = typer.Option([], "--court",
                                     help="A court number; repeat for an order of preference."),
     partner: list[str] = typer.Option([], "--partner", metavar="NAME",
-                                      help="A partner's name; repeatable."),
+                                      help="A partner who is a member, chosen from the "
+                                      "club's roster by this name; repeatable."),
+    guest: list[str] = typer.Option([], "--guest", metavar="NAME",
+                                    help="A guest, not a member; repeatable."),
     booking_type: str | None = typer.Option(None, "--type", metavar="singles|doubles",
                                             help="The booking type."),
     account: str | None = typer.Option(None, "--account", metavar="USERNAME",
@@ -59,7 +62,8 @@ def book(
     now = utcnow()
     store = open_store()
     typed = dict(club_name=club, day_text=day, time_text=at, duration=duration, courts=court,
-                 partners=partner, booking_type=booking_type, account=account,
+                 partners=partner, guests=guest, booking_type=booking_type,
+                 account=account,
                  or_times=or_time, any_court=any_court,
                  keep_trying=spec_for(Settings(store.settings()), keep_trying,
                                       keep_trying_until))
@@ -280,8 +284,8 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
 
 def import_csv(
     path: str = typer.Argument(..., metavar="FILE.csv",
-                               help="date,time,club[,duration,courts,partners,type,account,"
-                               "or_times,any_court]"),
+                               help="date,time,club[,duration,courts,partners,guests,type,"
+                               "account,or_times,any_court]"),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Book many slots from a CSV file; one bad row and none of the file is booked."""

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import typer
 
 from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+
+if TYPE_CHECKING:
+    from gametime_cli.models import Club
+    from gametime_cli.store import Store
 
 app = subapp("Register the clubs you book at and their booking windows.")
 
@@ -87,23 +94,31 @@ def set_window(
     login_url: str | None = typer.Option(
         None, "--login-url", help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),
     allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
+    accept_waiver: bool = typer.Option(
+        False, "--accept-waiver",
+        help="Agree to the box the club's booking form asks you to tick (a waiver), "
+        "after its words are shown: the tool then ticks it."),
+    yes: bool = typer.Option(False, "--yes", help="With --accept-waiver: agree without "
+                             "asking (for scripts; the words are still printed)."),
 ) -> None:
-    """Change a club's booking window (bookings still waiting move to the new opening)
-    or the member site where it signs in."""
+    """Change a club's booking window (bookings still waiting move to the new opening),
+    the member site where it signs in, or agree to its booking form's waiver."""
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
     from gametime_cli.sites import validate_login_url
     from gametime_cli.windows import parse_opens_at
 
-    if opens_at is None and window_days is None and login_url is None:
-        raise BadInput("nothing to change; give --opens-at HH:MM[:SS], --window-days N "
-                       "or --login-url URL")
+    if opens_at is None and window_days is None and login_url is None and not accept_waiver:
+        raise BadInput("nothing to change; give --opens-at HH:MM[:SS], --window-days N, "
+                       "--login-url URL or --accept-waiver")
     if window_days is not None and not 0 <= window_days <= 365:
         raise BadInput(f"--window-days {window_days} is out of range; use 0 to 365")
     store = open_store()
     club = store.get_club(name)
     checked = validate_login_url(login_url, club.url, allow_http) if login_url else None
     opens = parse_opens_at(opens_at) if opens_at is not None else club.opens_at
+    if accept_waiver:
+        _agree(store, club, yes)
     if login_url is not None:
         club = store.set_club_login_url(club, checked)
         say(f"Club {club.name} signs in at {checked}." if checked else
@@ -115,6 +130,32 @@ def set_window(
                                   now=utcnow())
     say(f"Club {club.name}: a day opens {days} day{'s' if days != 1 else ''} ahead at "
                f"{opens.isoformat()} {club.timezone}; {moved} booking(s) moved to it.")
+
+
+def _agree(store: Store, club: Club, yes: bool) -> None:
+    """Show the words of the box the club's form asks to be ticked, and record the
+    player's agreement (asked for, unless --yes)."""
+    from gametime_cli.errors import BadInput
+
+    offer = store.club_offer(club.id)
+    seen = list(offer.boxes) if offer else []
+    if seen:
+        say(f"{club.name}'s booking form asks you to agree:")
+        for words in seen:
+            say(f'  "{words}"')
+    else:
+        say(f"No booking form of {club.name} has been seen yet: the tool will tick the "
+            f"box whose words speak of a waiver, policy or terms, and `gametime show` and "
+            f"the run's log will quote them. Read them on the club's site.")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise BadInput("--accept-waiver asks before it agrees; add --yes to agree "
+                           "without asking (from a script)")
+        if not typer.confirm("Do you agree, and let the tool tick it for you?",
+                             default=False):
+            raise BadInput("not agreed: the tool won't tick the box")
+    store.set_club_agreement(club, seen or None)
+    say(f"Agreed for {club.name}: the tool ticks that box on its booking form.")
 
 
 @app.command("list")

@@ -66,6 +66,17 @@ class OffOrigin(EnvironmentProblem):
     stopped before typing or sending anything there (exit 3, the booking stays pending)."""
 
 
+class NeedsAgreement(EnvironmentProblem):
+    """The club's booking form has a box to agree to that the player has not agreed to
+    (exit 3; the booking waits for the player)."""
+
+    def __init__(self, club: str, words: str):
+        super().__init__(
+            f"{club}'s booking form asks you to agree: \"{words}\"; the tool ticks it only if "
+            f"you do: read it, then run 'gametime club set {club} --accept-waiver'")
+        self.words = words
+
+
 class AttemptFailed(Exception):
     """A driver step failed in a way the outcome describes (a timeout, a 5xx)."""
 
@@ -91,6 +102,7 @@ class SlotRequest:
     duration: int
     courts: list[int]
     partners: list[str] = field(default_factory=list)
+    """Members: chosen from the club's roster on the form."""
     type: str | None = None
     account: str | None = None
     any_court: bool = False
@@ -109,6 +121,8 @@ class SlotRequest:
     """Called with the court just before the form is submitted; it raises when this run
     may no longer book (its lease was lost, the booking was cancelled), and then nothing
     is submitted."""
+    guests: list[str] = field(default_factory=list)
+    """Players who aren't members: their rows' guest box ticked."""
 
     def holding(self, court: int) -> None:
         if self.before_hold is not None:
@@ -125,7 +139,7 @@ class SlotRequest:
     @property
     def booking_type(self) -> str:
         """singles or doubles: as asked, else by how many partners come along."""
-        return booking_type(self.type, len(self.partners))
+        return booking_type(self.type, len(self.partners) + len(self.guests))
 
 
 @dataclass(frozen=True)

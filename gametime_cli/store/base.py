@@ -15,7 +15,7 @@ from typing import Self
 from gametime_cli import paths
 from gametime_cli.errors import DatabaseBusy, EnvironmentProblem
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 15
 """Number of migrations in `migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 

@@ -21,6 +21,7 @@ FROM bookings b JOIN clubs c ON c.id = b.club_id
 BOOKING_JSON = """
 json_object('id', b.id, 'club', c.name, 'account', b.account, 'date', b.day, 'time', b.time,
   'duration', b.duration, 'courts', json(b.courts), 'partners', json(b.partners),
+  'guests', json(b.guests),
   'type', b.type, 'status', b.status, 'execute_at', b.execute_at,
   'next_try_at', CASE WHEN b.status = 'pending' THEN b.due_at END,
   'attempts', (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id),
@@ -98,6 +99,7 @@ class BookingStore:
         or_times: list[str] | None = None,
         any_court: bool = False,
         keep_trying: str | None = None,
+        guests: list[str] | None = None,
     ) -> Booking:
         with self.transaction() as conn:
             clash = conn.execute(
@@ -114,12 +116,12 @@ class BookingStore:
             cur = conn.execute(
                 "INSERT INTO bookings (club_id, account, day, time, duration, courts, partners,"
                 " type, status, execute_at, due_at, slot_start, created_at, updated_at,"
-                " series_id, or_times, any_court, keep_trying)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " series_id, or_times, any_court, keep_trying, guests)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [club.id, account, day, time, duration, json.dumps(courts),
                  json.dumps(partners), type, to_iso(execute_at), to_iso(execute_at),
                  to_iso(slot_start), stamp, stamp, series_id, json.dumps(or_times or []),
-                 int(any_court), keep_trying],
+                 int(any_court), keep_trying, json.dumps(guests or [])],
             )
             booking_id = cur.lastrowid
         return self.get_booking(booking_id)

@@ -53,6 +53,17 @@ class ClubStore:
         self.conn.execute("UPDATE clubs SET login_url = ? WHERE id = ?", [login_url, club.id])
         return self.club_by_id(club.id)
 
+    def set_club_agreement(self, club: Club, words: list[str] | None) -> Club:
+        """The player agrees to the booking form's boxes with these words (None: to a
+        box that speaks of a waiver, agreed before any form was seen)."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT settings FROM clubs WHERE id = ?", [club.id]).fetchone()
+            settings = json.loads(row[0] or "{}") if row else {}
+            settings["accept_waiver"] = {"words": words}
+            conn.execute("UPDATE clubs SET settings = ? WHERE id = ?",
+                         [json.dumps(settings), club.id])
+        return self.club_by_id(club.id)
+
     def set_club_window(self, club: Club, *, window_days: int, opens_at: str,
                         now: datetime) -> int:
         """Change a club's window rule and move its bookings still waiting for their
@@ -166,6 +177,7 @@ class ClubStore:
             durations={kind: tuple(minutes)
                        for kind, minutes in json.loads(row["durations"]).items()},
             read_at=from_iso(row["read_at"]) if row["read_at"] else None,
+            boxes=tuple(json.loads(row["boxes"] or "[]")),
         )
 
     def remember_offer(self, club_id: int, seen: ClubOffer, now: datetime) -> None:
@@ -188,10 +200,12 @@ class ClubStore:
                        else row["read_at"] if row else None)
             durations_at = (to_iso(now) if seen.durations
                             else row["durations_read_at"] if row else None)
+            boxes = list(seen.boxes) or (json.loads(row["boxes"] or "[]") if row else [])
             conn.execute(
                 "INSERT OR REPLACE INTO club_offers (club_id, courts, slots, durations,"
-                " read_at, durations_read_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [club_id, courts, slots, json.dumps(durations), read_at, durations_at])
+                " read_at, durations_read_at, boxes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [club_id, courts, slots, json.dumps(durations), read_at, durations_at,
+                 json.dumps(boxes)])
 
     # -- accounts --------------------------------------------------------------
 

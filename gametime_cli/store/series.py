@@ -27,15 +27,15 @@ class SeriesStore:
                    until_day: str | None, count: int | None, time: str, duration: int,
                    courts: list[int], partners: list[str], type: str | None,
                    or_times: list[str], any_court: bool, now: datetime,
-                   keep_trying: str | None = None) -> Series:
+                   keep_trying: str | None = None, guests: list[str] | None = None) -> Series:
         cur = self.conn.execute(
             "INSERT INTO series (club_id, account, freq, first_day, until_day, count, time,"
             " duration, courts, partners, type, status, next_at, created_at, or_times,"
-            " any_court, keep_trying)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+            " any_court, keep_trying, guests)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
             [club.id, account, freq, first_day, until_day, count, time, duration,
              json.dumps(courts), json.dumps(partners), type, to_iso(now), to_iso(now),
-             json.dumps(or_times), int(any_court), keep_trying],
+             json.dumps(or_times), int(any_court), keep_trying, json.dumps(guests or [])],
         )
         return self.get_series(cur.lastrowid)
 

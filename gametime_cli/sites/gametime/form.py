@@ -9,9 +9,23 @@ import json
 from gametime_cli.clock import epoch
 from gametime_cli.offer import ClubOffer, duration_problem
 from gametime_cli.sites import page_input
-from gametime_cli.sites.base import AttemptFailed, CourtDay, Outcome, OutcomeKind, SlotRequest
+from gametime_cli.sites.base import (
+    AttemptFailed,
+    CourtDay,
+    NeedsAgreement,
+    Outcome,
+    OutcomeKind,
+    SlotRequest,
+)
+from gametime_cli.sites.gametime.agreements import agreed_to
 from gametime_cli.sites.gametime.aiming import Aiming, refused_form
 from gametime_cli.sites.gametime.choices import choose_duration, offered_minutes
+from gametime_cli.sites.gametime.partners import (
+    PartnerNotOffered,
+    PartnerRow,
+    add_guest,
+    choose_member,
+)
 from gametime_cli.sites.gametime.scripts import script
 from gametime_cli.sites.gametime.words import HELD_WORDS, TAKEN_WORDS, ErrorPage
 from gametime_cli.timing import wait_until_async
@@ -107,12 +121,25 @@ class FillingTheForm(Aiming):
         if problem:
             return await self._with_artifacts(
                 request, court, Outcome(OutcomeKind.PERMANENT, court, message=problem))
+        rows = [PartnerRow(r["number"], bool(r["memberField"]), bool(r["guestBox"]))
+                for r in form.get("partners") or []]
+        if len(request.partners) + len(request.guests) > len(rows):
+            await self._leave_form()
+            return Outcome(OutcomeKind.PERMANENT, court, message=(
+                f"the booking form has room for {len(rows)} partner(s), not the "
+                f"{len(request.partners) + len(request.guests)} of this booking"))
         try:
-            await self._fill(request, rtype, duration, form.get("partners") or [])
+            await self._fill(request, rtype, duration, rows)
+        except PartnerNotOffered as exc:
+            await self._leave_form()
+            return Outcome(OutcomeKind.PERMANENT, court, message=str(exc))
         except page_input.NotTyped as exc:
             return await self._with_artifacts(request, court, Outcome(
                 OutcomeKind.TRANSIENT, court, message=f"the booking form would not take "
                                                       f"the booking: {exc}"))
+        stopped = await self._agree_and_check(request, court)
+        if stopped is not None:
+            return stopped
         if self._requests is not None and not await self._requests.settled(
                 since, self.options.action_timeout):
             return await self._with_artifacts(request, court, Outcome(
@@ -123,18 +150,44 @@ class FillingTheForm(Aiming):
         return None
 
     async def _fill(self, request: SlotRequest, rtype: str | None, duration: str | None,
-                    partner_rows: list[int]) -> None:
+                    rows: list[PartnerRow]) -> None:
         """Type, partners and duration, by the keyboard, as a player fills them in; the
         duration once the page has enabled it (it does so when a type is chosen). The
         caller then waits for the page's own update of the hold."""
         page = self._page
         if rtype is not None:
             await page_input.press_radio(page, _radio(rtype))
-        for row, name in zip(partner_rows, request.partners[:3], strict=False):
-            await page_input.type_text(page, f'input[name="players[{row}][name]"]', name)
+        members, guests = rows[:len(request.partners)], rows[len(request.partners):]
+        for row, name in zip(members, request.partners, strict=False):
+            await choose_member(page, self._requests, row, name, self.options.action_timeout)
+        for row, name in zip(guests, request.guests, strict=False):
+            await add_guest(page, row, name)
         if duration is not None:
             await page_input.choose_option(page, DURATION, duration,
                                            self.options.action_timeout)
+
+    async def _agree_and_check(self, request: SlotRequest, court: int) -> Outcome | None:
+        """Tick the boxes the player agreed to; then the browser's own check of the form:
+        a required field left unfilled stops the booking here, named by its label (the
+        browser would not send the form, and nothing would answer)."""
+        accepted = self.club.settings.get("accept_waiver")
+        missing = await self._page.evaluate(script("required_fields"), BOOKING_FORM)
+        for field in missing:
+            if not field["box"]:
+                continue
+            self._learn(ClubOffer(boxes=(field["words"],)))
+            if not agreed_to(field["words"], accepted):
+                raise NeedsAgreement(self.club.name, field["words"])
+            await page_input.press_radio(self._page, field["selector"])
+        if accepted and missing:
+            missing = await self._page.evaluate(script("required_fields"), BOOKING_FORM)
+        if missing:
+            names = ", ".join(f'"{f["words"] or f["name"]}"' for f in missing)
+            return await self._with_artifacts(request, court, Outcome(
+                OutcomeKind.PERMANENT, court, message=(
+                    f"{self.club.name}'s booking form requires {names}, which the tool "
+                    f"can't fill in; the form was not sent")))
+        return None
 
     async def _leave_form(self) -> None:
         """Leave a booking form unsent, for the member's home page: the hold goes unused

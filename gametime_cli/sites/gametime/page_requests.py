@@ -43,10 +43,10 @@ class PageRequests:
             self._pending.discard(request)
             self._last_change = time.monotonic()
 
-    async def settled(self, since: int, limit: float) -> bool:
+    async def settled(self, since: int, limit: float, grace: float = GRACE) -> bool:
         """Wait until the requests started after the count `since` have finished and
-        the page has been quiet a moment (or, none starting, the grace has passed);
-        False if it is still busy after `limit` seconds."""
+        the page has been quiet a moment (or, none starting, `grace` has passed: how
+        long the page may wait before it asks); False if still busy after `limit` s."""
         began = time.monotonic()
         deadline = began + limit
         while time.monotonic() < deadline:
@@ -54,7 +54,7 @@ class PageRequests:
             if not self._pending:
                 if self.started > since and now - self._last_change >= QUIET:
                     return True
-                if self.started == since and now - began >= GRACE:
+                if self.started == since and now - began >= grace:
                     return True
             await asyncio.sleep(0.005)
         return False

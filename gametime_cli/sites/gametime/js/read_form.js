@@ -16,6 +16,11 @@
     durations: select ? Array.from(select.options,
                                    o => ({value: o.value, label: o.innerText})) : null,
     partners: [2, 3, 4].filter(
-      n => document.querySelector(`input[name="players[${n}][name]"]`) !== null),
+      n => document.querySelector(`input[name="players[${n}][name]"]`) !== null).map(n => ({
+        number: n,
+        memberField: document.querySelector(`[name="players[${n}][user_id]"]`) !== null,
+        guestBox: document.querySelector(`input[type=checkbox][name="players[${n}][guest]"]`)
+          !== null,
+      })),
   };
 })
