@@ -157,6 +157,19 @@ def make_site() -> Iterator[Callable[..., SandboxSite]]:
 
 
 @pytest.fixture
+def make_simple_site() -> Iterator[Callable[..., SandboxSite]]:
+    """Start sandbox sites of the older, simpler kind (`SandboxConfig.simple`) with
+    config overrides (seed 7): for tests of one recorded behaviour at a time."""
+    from gametime_cli.sandbox import SandboxConfig, SandboxSite
+
+    with ExitStack() as stack:
+        def make(**options: object) -> SandboxSite:
+            return stack.enter_context(SandboxSite(SandboxConfig.simple(seed=7, **options)))
+
+        yield make
+
+
+@pytest.fixture
 def needs_browser() -> str:
     """The Chromium the command itself would drive (find_browser: GAMETIME_BROWSER, then
     Playwright's own, then PATH); missing_part where there is none."""

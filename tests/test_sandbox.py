@@ -200,7 +200,7 @@ def filled(form: dict[str, str], rtype: str = "13", duration: str = "60") -> dic
 
 @pytest.fixture
 def site() -> Iterator[SandboxSite]:
-    with SandboxSite(SandboxConfig(seed=7)) as running:
+    with SandboxSite(SandboxConfig.simple(seed=7)) as running:
         yield running
 
 
@@ -278,10 +278,10 @@ def _site_clock_near_opening(now: datetime, zone: ZoneInfo, minutes: float,
     return opening.date() + timedelta(days=window_days), opens_at, offset
 
 
-def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite],
+def test_too_early_by_the_sites_clock(make_simple_site: Callable[..., SandboxSite],
                                       now: datetime) -> None:
     day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
-    early = make_site(opens_at=opens_at, clock_offset=offset)
+    early = make_simple_site(opens_at=opens_at, clock_offset=offset)
     client = Client(early.base_url)
     client.login()
     reply = client.get(book_path(early, 1, day, 1140))
@@ -290,18 +290,18 @@ def test_too_early_by_the_sites_clock(make_site: Callable[..., SandboxSite],
     assert countdown.status == 200 and 'id="countdown"' in countdown.text
     assert early.form_loads() == []
 
-    ahead = make_site(opens_at=opens_at, clock_offset=offset + 600)  # 10 min ahead of it
+    ahead = make_simple_site(opens_at=opens_at, clock_offset=offset + 600)  # 10 min ahead of it
     client = Client(ahead.base_url)
     client.login()
     load_form(client, ahead, 1, day, 1140)
     assert len(ahead.form_loads()) == 1
 
 
-def test_open_locally_but_not_by_the_sites_clock(make_site: Callable[..., SandboxSite],
+def test_open_locally_but_not_by_the_sites_clock(make_simple_site: Callable[..., SandboxSite],
                                                  now: datetime) -> None:
     # By "our" clock the window opened 5 minutes ago; the site's runs 10 minutes behind.
     day, opens_at, ours = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), 5)
-    behind = make_site(opens_at=opens_at, clock_offset=ours - 600)
+    behind = make_simple_site(opens_at=opens_at, clock_offset=ours - 600)
     client = Client(behind.base_url)
     client.login()
     assert client.get(book_path(behind, 2, day, 1140)).location == "/scheduling/index/bookerror"
@@ -309,14 +309,14 @@ def test_open_locally_but_not_by_the_sites_clock(make_site: Callable[..., Sandbo
     load_form(client, behind, 2, day, 1140)
 
 
-def test_opens_at_follows_the_zone(make_site: Callable[..., SandboxSite]) -> None:
-    paris = make_site(timezone="Europe/Paris", window_days=2)
+def test_opens_at_follows_the_zone(make_simple_site: Callable[..., SandboxSite]) -> None:
+    paris = make_simple_site(timezone="Europe/Paris", window_days=2)
     expected = datetime(2026, 7, 8, 9, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
     assert paris.opens_at(date(2026, 7, 10)) == expected
 
 
-def test_another_session_holding_the_slot(make_site: Callable[..., SandboxSite]) -> None:
-    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+def test_another_session_holding_the_slot(make_simple_site: Callable[..., SandboxSite]) -> None:
+    two = make_simple_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
                            SandboxUser("sam", "b", 4412, "Sam, Test")])
     jo, sam = Client(two.base_url), Client(two.base_url)
     jo.login("jo", "a")
@@ -346,9 +346,9 @@ def test_hold_for_other_member_and_booked_slot(site: SandboxSite) -> None:
 
 
 def test_loading_a_second_form_releases_the_first_hold(
-    make_site: Callable[..., SandboxSite],
+    make_simple_site: Callable[..., SandboxSite],
 ) -> None:
-    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+    two = make_simple_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
                            SandboxUser("sam", "b", 4412, "Sam, Test")])
     jo, sam = Client(two.base_url), Client(two.base_url)
     jo.login("jo", "a")
@@ -381,8 +381,8 @@ def test_save_without_the_recaptcha_token_is_refused(site: SandboxSite) -> None:
     assert site.saves()[-1]["reason"] == "not validated: no reCAPTCHA token"
 
 
-def test_a_token_is_bound_to_its_session(make_site: Callable[..., SandboxSite]) -> None:
-    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+def test_a_token_is_bound_to_its_session(make_simple_site: Callable[..., SandboxSite]) -> None:
+    two = make_simple_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
                            SandboxUser("sam", "b", 4412, "Sam, Test")])
     jo, sam = Client(two.base_url), Client(two.base_url)
     jo.login("jo", "a")
@@ -440,16 +440,16 @@ def test_a_padded_date_and_a_booking_too_long_for_the_court(site: SandboxSite) -
     assert client.post(SAVE, filled(client.signed_form(form))).status == 302
 
 
-def test_date_header_follows_the_sites_clock(make_site: Callable[..., SandboxSite]) -> None:
+def test_date_header_follows_the_sites_clock(make_simple_site: Callable[..., SandboxSite]) -> None:
     for offset in (-3600.0, 90.0):
-        shifted = make_site(clock_offset=offset)
+        shifted = make_simple_site(clock_offset=offset)
         reply = Client(shifted.base_url).get("/auth")
         sent = parsedate_to_datetime(reply.headers["Date"]).timestamp()
         assert sent == pytest.approx(time.time() + offset, abs=2)
 
 
-def test_delay_slows_every_response(make_site: Callable[..., SandboxSite]) -> None:
-    slow = make_site(delay=0.3)
+def test_delay_slows_every_response(make_simple_site: Callable[..., SandboxSite]) -> None:
+    slow = make_simple_site(delay=0.3)
     client = Client(slow.base_url)
     started = time.monotonic()
     assert client.post("/auth", {"username": "member", "password": "secret"}).status == 302
@@ -462,8 +462,8 @@ def test_delay_slows_every_response(make_site: Callable[..., SandboxSite]) -> No
 
 @pytest.mark.slow  # waits for the middle of a second
 def test_latency_each_way_with_the_date_stamped_when_handled(
-        make_site: Callable[..., SandboxSite]) -> None:
-    far = make_site(latency=0.4)
+        make_simple_site: Callable[..., SandboxSite]) -> None:
+    far = make_simple_site(latency=0.4)
     client = Client(far.base_url)
     client.get("/auth")  # connected
     # Sent at x.5: handled (and dated) at x.9, answered at y.3 of the next second.
@@ -497,17 +497,17 @@ def _header_and_body_times(base_url: str) -> list[tuple[float, float]]:
     return times
 
 
-def test_the_nagle_mode_holds_the_body_back(make_site: Callable[..., SandboxSite]) -> None:
+def test_the_nagle_mode_holds_the_body_back(make_simple_site: Callable[..., SandboxSite]) -> None:
     # Two writes without TCP_NODELAY: once the connection's quick ACKs are spent, the
     # body waits for the client's delayed ACK of the headers (about 40 ms on Linux).
-    held = _header_and_body_times(make_site(nagle=True).base_url)
+    held = _header_and_body_times(make_simple_site(nagle=True).base_url)
     assert max(body - headers for headers, body in held) > 0.02
-    whole = _header_and_body_times(make_site().base_url)
+    whole = _header_and_body_times(make_simple_site().base_url)
     assert max(body - headers for headers, body in whole) < 0.01
 
 
-def test_save_500(make_site: Callable[..., SandboxSite]) -> None:
-    failing = make_site(save_500=1.0)
+def test_save_500(make_simple_site: Callable[..., SandboxSite]) -> None:
+    failing = make_simple_site(save_500=1.0)
     client = Client(failing.base_url)
     client.login()
     form = client.signed_form(load_form(client, failing, 1, open_day(failing), 1140))
@@ -539,8 +539,8 @@ def test_cancel_from_the_home_page(site: SandboxSite) -> None:
 
 
 @pytest.mark.slow  # waits for a hold to expire
-def test_an_expired_hold_is_refused_at_save(make_site: Callable[..., SandboxSite]) -> None:
-    brief = make_site(hold_seconds=0.5)
+def test_an_expired_hold_is_refused_at_save(make_simple_site: Callable[..., SandboxSite]) -> None:
+    brief = make_simple_site(hold_seconds=0.5)
     client = Client(brief.base_url)
     client.login()
     form = client.signed_form(load_form(client, brief, 1, open_day(brief), 1140))
@@ -641,7 +641,10 @@ def _book_with_urllib_as_is(base_url: str) -> None:
     court_id = bare.day_json(day)["e"][0]["i"]
     page = bare.get(f"/scheduling/index/book/sport/1/court/{court_id}"
                     f"/date/{day.year}-{day.month}-{day.day}/time/1140")
-    saved = bare.post(SAVE, filled(bare.signed_form(form_fields(page.text).fields)))
+    # The site as recorded: the partner a guest (the box ticked), the waiver agreed to.
+    form = {**filled(bare.signed_form(form_fields(page.text).fields)),
+            "players[2][guest]": "on", "players[2][guestof]": "1", "bookingWaiverPolicy": "true"}
+    saved = bare.post(SAVE, form)
     assert "/scheduling/confirmation/history/sport/1/id/" in (saved.location or ""), saved.text
 
 
@@ -657,7 +660,7 @@ def test_the_command_refuses_bad_users() -> None:
 
 
 @pytest.mark.browser
-def test_a_browser_books_through_the_pages_own_script(make_site: Callable[..., SandboxSite],
+def test_a_browser_books_through_the_pages_own_script(make_simple_site: Callable[..., SandboxSite],
                                                       needs_browser: str) -> None:
     """The browser the command itself would drive (find_browser, through needs_browser)
     books through the pages' own scripts (the login's and the form's reCAPTCHA tokens).
@@ -667,7 +670,7 @@ def test_a_browser_books_through_the_pages_own_script(make_site: Callable[..., S
 
     from playwright.sync_api import sync_playwright
 
-    site = make_site(bot_check=False)
+    site = make_simple_site(bot_check=False)
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
     day = open_day(site)
     with sync_playwright() as playwright:

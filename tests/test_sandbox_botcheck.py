@@ -40,8 +40,8 @@ HEADLESS_UA = CHROME_UA.replace("Chrome/", "HeadlessChrome/")
 
 
 @pytest.fixture
-def site(make_site: Callable[..., SandboxSite]) -> SandboxSite:
-    return make_site()
+def site(make_simple_site: Callable[..., SandboxSite]) -> SandboxSite:
+    return make_simple_site()
 
 
 def logged_in(site: SandboxSite, **login_changes: object) -> Client:
@@ -71,8 +71,8 @@ def test_the_pages_load_the_script_and_name_the_key_and_action(site: SandboxSite
     assert "window.grecaptcha" in script.text and TOKEN in script.text
 
 
-def test_a_key_and_action_of_ones_own(make_site: Callable[..., SandboxSite]) -> None:
-    own = make_site(recaptcha_site_key="6Lsandbox-key_1", recaptcha_action="book/court")
+def test_a_key_and_action_of_ones_own(make_simple_site: Callable[..., SandboxSite]) -> None:
+    own = make_simple_site(recaptcha_site_key="6Lsandbox-key_1", recaptcha_action="book/court")
     assert "grecaptcha.execute('6Lsandbox-key_1', {action: 'book/court'})" in logged_in(
         own).get(book_path(own, 1, open_day(own), 1140)).text
     with pytest.raises(ValueError, match="recaptcha_action"):
@@ -223,8 +223,8 @@ def test_a_token_for_another_action_or_key_is_refused(site: SandboxSite, ask: di
 
 
 def test_a_token_of_another_session_or_of_none_is_refused(
-        make_site: Callable[..., SandboxSite]) -> None:
-    two = make_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
+        make_simple_site: Callable[..., SandboxSite]) -> None:
+    two = make_simple_site(users=[SandboxUser("jo", "a", 4411, "Jo, Test"),
                            SandboxUser("sam", "b", 4412, "Sam, Test")])
     jo, sam = Client(two.base_url), Client(two.base_url)
     jo.login("jo", "a")
@@ -298,8 +298,8 @@ def test_a_json_login_without_a_token_taints_too(site: SandboxSite) -> None:
     assert site.saves()[-1]["flags"] == ["login:no-token"]
 
 
-def test_refuse_page_submit(make_site: Callable[..., SandboxSite]) -> None:
-    strict = make_site(refuse_page_submit=True)
+def test_refuse_page_submit(make_simple_site: Callable[..., SandboxSite]) -> None:
+    strict = make_simple_site(refuse_page_submit=True)
     client = logged_in(strict)  # the login page's own submit is never refused
     form = filled(load_form(client, strict, 1, open_day(strict), 1140))
     assert_not_validated(client, client.post(SAVE, client.signed_form(form)))
@@ -308,8 +308,8 @@ def test_refuse_page_submit(make_site: Callable[..., SandboxSite]) -> None:
     assert booked(client.post(SAVE, direct))
 
 
-def test_refuse_direct_token(make_site: Callable[..., SandboxSite]) -> None:
-    strict = make_site(refuse_direct_token=True)
+def test_refuse_direct_token(make_simple_site: Callable[..., SandboxSite]) -> None:
+    strict = make_simple_site(refuse_direct_token=True)
     client = logged_in(strict)
     form = filled(load_form(client, strict, 1, open_day(strict), 1140))
     direct = client.signed_form(form, from_submit=False, submit_trusted=None)
@@ -319,8 +319,8 @@ def test_refuse_direct_token(make_site: Callable[..., SandboxSite]) -> None:
 
 
 def test_without_the_bot_check_any_valid_token_passes(
-        make_site: Callable[..., SandboxSite]) -> None:
-    lax = make_site(bot_check=False)
+        make_simple_site: Callable[..., SandboxSite]) -> None:
+    lax = make_simple_site(bot_check=False)
     client = logged_in(lax, webdriver=True)
     day = open_day(lax)
     form = filled(load_form(client, lax, 1, day, 1140))
@@ -429,14 +429,14 @@ def _book_by_hand(page: Page, site: SandboxSite, day: date) -> str:
 
 @pytest.mark.browser
 def test_a_persons_browser_books_and_a_headless_shell_is_refused(
-        make_site: Callable[..., SandboxSite]) -> None:
+        make_simple_site: Callable[..., SandboxSite]) -> None:
     for path, package in ((CHROMIUM, "chromium"), (HEADLESS_SHELL, "chromium-headless-shell")):
         if not path.exists():
             missing_part(f"{path} for the bot check's browser test", debian(package))
     from playwright.sync_api import sync_playwright
 
     root = ["--no-sandbox"] if os.geteuid() == 0 else []
-    person, bot = make_site(), make_site()
+    person, bot = make_simple_site(), make_simple_site()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True,

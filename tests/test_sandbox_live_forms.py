@@ -94,18 +94,19 @@ def book(client: Client, site: SandboxSite, court: int, day: date, minutes: int,
     return client.post(SAVE, {**filled(client.signed_form(form)), **choices})
 
 
-def test_as_recorded_turns_every_knob_on_and_the_default_is_the_older_site() -> None:
-    recorded, default = SandboxConfig.as_recorded(seed=3), SandboxConfig()
+def test_the_default_is_the_recorded_site_and_simple_the_older_one() -> None:
+    recorded, simple = SandboxConfig.as_recorded(seed=3), SandboxConfig.simple()
     for name, value in RECORDED.items():
-        assert getattr(recorded, name) == value != getattr(default, name)
+        assert getattr(recorded, name) == getattr(SandboxConfig(), name) == value
+        assert getattr(simple, name) != value
     assert recorded.seed == 3
     assert SandboxConfig.as_recorded(cancel_steps=1).cancel_steps == 1
 
 
 # The day's JSON as recorded
 
-def test_the_days_json_as_recorded(make_site: MakeSite, day: date) -> None:
-    site = make_site(json_as_recorded=True)
+def test_the_days_json_as_recorded(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(json_as_recorded=True)
     client = logged_in(site)
     site.add_booking(2, day, 1140, 90, user_id=4512, name="Smith, Jane")
     data = client.day_json(day)
@@ -123,18 +124,18 @@ def test_the_days_json_as_recorded(make_site: MakeSite, day: date) -> None:
     assert sorted(data["g"][0]["c"]) == sorted(c["i"] for c in data["e"])
 
 
-def test_the_days_json_as_before(make_site: MakeSite, day: date) -> None:
-    data = logged_in(make_site()).day_json(day)
+def test_the_days_json_as_before(make_simple_site: MakeSite, day: date) -> None:
+    data = logged_in(make_simple_site()).day_json(day)
     assert set(data) == {"e", "t"} and data["t"][:2] == [360, 390]
     assert all("t" not in court for court in data["e"])
-    recorded = logged_in(make_site(json_as_recorded=True, slot_times=False)).day_json(day)
+    recorded = logged_in(make_simple_site(json_as_recorded=True, slot_times=False)).day_json(day)
     assert "t" not in recorded and all("t" in court for court in recorded["e"])
 
 
 # A booking's two numbers
 
-def test_two_numbers_bkid_and_confirmation(make_site: MakeSite, day: date) -> None:
-    site = make_site(two_numbers=True)
+def test_two_numbers_bkid_and_confirmation(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(two_numbers=True)
     client = logged_in(site)
     number = confirmation_number(book(client, site, 3, day, 1140))
     [booking] = site.bookings()
@@ -159,8 +160,8 @@ def test_two_numbers_bkid_and_confirmation(make_site: MakeSite, day: date) -> No
     assert site.bookings() == []
 
 
-def test_two_numbers_off_one_number(make_site: MakeSite, day: date) -> None:
-    site = make_site()
+def test_two_numbers_off_one_number(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site()
     client = logged_in(site)
     number = confirmation_number(book(client, site, 3, day, 1140))
     [entry] = client.day_json(day)["e"][2]["b"]
@@ -169,8 +170,8 @@ def test_two_numbers_off_one_number(make_site: MakeSite, day: date) -> None:
     assert f'data-booking-id="{number}"' in client.get("/").text
 
 
-def test_add_booking_returns_the_bkid(make_site: MakeSite, day: date) -> None:
-    site = make_site(two_numbers=True)
+def test_add_booking_returns_the_bkid(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(two_numbers=True)
     bk_id = site.add_booking(1, day, 600)
     other = site.add_booking(1, day, 720)
     assert [b["id"] for b in site.bookings()] == [bk_id, other]
@@ -189,9 +190,9 @@ def bookerror_text(client: Client) -> str:
 
 
 def test_every_refusal_of_the_book_url_goes_to_bookerror_which_tells_which(
-        make_site: MakeSite, now: datetime) -> None:
+        make_simple_site: MakeSite, now: datetime) -> None:
     day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
-    site = make_site(bookerror_words=True, opens_at=opens_at, clock_offset=offset)
+    site = make_simple_site(bookerror_words=True, opens_at=opens_at, clock_offset=offset)
     client = logged_in(site)
     reply = client.get(book_path(site, 1, day, 1140))
     assert (reply.status, reply.location) == (302, BOOKERROR)
@@ -221,8 +222,8 @@ def test_every_refusal_of_the_book_url_goes_to_bookerror_which_tells_which(
 
 
 def test_without_bookerror_words_held_and_booked_answer_a_page(
-        make_site: MakeSite, now: datetime, day: date) -> None:
-    site = make_site()
+        make_simple_site: MakeSite, now: datetime, day: date) -> None:
+    site = make_simple_site()
     client = logged_in(site)
     site.hold_for_other_member(1, day, 1140)
     site.add_booking(2, day, 1140)
@@ -231,7 +232,7 @@ def test_without_bookerror_words_held_and_booked_answer_a_page(
     assert held.status == booked.status == 200
     assert HELD_BY_ANOTHER in held.text and ALREADY_BOOKED in booked.text
     early_day, opens_at, offset = _site_clock_near_opening(now, ZoneInfo("America/Toronto"), -5)
-    early = make_site(opens_at=opens_at, clock_offset=offset)
+    early = make_simple_site(opens_at=opens_at, clock_offset=offset)
     client = logged_in(early)
     assert client.get(book_path(early, 1, early_day, 1140)).location == BOOKERROR
     page = client.get(BOOKERROR).text
@@ -240,8 +241,8 @@ def test_without_bookerror_words_held_and_booked_answer_a_page(
 
 # The waiver box
 
-def test_the_waiver_is_a_box_to_tick(make_site: MakeSite, day: date) -> None:
-    site = make_site(waiver=True)
+def test_the_waiver_is_a_box_to_tick(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(waiver=True)
     client = logged_in(site)
     page = client.get(book_path(site, 1, day, 1140)).text
     box = form_fields(page).attributes["bookingWaiverPolicy"]
@@ -257,8 +258,8 @@ def test_the_waiver_is_a_box_to_tick(make_site: MakeSite, day: date) -> None:
 
 
 def test_without_the_waiver_knob_the_field_is_hidden_and_not_checked(
-        make_site: MakeSite, day: date) -> None:
-    site = make_site()
+        make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site()
     client = logged_in(site)
     page = client.get(book_path(site, 1, day, 1140)).text
     assert escape(WAIVER_WORDS) not in page
@@ -270,8 +271,8 @@ def test_without_the_waiver_knob_the_field_is_hidden_and_not_checked(
 
 # The cancel page's two buttons and its dialog
 
-def test_a_cancel_needs_the_dialogs_confirmation(make_site: MakeSite, day: date) -> None:
-    site = make_site(cancel_steps=2)
+def test_a_cancel_needs_the_dialogs_confirmation(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(cancel_steps=2)
     client = logged_in(site)
     mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
     link = f"/scheduling/index/cancel/id/{mine}"
@@ -293,8 +294,8 @@ def test_a_cancel_needs_the_dialogs_confirmation(make_site: MakeSite, day: date)
         ("1", "cancelled")]
 
 
-def test_one_step_cancel_as_before(make_site: MakeSite, day: date) -> None:
-    site = make_site()
+def test_one_step_cancel_as_before(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site()
     client = logged_in(site)
     mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
     page = client.get(f"/scheduling/index/cancel/id/{mine}").text
@@ -320,8 +321,8 @@ def update_hold(client: Client, form: dict[str, str], rtype: str = "1",
     return json.loads(reply.text)
 
 
-def test_the_form_says_what_it_holds(make_site: MakeSite, day: date) -> None:
-    site = make_site(hold_follows_form=True)
+def test_the_form_says_what_it_holds(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(hold_follows_form=True)
     page = logged_in(site).get(book_path(site, 1, day, 1140)).text
     assert "Your temporary booking will be held for 5:00 minutes" in page
     assert re.search(r'id="hold-summary" data-rtype="13" data-duration="60">Singles, 1 hour<',
@@ -330,8 +331,8 @@ def test_the_form_says_what_it_holds(make_site: MakeSite, day: date) -> None:
 
 
 def test_a_save_before_the_hold_update_books_the_holds_hour_of_singles(
-        make_site: MakeSite, day: date) -> None:
-    site = make_site(hold_follows_form=True)
+        make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(hold_follows_form=True)
     client = logged_in(site)
     form = load_form(client, site, 1, day, 1140)
     answers: list[dict] = []
@@ -346,14 +347,14 @@ def test_a_save_before_the_hold_update_books_the_holds_hour_of_singles(
     assert answers == [{"code": 404, "msg": HOLD_EXPIRED}]  # the hold was spent by then
 
 
-def test_a_save_after_the_hold_update_books_what_it_holds(make_site: MakeSite,
+def test_a_save_after_the_hold_update_books_what_it_holds(make_simple_site: MakeSite,
                                                           day: date) -> None:
-    site = make_site(hold_follows_form=True)
+    site = make_simple_site(hold_follows_form=True)
     client = logged_in(site)
     form = load_form(client, site, 2, day, 1140)
     started = time.monotonic()
     answer = update_hold(client, form, "1", "90")
-    assert time.monotonic() - started >= 0.5  # the site takes its time
+    assert time.monotonic() - started >= site.config.hold_update_delay > 0  # it takes its time
     assert answer == {"code": 200, "msg": HOLD_UPDATED, "temp": int(form["temp"]),
                       "rtype": 1, "duration": 90, "summary": "Doubles, 1.5 hours"}
     # The posted fields don't count: the hold does.
@@ -368,8 +369,8 @@ def test_a_save_after_the_hold_update_books_what_it_holds(make_site: MakeSite,
 
 
 def test_hold_updates_an_empty_field_keeps_the_held_one_and_order_of_arrival_wins(
-        make_site: MakeSite, day: date) -> None:
-    site = make_site(hold_follows_form=True, hold_update_delay=0)
+        make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(hold_follows_form=True, hold_update_delay=0)
     client = logged_in(site)
     form = load_form(client, site, 2, day, 1140)
     assert update_hold(client, form, "1", "")["duration"] == 60  # a type, no length yet
@@ -389,8 +390,8 @@ def test_hold_updates_an_empty_field_keeps_the_held_one_and_order_of_arrival_win
     assert [u["applied"] for u in site.hold_updates()] == [True, True, False, False, True, False]
 
 
-def test_the_holds_length_is_checked_at_save_time(make_site: MakeSite, day: date) -> None:
-    site = make_site(hold_follows_form=True, hold_update_delay=0)
+def test_the_holds_length_is_checked_at_save_time(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(hold_follows_form=True, hold_update_delay=0)
     client = logged_in(site)
     site.add_booking(3, day, 1200)
     form = load_form(client, site, 3, day, 1140)
@@ -401,9 +402,9 @@ def test_the_holds_length_is_checked_at_save_time(make_site: MakeSite, day: date
     assert confirmation_number(client.post(SAVE, filled(client.signed_form(form))))
 
 
-def test_a_hold_update_is_the_pages_own_background_request(make_site: MakeSite,
+def test_a_hold_update_is_the_pages_own_background_request(make_simple_site: MakeSite,
                                                            day: date) -> None:
-    site = make_site(hold_follows_form=True, hold_update_delay=0)
+    site = make_simple_site(hold_follows_form=True, hold_update_delay=0)
     client, other = logged_in(site), Client(site.base_url)
     form = load_form(client, site, 1, day, 1140)
     fields = {"temp": form["temp"], "rtype": "1", "duration": "90"}
@@ -416,9 +417,9 @@ def test_a_hold_update_is_the_pages_own_background_request(make_site: MakeSite,
     assert [(h["rtype"], h["duration"]) for h in site.holds()] == [(13, 60)]
 
 
-def test_without_the_knob_the_posted_type_and_duration_are_booked(make_site: MakeSite,
+def test_without_the_knob_the_posted_type_and_duration_are_booked(make_simple_site: MakeSite,
                                                                   day: date) -> None:
-    site = make_site()
+    site = make_simple_site()
     client = logged_in(site)
     page = client.get(book_path(site, 1, day, 1140)).text
     assert "temporary booking will be held" not in page
@@ -440,8 +441,8 @@ def roster_names(client: Client, query: str) -> list[tuple[int, str]]:
     return [(m["id"], m["n"]) for m in json.loads(reply.text)["results"]]
 
 
-def test_the_roster_search(make_site: MakeSite) -> None:
-    site = make_site(roster=True)
+def test_the_roster_search(make_simple_site: MakeSite) -> None:
+    site = make_simple_site(roster=True)
     client = logged_in(site)
     assert roster_names(client, "smi") == [(4512, "Smith, Jane")]
     assert roster_names(client, " JANE ") == [(4512, "Smith, Jane")]  # a first name too
@@ -452,12 +453,12 @@ def test_the_roster_search(make_site: MakeSite) -> None:
     assert [n for _, n in roster_names(client, "ng")] == ["Nguyen, Ann"]
     assert client.get(f"{ROSTER}?q=smi").status == 400  # a script's request only
     assert Client(site.base_url).get(f"{ROSTER}?q=smi", XHR).location == "/auth"
-    assert logged_in(make_site()).get(f"{ROSTER}?q=smi", XHR).status == 404  # knob off
+    assert logged_in(make_simple_site()).get(f"{ROSTER}?q=smi", XHR).status == 404  # knob off
 
 
-def test_the_partner_rows_carry_a_members_or_a_guests_fields(make_site: MakeSite,
+def test_the_partner_rows_carry_a_members_or_a_guests_fields(make_simple_site: MakeSite,
                                                              day: date) -> None:
-    site = make_site(roster=True)
+    site = make_simple_site(roster=True)
     page = logged_in(site).get(book_path(site, 1, day, 1140)).text
     parsed = form_fields(page)
     for n in (2, 3, 4):
@@ -491,8 +492,8 @@ def roster_save(client: Client, site: SandboxSite, day: date, court: int = 1,
     {"name": "Pat Doe", "user_id": "9999"},  # no one on the roster
 ])
 def test_a_partner_neither_member_nor_guest_is_not_validated(
-        make_site: MakeSite, day: date, partner: dict[str, str]) -> None:
-    site = make_site(roster=True)
+        make_simple_site: MakeSite, day: date, partner: dict[str, str]) -> None:
+    site = make_simple_site(roster=True)
     client = logged_in(site)
     reply = roster_save(client, site, day, **partner)
     assert (reply.status, reply.location) == (302, BOOKERROR)
@@ -502,9 +503,9 @@ def test_a_partner_neither_member_nor_guest_is_not_validated(
         "not validated: player 2 is neither a roster member nor a guest")
 
 
-def test_a_member_partner_and_a_guest_are_booked_as_such(make_site: MakeSite,
+def test_a_member_partner_and_a_guest_are_booked_as_such(make_simple_site: MakeSite,
                                                          day: date) -> None:
-    site = make_site(roster=True)
+    site = make_simple_site(roster=True)
     client = logged_in(site)
     assert confirmation_number(roster_save(client, site, day, 1, name="Smith, Jane",
                                            user_id="4512"))
@@ -520,8 +521,8 @@ def test_a_member_partner_and_a_guest_are_booked_as_such(make_site: MakeSite,
     assert "<li>Doe, Pat (guest)</li>" in shown
 
 
-def test_a_refused_partner_keeps_the_hold(make_site: MakeSite, day: date) -> None:
-    site = make_site(roster=True)
+def test_a_refused_partner_keeps_the_hold(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site(roster=True)
     client = logged_in(site)
     form = load_form(client, site, 1, day, 1140)
     bare = filled(client.signed_form(form))  # "Partner, Sam", a bare name
@@ -531,8 +532,8 @@ def test_a_refused_partner_keeps_the_hold(make_site: MakeSite, day: date) -> Non
     assert confirmation_number(client.post(SAVE, chosen))
 
 
-def test_without_the_roster_partners_are_bare_names(make_site: MakeSite, day: date) -> None:
-    site = make_site()
+def test_without_the_roster_partners_are_bare_names(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site()
     client = logged_in(site)
     page = client.get(book_path(site, 1, day, 1140)).text
     assert "players[2][user_id]" not in page and "players[2][guest]" not in page
@@ -558,9 +559,9 @@ def fetch(url: str, data: bytes | None = None, method: str | None = None,
             return Reply(error.code, error.headers, error.read().decode())
 
 
-def test_the_pages_load_their_scripts_from_the_asset_origin(make_site: MakeSite,
+def test_the_pages_load_their_scripts_from_the_asset_origin(make_simple_site: MakeSite,
                                                            day: date) -> None:
-    site = make_site(scripts_elsewhere=True, cancel_steps=2)
+    site = make_simple_site(scripts_elsewhere=True, cancel_steps=2)
     assets = site.asset_base_url
     assert assets.startswith("http://127.0.0.") and assets != site.base_url
     assert urlsplit(assets).netloc != urlsplit(site.base_url).netloc
@@ -588,8 +589,8 @@ def test_the_pages_load_their_scripts_from_the_asset_origin(make_site: MakeSite,
                                                           AGENT]
 
 
-def test_the_beacon_is_allowed_cross_origin_and_recorded(make_site: MakeSite) -> None:
-    site = make_site(scripts_elsewhere=True)
+def test_the_beacon_is_allowed_cross_origin_and_recorded(make_simple_site: MakeSite) -> None:
+    site = make_simple_site(scripts_elsewhere=True)
     beacon = site.asset_base_url + BEACON
     origin = {"Origin": site.base_url}
     preflight = fetch(beacon, method="OPTIONS", headers={
@@ -619,8 +620,8 @@ def test_stop_ends_the_asset_origin_too() -> None:
         urllib.request.urlopen(assets + AGENT, timeout=2)
 
 
-def test_without_the_knob_scripts_are_the_pages_own(make_site: MakeSite, day: date) -> None:
-    site = make_site()
+def test_without_the_knob_scripts_are_the_pages_own(make_simple_site: MakeSite, day: date) -> None:
+    site = make_simple_site()
     assert site.asset_base_url == ""
     page = logged_in(site).get(book_path(site, 1, day, 1140)).text
     assert "<script src=\"http" not in page and AGENT not in page
@@ -731,9 +732,9 @@ def test_a_browser_books_through_the_recorded_form(browser_page: Page, day: date
 
 @pytest.mark.browser
 def test_a_blocked_asset_origin_leaves_the_form_dead(browser_page: Page, day: date,
-                                                     make_site: MakeSite) -> None:
+                                                     make_simple_site: MakeSite) -> None:
     page = browser_page
-    site = make_site(scripts_elsewhere=True, bot_check=False)
+    site = make_simple_site(scripts_elsewhere=True, bot_check=False)
     page.route(site.asset_base_url + "/**", lambda route: route.abort())
     log_in_by_typing(page, site)
     page.goto(site.base_url + book_path(site, 1, day, 1140))
@@ -744,9 +745,9 @@ def test_a_blocked_asset_origin_leaves_the_form_dead(browser_page: Page, day: da
 
 
 @pytest.mark.browser
-def test_the_cancel_dialog(browser_page: Page, day: date, make_site: MakeSite) -> None:
+def test_the_cancel_dialog(browser_page: Page, day: date, make_simple_site: MakeSite) -> None:
     page = browser_page
-    site = make_site(cancel_steps=2, scripts_elsewhere=True, bot_check=False)
+    site = make_simple_site(cancel_steps=2, scripts_elsewhere=True, bot_check=False)
     mine = site.add_booking(1, day, 1140, user_id=4411, name="Member, Test")
     log_in_by_typing(page, site)
     page.click(f"li[data-booking-id='{mine}'] a.cancel")

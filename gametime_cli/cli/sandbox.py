@@ -89,19 +89,30 @@ def sandbox(
         help="Turn off the reCAPTCHA stand-in's scoring: any valid token books, whatever "
         "browser or HTTP client sent it (for trying things by hand). On by default, as "
         "at the live club: headless or scripted browsers and HTTP libraries are refused."),
+    simple: bool = typer.Option(
+        False, "--simple",
+        help="The older, simpler booking form instead of the site as recorded: bare "
+        "partner names, no waiver, a hold that doesn't follow the form, one number per "
+        "booking, a one-step cancel, its scripts inline, the older day's JSON and error "
+        "pages."),
+    hold_update_delay: float = typer.Option(
+        0.25, "--hold-update-delay", min=0, max=60,
+        help="Seconds the site takes to update a hold when the form's type or duration "
+        "changes."),
 ) -> None:
     """Serve a GameTime-like club site on 127.0.0.1 for trying the tool out; Ctrl-C stops it."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite
     from gametime_cli.windows import parse_opens_at, parse_zone
 
-    config = SandboxConfig(
+    make = SandboxConfig.simple if simple else SandboxConfig.as_recorded
+    config = make(
         users=parse_users(users), courts=courts, timezone=parse_zone(timezone).key,
         window_days=window_days, opens_at=parse_opens_at(opens_at), hold_seconds=hold_seconds,
         delay=delay, latency=latency / 1000, jitter=jitter / 1000, nagle=nagle,
         save_500=save_500, clock_offset=clock_offset, seed=seed,
         holds_per_session=holds_per_session, form_user_id=not no_member_id,
         save_answer_delay=save_answer_delay, on_request=_log_request,
-        bot_check=not no_bot_check,
+        bot_check=not no_bot_check, hold_update_delay=hold_update_delay,
     )
     site = SandboxSite(config)
     stopping = _stop_on_signals()
@@ -112,6 +123,8 @@ def sandbox(
     try:
         names = ", ".join(user.username for user in config.users)
         print(f"sandbox: serving {url} (users: {names})", flush=True)
+        if site.asset_base_url:
+            print(f"sandbox: its pages' scripts come from {site.asset_base_url}", flush=True)
         while not stopping.wait(0.5):
             pass
     finally:

@@ -11,7 +11,7 @@ off with `SandboxConfig(bot_check=False)`. Standard library only.
 Knobs imitate more of the site as recorded (the hold that follows the form, the bookerror
 page's words, a booking's two numbers, a cancel in two steps with a dialog, scripts from
 another origin, roster partners and guests, a waiver box, the day's JSON as recorded);
-each is off by default, and `SandboxConfig.as_recorded()` turns them all on.
+each is on by default (as recorded), and `SandboxConfig.simple()` turns them all off.
 """
 
 from gametime_cli.sandbox.server import SandboxSite

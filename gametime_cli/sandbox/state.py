@@ -106,7 +106,14 @@ RECORDED: Mapping[str, Any] = MappingProxyType({
     "json_as_recorded": True,
 })
 """The knobs of the site as gametime-site.md records it, each with its recorded value:
-`SandboxConfig.as_recorded()` turns them all on."""
+the defaults."""
+SIMPLE: Mapping[str, Any] = MappingProxyType({
+    "hold_follows_form": False, "bookerror_words": False, "two_numbers": False,
+    "cancel_steps": 1, "scripts_elsewhere": False, "roster": False, "waiver": False,
+    "json_as_recorded": False,
+})
+"""The older, simpler site the sandbox was first: `SandboxConfig.simple()`, for tests
+that need one of its forms."""
 
 
 @dataclass
@@ -178,9 +185,9 @@ class SandboxConfig:
     """Refuse booking tokens asked outside a submit event: a script's own
     `grecaptcha.execute` call (flag `refuse-direct-token`)."""
 
-    # The site as recorded (gametime-site.md). Each knob defaults to the older, simpler
-    # site; `as_recorded()` (the values in RECORDED) turns every one on.
-    hold_follows_form: bool = False
+    # The site as recorded (gametime-site.md), on by default (RECORDED); each knob off
+    # gives the older, simpler site's way (SIMPLE, `simple()`).
+    hold_follows_form: bool = True
     """A form's hold starts as the first booking type for 60 minutes; the page's script
     updates it in the background (POST `/scheduling/index/updatetemp`, XHR) when the type
     or the duration changes (answered after `hold_update_delay`), and the save books the
@@ -188,29 +195,31 @@ class SandboxConfig:
     says "Your temporary booking will be held for 5:00 minutes" (`hold_seconds`). The
     length checks (free for the whole duration, not past closing) are made at save time,
     against the hold's duration. Off: the save books the posted ones."""
-    hold_update_delay: float = 0.5
-    """Seconds a hold update waits before it is applied and answered (`hold_follows_form`)."""
-    bookerror_words: bool = False
+    hold_update_delay: float = 0.25
+    """Seconds a hold update waits before it is applied and answered (`hold_follows_form`;
+    the live site's is not recorded: script authors waited 0.5 s after the type and 2 s
+    after the duration)."""
+    bookerror_words: bool = True
     """Every refusal of the book URL (too early, held, booked) is a 302 to `bookerror`,
     titled "Booking Not Available", whose words tell which (the session's last refusal:
     PLEASE_WAIT, TIME_LABEL and a countdown; HELD_BY_ANOTHER; NO_LONGER_AVAILABLE). A
     time that is no slot stays a 404. Off: held and booked answer 200 with a
     not-available page; too early goes to the countdown page."""
-    two_numbers: bool = False
+    two_numbers: bool = True
     """A booking has a `bkId` (near 11000: the day's JSON `bkId`, the home page's ids and
     cancel links) and a different confirmation number `c` (near 278000: the day's JSON `c`,
     the save's redirect, the confirmation page). Off: one number serves as both."""
-    cancel_steps: int = 1
+    cancel_steps: int = 2
     """2: the cancel page has a "Back to my bookings" button, then "Cancel this booking",
     which asks `window.confirm(...)` and posts `confirmed=1` only when accepted; a post
     without it cancels nothing. 1: one button posts the cancel."""
-    scripts_elsewhere: bool = False
+    scripts_elsewhere: bool = True
     """The pages load their scripts from another origin (`asset_base_url`): every page a
     New-Relic-like agent that posts a timing beacon there, the booking form and the cancel
     page their own handlers (so a page whose asset origin is blocked does not work). Its
     requests are recorded in `asset_requests()`. Login, schedule and countdown scripts
     stay inline. Off: the page scripts are inline, no agent."""
-    roster: bool = False
+    roster: bool = True
     """A partner is a roster member (chosen from the name field's suggestions, which fill
     `players[N][user_id]`) or a guest (the "Guest" box: `players[N][guest]=on`,
     `players[N][guestof]=1`, no user id); a save with a partner who is neither is refused
@@ -220,23 +229,29 @@ class SandboxConfig:
     roster_members: list[RosterMember] = field(default_factory=_default_roster)
     """The club's members besides the site's users (who are on the roster too, and win a
     user id both use), for the `roster` search."""
-    waiver: bool = False
+    waiver: bool = True
     """The form carries a visible required waiver box (`bookingWaiverPolicy=true`); a
     save without it is refused. Off: a hidden `bookingWaiverPolicy=true`, not checked."""
-    json_as_recorded: bool = False
+    json_as_recorded: bool = True
     """The day's JSON as recorded: each court's `t` a list of open spans {t, d, i} and
     top-level `m` (booking types by id), `q`, `c`, `g`; no top-level slot list (whatever
     `slot_times` says). Off: today's shape."""
 
     @classmethod
     def as_recorded(cls, **overrides: Any) -> SandboxConfig:
-        """A config with every recorded behaviour on (`RECORDED`), then `overrides`."""
+        """A config with every recorded behaviour on (`RECORDED`, the defaults), then
+        `overrides`."""
         return cls(**{**RECORDED, **overrides})
+
+    @classmethod
+    def simple(cls, **overrides: Any) -> SandboxConfig:
+        """The older, simpler site (`SIMPLE`), then `overrides`."""
+        return cls(**{**SIMPLE, **overrides})
 
 
 _KNOBS = frozenset(f.name for f in fields(SandboxConfig))
-if not set(RECORDED) <= _KNOBS:
-    raise AssertionError("RECORDED names a knob SandboxConfig lacks")
+if not set(RECORDED) <= _KNOBS or set(SIMPLE) != set(RECORDED):
+    raise AssertionError("RECORDED and SIMPLE must name the same knobs of SandboxConfig")
 
 
 class Player(NamedTuple):
