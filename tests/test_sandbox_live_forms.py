@@ -365,7 +365,8 @@ def test_a_save_after_the_hold_update_books_what_it_holds(make_simple_site: Make
     [update] = site.hold_updates()
     assert (update["temp"], update["rtype"], update["duration"], update["applied"]) == (
         int(form["temp"]), 1, 90, True)
-    assert update["at"] - update["asked_at"] == pytest.approx(0.5, abs=0.2)
+    assert update["at"] - update["asked_at"] == pytest.approx(site.config.hold_update_delay,
+                                                            abs=0.2)
 
 
 def test_hold_updates_an_empty_field_keeps_the_held_one_and_order_of_arrival_wins(
