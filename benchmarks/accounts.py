@@ -102,7 +102,8 @@ def one_round(accounts: int, ahead: float, browser: str, submit: str,
                 raise SystemExit(f"gametime {' '.join(args)} exited {result.returncode}: "
                                  f"{result.stderr.strip()}")
 
-        command("club", "add", "race", "--url", site.base_url, "--timezone", "UTC",
+        command("club", "add", "race", "--url", site.base_url,
+                "--accept-waiver", "--yes", "--timezone", "UTC",
                 "--window-days", "1", "--opens-at", opening.time().isoformat())
         command("config", "set", "browser_mode", browser)
         command("config", "set", "submit", submit)

@@ -76,7 +76,8 @@ def one_round(every: float, rng: random.Random) -> tuple[float, float, int]:
     with SandboxSite(config) as site, tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "GAMETIME_HOME": home}
         theirs = site.add_booking(1, day, 19 * 60, 60, user_id=AL.user_id, name=AL.name)
-        run(["club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        run(["club", "add", "sb", "--url", site.base_url,
+             "--accept-waiver", "--yes", "--timezone", "UTC",
              "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S")], env)
         run(["login", "--club", "sb", "--username", JO.username, "--password-stdin",
              "--store", "file"], env, JO.password + "\n")

@@ -253,7 +253,8 @@ def one_round(index: int, args: argparse.Namespace, rng: random.Random, tally: T
     with tempfile.TemporaryDirectory(prefix="gametime-soak-") as tmp, SandboxSite(config) as site:
         home = Path(tmp) / "home"
         day = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-        command(home, "club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        command(home, "club", "add", "sb", "--url", site.base_url,
+                      "--accept-waiver", "--yes", "--timezone", "UTC",
                 "--window-days", "6", "--opens-at", "09:00")
         command(home, "login", "--club", "sb", "--username", USER.username,
                 "--password-stdin", "--store", "file", stdin=USER.password + "\n")

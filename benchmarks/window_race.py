@@ -237,7 +237,8 @@ def one_run(mode: str, network: Network, accounts: int = 1, provoke: str | None 
                     [sys.executable, str(NAIVE_BOT), site.base_url, NAIVE.username,
                      bot_book, repr(local_t0), repr(local_t0 - BOT_READY)],
                     "naive-bot", secret=NAIVE.password)
-            command("club", "add", "race", "--url", site.base_url, "--timezone", "UTC",
+            command("club", "add", "race", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", "UTC",
                     "--window-days", "1", "--opens-at", opening.time().isoformat())
             command("config", "set", "browser_mode", way.browser)
             command("config", "set", "submit", way.submit)

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import from_iso
+from gametime_cli.offer import length_note
 
 STATUSES = ("pending", "running", "confirmed", "failed", "missed", "cancelled")
 FINAL_STATUSES = ("confirmed", "failed", "missed", "cancelled")
@@ -126,9 +127,7 @@ class Booking:
     @property
     def length_note(self) -> str | None:
         """What the player must be told when the site holds another length than asked."""
-        if self.booked_minutes is None or self.booked_minutes == self.duration:
-            return None
-        return f"booked {self.booked_minutes} minutes, not the {self.duration} asked for"
+        return length_note(self.booked_minutes, self.duration)
 
     @property
     def played_time(self) -> time:

@@ -37,6 +37,18 @@ class ClubOffer:
         )
 
 
+AGREEMENT_ASKED = "--accept-waiver"
+"""The words by which a booking's last error asks the player to agree to a box of the
+club's booking form (`gametime club set NAME --accept-waiver`)."""
+
+
+def length_note(booked: int | None, asked: int) -> str | None:
+    """What a player must be told of a booking the site holds for another length."""
+    if booked is None or booked == asked:
+        return None
+    return f"booked {booked} minutes, not the {asked} asked for"
+
+
 def booking_type(chosen: str | None, partners: int) -> str:
     """singles or doubles: as asked, else by how many partners come along."""
     return chosen or ("doubles" if partners >= 2 else "singles")

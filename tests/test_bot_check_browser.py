@@ -124,7 +124,8 @@ def site() -> Iterator[SandboxSite]:
 def book(site: SandboxSite, host: BrowserHost, tmp_path: Path, day: date, submit: str,
          partners: list[str] | None = None) -> Any:
     """One booking of court 2 at 19:00 through the driver, as the run makes it."""
-    club = Club(1, "sandbox", site.base_url, ZONE, 6, time(9), settings={})
+    club = Club(1, "sandbox", site.base_url, ZONE, 6, time(9),
+                settings={"accept_waiver": {"words": None}})
     driver = GameTimeSite(club, Login("jo", Secret("secret-jo")), host, tmp_path / "art",
                           owns_host=True, submit=submit)
     try:

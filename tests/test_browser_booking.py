@@ -30,7 +30,8 @@ def site(opening: datetime):
 @pytest.fixture
 def club(gametime, site, opening):
     def add(window_days: int = 6) -> str:
-        result = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        result = gametime("club", "add", "sb", "--url", site.base_url,
+                          "--accept-waiver", "--yes", "--timezone", "UTC",
                           "--window-days", str(window_days), "--opens-at",
                           opening.strftime("%H:%M:%S"))
         assert result.returncode == 0, result.stderr
@@ -133,7 +134,8 @@ def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, 
 
 
 def test_a_wrong_password_stores_nothing(gametime, site):
-    gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    gametime("club", "add", "sb", "--url", site.base_url,
+             "--accept-waiver", "--yes", "--timezone", "UTC",
              "--window-days", "6", "--opens-at", "09:00")
     result = gametime("login", "--club", "sb", "--username", USER.username,
                       "--password-stdin", input="not-the-password\n", timeout=120)

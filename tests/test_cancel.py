@@ -36,7 +36,8 @@ def make_site(opens_at: datetime | None = None) -> SandboxSite:
 
 def add_club(gametime, site: SandboxSite) -> None:
     config = site.config
-    assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    assert gametime("club", "add", "sb", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", "UTC",
                     "--window-days", str(config.window_days), "--opens-at",
                     config.opens_at.isoformat()).returncode == 0
     login = gametime("login", "--club", "sb", "--username", JO.username, "--password-stdin",

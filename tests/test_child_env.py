@@ -197,7 +197,8 @@ def test_no_child_of_a_real_browser_run_gets_the_passphrase(gametime, env, home,
     config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
                            opens_at=opening.time(), seed=11)
     with SandboxSite(config) as site:
-        added = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        added = gametime("club", "add", "sb", "--url", site.base_url,
+                         "--accept-waiver", "--yes", "--timezone", "UTC",
                          "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"),
                          env=env)
         assert added.returncode == 0, added.stderr

@@ -30,7 +30,8 @@ def site(opening: datetime):
 
 @pytest.fixture
 def logged_in(gametime, site, opening) -> str:
-    added = gametime("club", "add", "riverside", "--url", site.base_url, "--timezone", "UTC",
+    added = gametime("club", "add", "riverside", "--url", site.base_url,
+                     "--accept-waiver", "--yes", "--timezone", "UTC",
                      "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
     assert added.returncode == 0, added.stderr
     login = gametime("login", "--club", "riverside", "--username", USER.username,
@@ -96,7 +97,8 @@ def test_a_time_that_is_not_a_slot_fails_once_where_the_site_lists_no_slots(
     config = SandboxConfig(users=[replace(USER)], courts=4, timezone="UTC", window_days=6,
                            opens_at=opening.time(), slot_times=False, seed=22)
     with SandboxSite(config) as site:
-        assert gametime("club", "add", "riverside", "--url", site.base_url, "--timezone",
+        assert gametime("club", "add", "riverside", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone",
                         "UTC", "--window-days", "6", "--opens-at",
                         opening.strftime("%H:%M:%S")).returncode == 0
         login = gametime("login", "--club", "riverside", "--username", USER.username,

@@ -81,7 +81,8 @@ def test_a_real_cron_daemon_books_for_an_awkward_data_home(tmp_path, private_cro
     with SandboxSite(config) as site:
         assert gametime("club", "add", "sure", "--url", "simulate:?success=1", "--timezone",
                         "UTC", "--window-days", "7", "--opens-at", "00:00").returncode == 0
-        assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert gametime("club", "add", "sb", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone", "UTC",
                         "--window-days", "6", "--opens-at", "09:00").returncode == 0
         assert gametime("login", "--club", "sb", "--username", USER.username,
                         "--password-stdin", "--store", "file",

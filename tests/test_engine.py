@@ -43,7 +43,8 @@ def opening_site(t0: datetime, *members: SandboxUser) -> SandboxSite:
 
 def add_club(gametime, name: str, site: SandboxSite, *members: SandboxUser) -> None:
     config = site.config
-    result = gametime("club", "add", name, "--url", site.base_url, "--timezone", "UTC",
+    result = gametime("club", "add", name, "--url", site.base_url,
+                      "--accept-waiver", "--yes", "--timezone", "UTC",
                       "--window-days", str(config.window_days), "--opens-at",
                       config.opens_at.isoformat())
     assert result.returncode == 0, result.stderr

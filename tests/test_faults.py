@@ -35,7 +35,8 @@ def site():
 
 def setup_club(gametime, site, day: date, *, lease: str = "3",
                bookings: int = 1) -> list[int]:
-    assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    assert gametime("club", "add", "sb", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", "UTC",
                     "--window-days", "6", "--opens-at", "09:00").returncode == 0
     login = gametime("login", "--club", "sb", "--username", USER.username, "--password-stdin",
                      "--store", "file", input=PASSWORD + "\n", timeout=120)

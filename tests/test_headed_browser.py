@@ -35,7 +35,8 @@ def our_displays() -> set[int]:
 def test_headed_runs_book_on_a_display_of_their_own(gametime, day, no_display):
     before = our_displays()
     with SandboxSite(SandboxConfig(users=[USER], timezone="UTC", seed=3)) as site:
-        assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert gametime("club", "add", "sb", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone", "UTC",
                         "--window-days", "6", "--opens-at", "00:00").returncode == 0
         login = gametime("login", "--club", "sb", "--username", USER.username, "--headed",
                          "--password-stdin", "--store", "file", input=PASSWORD + "\n",
@@ -62,7 +63,8 @@ def test_without_xvfb_a_headed_run_says_how_to_get_one(gametime, day, tmp_path):
     env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "PATH": str(bin_dir),
            "GAMETIME_BROWSER": shutil.which("chromium") or "/usr/bin/chromium"}
     with SandboxSite(SandboxConfig(users=[USER], timezone="UTC")) as site:
-        assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert gametime("club", "add", "sb", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone", "UTC",
                         "--window-days", "6", "--opens-at", "00:00").returncode == 0
         result = gametime("login", "--club", "sb", "--username", USER.username, "--headed",
                           "--password-stdin", "--store", "file", input=PASSWORD + "\n",

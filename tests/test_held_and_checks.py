@@ -45,7 +45,8 @@ def make_site(**config) -> SandboxSite:
 def add_club(gametime, site: SandboxSite, *, window_days: int | None = None,
              opens_at: str | None = None) -> None:
     config = site.config
-    assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", config.timezone,
+    assert gametime("club", "add", "sb", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", config.timezone,
                     "--window-days", str(window_days or config.window_days), "--opens-at",
                     opens_at or config.opens_at.isoformat()).returncode == 0
     login = gametime("login", "--club", "sb", "--username", JO.username, "--password-stdin",

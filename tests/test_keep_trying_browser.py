@@ -68,7 +68,8 @@ def next_event(watch: subprocess.Popen, selector: selectors.BaseSelector,
 def test_a_taken_court_is_booked_within_seconds_of_its_cancelling(gametime, site, opening,
                                                                    day):
     theirs = site.add_booking(1, day, 19 * 60, 60, user_id=OTHER.user_id, name=OTHER.name)
-    assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    assert gametime("club", "add", "sb", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", "UTC",
                     "--window-days", "6", "--opens-at",
                     opening.strftime("%H:%M:%S")).returncode == 0
     login = gametime("login", "--club", "sb", "--username", USER.username,

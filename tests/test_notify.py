@@ -73,3 +73,25 @@ def test_bad_notifier_input():
     assert bad.returncode == 2 and "apprise" in bad.stderr
     assert gt("notify", "remove", "7").returncode == 2
     assert json.loads(gt("notify", "list", "--json").stdout) == []
+
+
+def test_a_booking_the_site_holds_for_another_length_is_told_everywhere(hook, tmp_path):
+    # The site holds 60 minutes of the 90 asked for (a save that landed before the page's
+    # update of its hold): confirmed, and said in the table, the JSON, the hook, the notice.
+    assert gt("notify", "add", hook.url("hook")).returncode == 0
+    club("short", "simulate:?success=1&seed=3&held=60")
+    gt("book", "tomorrow", "19:00", "--club", "short", "--court", "2", "--duration", "90")
+    out = tmp_path / "hook.txt"
+    command = f'echo "$GAMETIME_STATUS|$GAMETIME_BOOKED_MINUTES|$GAMETIME_LENGTH_NOTE" > {out}'
+    result = gt("run-pending", "--json", "--on-result", command)
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)["bookings"]
+    note = "booked 60 minutes, not the 90 asked for"
+    assert entry["status"] == "confirmed" and entry["booked_minutes"] == 60
+    assert entry["length_note"] == note
+    assert out.read_text().strip() == f"confirmed|60|{note}"
+    [(_, message)] = hook.posts()
+    assert note in message["message"]
+    table = gt("run-pending", "--dry-run").stdout + gt("list").stdout + gt("show", "1").stdout
+    assert table.count(note.split(",")[0]) >= 2  # in the list and in show
+    assert json.loads(gt("show", "1", "--json").stdout)["length_note"] == note

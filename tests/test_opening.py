@@ -38,7 +38,8 @@ def opening_site(offset: float, in_seconds: float, *, late: float = 0.0,
 
 
 def add_club(gametime, site: SandboxSite, opening: datetime) -> str:
-    assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    assert gametime("club", "add", "sb", "--url", site.base_url,
+                    "--accept-waiver", "--yes", "--timezone", "UTC",
                     "--window-days", "1", "--opens-at",
                     opening.time().isoformat()).returncode == 0
     for user in USERS:

@@ -177,7 +177,8 @@ def sites(opening: datetime):
 
 
 def club_add(gametime, club: SandboxSite, opening: datetime, *extra: str) -> None:
-    result = gametime("club", "add", "sb", "--url", club.base_url, "--timezone", "UTC",
+    result = gametime("club", "add", "sb", "--url", club.base_url,
+                      "--accept-waiver", "--yes", "--timezone", "UTC",
                       "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"), *extra)
     assert result.returncode == 0, result.stderr
 

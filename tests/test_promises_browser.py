@@ -33,7 +33,8 @@ def start_site(now: datetime, **faults: object) -> SandboxSite:
 
 def add_club(gametime, site: SandboxSite, now: datetime) -> None:
     opening = (now - timedelta(hours=1)).replace(microsecond=0)
-    added = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    added = gametime("club", "add", "sb", "--url", site.base_url,
+                     "--accept-waiver", "--yes", "--timezone", "UTC",
                      "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
     assert added.returncode == 0, added.stderr
     login = gametime("login", "--club", "sb", "--username", USER.username, "--password-stdin",

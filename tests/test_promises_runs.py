@@ -109,7 +109,8 @@ def test_a_run_that_lost_its_lease_submits_nothing_and_says_lost(gametime, home,
     config = SandboxConfig(users=[user], timezone="UTC", window_days=7,
                            opens_at=datetime.min.time(), seed=9)
     with SandboxSite(config) as site:
-        assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert gametime("club", "add", "sb", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone", "UTC",
                         "--window-days", "7", "--opens-at", "00:00").returncode == 0
         login = gametime("login", "--club", "sb", "--username", user.username,
                          "--password-stdin", "--store", "file", "--no-verify",
@@ -342,7 +343,8 @@ def test_too_early_at_the_opening_is_asked_again_for_fire_retry_seconds_only(
     config = SandboxConfig(users=[user], timezone="UTC", window_days=1, opens_at=t0.time(),
                            seed=7)
     with SandboxSite(config) as site:
-        assert gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert gametime("club", "add", "sb", "--url", site.base_url,
+                        "--accept-waiver", "--yes", "--timezone", "UTC",
                         "--window-days", "2", "--opens-at",
                         t0.time().isoformat()).returncode == 0
         login = gametime("login", "--club", "sb", "--username", user.username,

@@ -57,7 +57,8 @@ def test_login_no_verify_stores_the_password_without_asking_the_site(cli, home):
     from gametime_cli.vault import Vault
 
     with SandboxSite(SandboxConfig(users=[SandboxUser("jo", "the-right-one", 7, "Jo")])) as site:
-        assert cli("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        assert cli("club", "add", "sb", "--url", site.base_url,
+                   "--accept-waiver", "--yes", "--timezone", "UTC",
                    "--window-days", "6", "--opens-at", "09:00").exit_code == 0
         asked_before = len(site.requests())
         result = cli("login", "--club", "sb", "--username", "jo", "--password-stdin",

@@ -24,7 +24,8 @@ def sandbox(**knobs: bool) -> SandboxSite:
 
 
 def club_and_booking(gametime, site: SandboxSite, day, submit: str) -> int:
-    for args in (("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+    for args in (("club", "add", "sb", "--url", site.base_url,
+                  "--accept-waiver", "--yes", "--timezone", "UTC",
                   "--window-days", "6", "--opens-at", "00:00"),
                  ("config", "set", "submit", submit)):
         assert gametime(*args).returncode == 0

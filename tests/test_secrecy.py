@@ -311,7 +311,8 @@ def test_the_password_never_leaks_from_a_real_browser_run(home, tmp_path, now: d
     config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
                            opens_at=opening.time(), durations=[30, 60], seed=15)
     with SandboxSite(config) as site:
-        run("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
+        run("club", "add", "sb", "--url", site.base_url,
+            "--accept-waiver", "--yes", "--timezone", "UTC",
             "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
         run("-vv", "login", "--club", "sb", "--username", USER.username, "--password-stdin",
             "--store", "file", stdin=PASSWORD + "\n")

@@ -25,7 +25,8 @@ def test_a_site_answering_in_3_s_logs_in_and_books_with_the_defaults(gametime, n
     config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
                            opens_at=opening.time(), delay=ANSWER_SECONDS, seed=33)
     with SandboxSite(config) as site:
-        added = gametime("club", "add", "slow", "--url", site.base_url, "--timezone", "UTC",
+        added = gametime("club", "add", "slow", "--url", site.base_url,
+                         "--accept-waiver", "--yes", "--timezone", "UTC",
                          "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
         assert added.returncode == 0, added.stderr
         login = gametime("login", "--club", "slow", "--username", USER.username,

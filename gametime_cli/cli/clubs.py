@@ -20,6 +20,9 @@ LOGIN_URL_HELP = ("The club's own member site, when it signs in there: the one o
                   "address the browser may go to (and type your password into).")
 ALLOW_HTTP_HELP = ("Accept a plain http:// address to another machine. Unsafe: your "
                    "password would travel in clear.")
+ACCEPT_WAIVER_HELP = ("Agree to the box the club's booking form asks you to tick (a "
+                      "waiver), its words shown where a form was seen: the tool then ticks it.")
+YES_HELP = "With --accept-waiver: agree without asking (the words are still printed)."
 
 
 @app.command("add")
@@ -42,6 +45,8 @@ def add(
     ),
     login_url: str | None = typer.Option(None, "--login-url", metavar="URL", help=LOGIN_URL_HELP),
     allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
+    accept_waiver: bool = typer.Option(False, "--accept-waiver", help=ACCEPT_WAIVER_HELP),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
 ) -> None:
     """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
     import re
@@ -69,7 +74,10 @@ def add(
         if kind not in ("singles", "doubles") or not value.isdigit():
             raise BadInput(f"--booking-type {item!r}: write singles=ID or doubles=ID")
         types[kind] = int(value)
-    settings = {"booking_types": types} if types else {}
+    settings: dict[str, object] = {"booking_types": types} if types else {}
+    if accept_waiver:
+        _ask_to_agree(name, [], yes)
+        settings["accept_waiver"] = {"words": None}
     store = open_store()
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
                           opens_at=opens.isoformat(), sport=sport, settings=settings,
@@ -82,6 +90,8 @@ def add(
     )
     if club.login_url:
         say(f"It signs in at {club.login_url}.")
+    if accept_waiver:
+        say(f"Agreed for {club.name}: the tool ticks its booking form's waiver box.")
 
 
 @app.command("set")
@@ -94,12 +104,8 @@ def set_window(
     login_url: str | None = typer.Option(
         None, "--login-url", help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),
     allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
-    accept_waiver: bool = typer.Option(
-        False, "--accept-waiver",
-        help="Agree to the box the club's booking form asks you to tick (a waiver), "
-        "after its words are shown: the tool then ticks it."),
-    yes: bool = typer.Option(False, "--yes", help="With --accept-waiver: agree without "
-                             "asking (for scripts; the words are still printed)."),
+    accept_waiver: bool = typer.Option(False, "--accept-waiver", help=ACCEPT_WAIVER_HELP),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
 ) -> None:
     """Change a club's booking window (bookings still waiting move to the new opening),
     the member site where it signs in, or agree to its booking form's waiver."""
@@ -132,30 +138,40 @@ def set_window(
                f"{opens.isoformat()} {club.timezone}; {moved} booking(s) moved to it.")
 
 
-def _agree(store: Store, club: Club, yes: bool) -> None:
-    """Show the words of the box the club's form asks to be ticked, and record the
-    player's agreement (asked for, unless --yes)."""
+def _ask_to_agree(club: str, seen: list[str], yes: bool) -> None:
+    """Show the words of the boxes the club's form asks to be ticked (or that none was
+    seen yet), and ask the player to agree; BadInput if they don't, or if nobody can be
+    asked and --yes wasn't given."""
     from gametime_cli.errors import BadInput
 
-    offer = store.club_offer(club.id)
-    seen = list(offer.boxes) if offer else []
     if seen:
-        say(f"{club.name}'s booking form asks you to agree:")
+        say(f"{club}'s booking form asks you to agree:")
         for words in seen:
             say(f'  "{words}"')
     else:
-        say(f"No booking form of {club.name} has been seen yet: the tool will tick the "
-            f"box whose words speak of a waiver, policy or terms, and `gametime show` and "
-            f"the run's log will quote them. Read them on the club's site.")
-    if not yes:
-        if not sys.stdin.isatty():
-            raise BadInput("--accept-waiver asks before it agrees; add --yes to agree "
-                           "without asking (from a script)")
-        if not typer.confirm("Do you agree, and let the tool tick it for you?",
-                             default=False):
-            raise BadInput("not agreed: the tool won't tick the box")
-    store.set_club_agreement(club, seen or None)
-    say(f"Agreed for {club.name}: the tool ticks that box on its booking form.")
+        say(f"No booking form of {club} has been seen yet: the tool will tick the box whose "
+            f"words speak of a waiver, policy or terms, and quote them in the run's log. "
+            f"Read them on the club's site.")
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput("--accept-waiver asks before it agrees; add --yes to agree without "
+                       "asking (from a script)")
+    if not typer.confirm("Do you agree, and let the tool tick it for you?", default=False):
+        raise BadInput("not agreed: the tool won't tick the box")
+
+
+def _agree(store: Store, club: Club, yes: bool) -> None:
+    """Agree to the club's boxes as last seen (or, none seen, to a waiver's), and let
+    the bookings that wait for it run at the next run."""
+    from gametime_cli.clock import utcnow
+
+    offer = store.club_offer(club.id)
+    seen = list(offer.boxes) if offer else []
+    _ask_to_agree(club.name, seen, yes)
+    waiting = store.set_club_agreement(club, seen or None, utcnow())
+    say(f"Agreed for {club.name}: the tool ticks that box on its booking form."
+        + (f" {waiting} booking(s) waiting for it run at the next run." if waiting else ""))
 
 
 @app.command("list")

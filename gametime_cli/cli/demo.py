@@ -26,6 +26,7 @@ def demo(
     from gametime_cli.executor import Executor
     from gametime_cli.paths import HOME_ENV
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+    from gametime_cli.sandbox.pages import WAIVER_WORDS
     from gametime_cli.store import Store
 
     out = render.console()
@@ -40,30 +41,35 @@ def demo(
         try:
             store = Store.open()
             club = store.add_club(name="sandbox", url=site.base_url, timezone=config.timezone,
-                                  window_days=6, opens_at="09:00:00", sport=1)
+                                  window_days=6, opens_at="09:00:00", sport=1,
+                                  settings={"accept_waiver": {"words": [WAIVER_WORDS]}})
             saved = credentials.save(store.path.parent, club.name, user.username,
                                      credentials.Secret(user.password), prefer="file")
             store.save_account(club, user.username, saved.store, utcnow())
             out.print(f"Sandbox GameTime site at {site.base_url}; club [bold]{club.name}[/] "
                       f"({config.timezone}, each day opens {render.days_ahead(club.window_days)} "
                       f"at 09:00).")
+            out.print(f'Its booking form has a waiver to tick: "{WAIVER_WORDS}" The demo '
+                      "agrees to it for you (yourself: gametime club set NAME --accept-waiver).")
             tomorrow = (utcnow().astimezone(club.zone) + timedelta(days=1)).date()
             site.add_booking(1, tomorrow, 19 * 60, 60)
             out.print(f"Court 1 is already taken on {tomorrow:%a %d %b} at 19:00 — "
                       "a busy evening.")
             booking = create_booking(
                 store, club_name=club.name, day_text=tomorrow.isoformat(), time_text="7pm",
-                duration=60, courts=[1, 2], partners=["Sam Partner"], booking_type="singles",
-                account=None, now=utcnow(),
+                duration=90, courts=[1, 2], partners=["Jane Smith"], guests=["Sam Partner"],
+                booking_type="doubles", account=None, now=utcnow(),
             )
-            out.print(f"Booked #{booking.id}: {render.slot_label(booking)}, court 1, else 2, "
-                      "with Sam Partner. Its window is open, so it runs now.")
+            out.print(f"Booked #{booking.id}: {render.slot_label(booking)}, 90 minutes of "
+                      "doubles, court 1, else 2, with Jane Smith (a member, from the club's "
+                      "roster) and Sam Partner (a guest). Its window is open, so it runs now.")
             out.print("Running [bold]gametime run-pending[/] with a headless Chromium ...")
             report = Executor(store, headed=headed).run_pending(max_wait=30)
             out.print(render.run_table(report))
             done = store.get_booking(booking.id)
             if done.confirmation:
-                on_site = [b for b in site.bookings() if str(b["id"]) == done.confirmation]
+                on_site = [b for b in site.bookings()
+                           if str(b["confirmation"]) == done.confirmation]
                 out.print(f"Confirmed on court {done.court}: confirmation {done.confirmation}"
                           f" (the site holds it {len(on_site)} time(s)).")
             store.close()

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.offer import ClubOffer, booking_type
+from gametime_cli.offer import AGREEMENT_ASKED, ClubOffer, booking_type
 
 if TYPE_CHECKING:
     from gametime_cli.credentials import Secret
@@ -73,7 +73,7 @@ class NeedsAgreement(EnvironmentProblem):
     def __init__(self, club: str, words: str):
         super().__init__(
             f"{club}'s booking form asks you to agree: \"{words}\"; the tool ticks it only if "
-            f"you do: read it, then run 'gametime club set {club} --accept-waiver'")
+            f"you do: read it, then run 'gametime club set {club} {AGREEMENT_ASKED}'")
         self.words = words
 
 

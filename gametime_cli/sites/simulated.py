@@ -7,6 +7,8 @@
   whichever process runs it.
 - courts: how many courts the club has (default 6); taken: courts already booked.
 - delay: seconds each attempt takes, as a real site would.
+- held: the minutes the site holds every booking for, whatever was asked (as GameTime
+  books its hold's length when a save lands before the page's update of the hold).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Club
-from gametime_cli.offer import ClubOffer
+from gametime_cli.offer import ClubOffer, length_note
 from gametime_cli.sites.base import (
     CourtDay,
     HeldBooking,
@@ -39,15 +41,16 @@ class SimulatedOptions:
     courts: int = 6
     taken: frozenset[int] = frozenset()
     delay: float = 0.0
+    held: int | None = None
 
     @classmethod
     def parse(cls, url: str) -> SimulatedOptions:
         query = parse_qs(urlsplit(url).query, keep_blank_values=True)
-        unknown = set(query) - {"success", "seed", "courts", "taken", "delay"}
+        unknown = set(query) - {"success", "seed", "courts", "taken", "delay", "held"}
         if unknown:
             raise BadInput(
                 f"unknown simulate: option {sorted(unknown)[0]!r}; "
-                "known: success, seed, courts, taken, delay"
+                "known: success, seed, courts, taken, delay, held"
             )
 
         def one(name: str) -> str | None:
@@ -59,13 +62,16 @@ class SimulatedOptions:
             courts = int(one("courts") or 6)
             taken = frozenset(int(c) for c in (one("taken") or "").split(",") if c)
             delay = float(one("delay") or 0)
+            held = int(one("held")) if one("held") else None
         except ValueError:
             raise BadInput(f"{url!r}: simulate: options take numbers") from None
         if not 0 <= success <= 1 or not 1 <= courts <= 99 or not 0 <= delay <= 60:
             raise BadInput(
                 f"{url!r}: success must be 0..1, courts 1..99 and delay 0..60 seconds"
             )
-        return cls(success, seed, courts, taken, delay)
+        if held is not None and not 30 <= held <= 24 * 60:
+            raise BadInput(f"{url!r}: held is minutes, 30 to 1440")
+        return cls(success, seed, courts, taken, delay, held)
 
 
 class SimulatedSite:
@@ -123,7 +129,9 @@ class SimulatedSite:
             return Outcome(
                 OutcomeKind.TRANSIENT, court, message="simulated site error (HTTP 503)"
             )
-        return Outcome(OutcomeKind.CONFIRMED, court, confirmation=str(rng.randint(100000, 999999)))
+        held = self.options.held or request.duration
+        return Outcome(OutcomeKind.CONFIRMED, court, confirmation=str(rng.randint(100000, 999999)),
+                       booked_minutes=held, message=length_note(held, request.duration))
 
     def window_open(self, request: SlotRequest) -> bool | None:
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Account, Club
-from gametime_cli.offer import ClubOffer
+from gametime_cli.offer import AGREEMENT_ASKED, ClubOffer
 
 
 class ClubStore:
@@ -53,16 +53,21 @@ class ClubStore:
         self.conn.execute("UPDATE clubs SET login_url = ? WHERE id = ?", [login_url, club.id])
         return self.club_by_id(club.id)
 
-    def set_club_agreement(self, club: Club, words: list[str] | None) -> Club:
+    def set_club_agreement(self, club: Club, words: list[str] | None, now: datetime) -> int:
         """The player agrees to the booking form's boxes with these words (None: to a
-        box that speaks of a waiver, agreed before any form was seen)."""
+        box that speaks of a waiver, agreed before any form was seen). The club's
+        bookings that wait for it (their last error asked for it) are due now; returns
+        how many."""
         with self.transaction() as conn:
             row = conn.execute("SELECT settings FROM clubs WHERE id = ?", [club.id]).fetchone()
             settings = json.loads(row[0] or "{}") if row else {}
             settings["accept_waiver"] = {"words": words}
             conn.execute("UPDATE clubs SET settings = ? WHERE id = ?",
                          [json.dumps(settings), club.id])
-        return self.club_by_id(club.id)
+            return conn.execute(
+                "UPDATE bookings SET due_at = ? WHERE club_id = ? AND status = 'pending'"
+                " AND due_at > ? AND last_error LIKE ?",
+                [to_iso(now), club.id, to_iso(now), f"%{AGREEMENT_ASKED}%"]).rowcount
 
     def set_club_window(self, club: Club, *, window_days: int, opens_at: str,
                         now: datetime) -> int:

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 from gametime_cli.browser import BrowserMode
 from gametime_cli.clock import epoch
+from gametime_cli.offer import length_note
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import AttemptFailed, CourtDay, Outcome, OutcomeKind, SlotRequest
 from gametime_cli.sites.form_post import GatheredForm, save_request
@@ -236,10 +237,3 @@ class Saving(FillingTheForm):
         return replace(confirmed, site_id=held.booking_id or None,
                        booked_minutes=held.duration,
                        message=length_note(held.duration, request.duration))
-
-
-def length_note(booked: int | None, asked: int) -> str | None:
-    """What a player must be told of a booking the site holds for another length."""
-    if booked is None or booked == asked:
-        return None
-    return f"booked {booked} minutes, not the {asked} asked for"
