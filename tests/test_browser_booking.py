@@ -70,12 +70,14 @@ def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, c
     assert result.returncode == 0, result.stderr
     shown = show(gametime, booking)
     assert shown["status"] == "confirmed" and shown["court"] == 3
-    held = [b for b in site.bookings() if str(b["id"]) == shown["confirmation"]]
+    held = [b for b in site.bookings() if str(b["confirmation"]) == shown["confirmation"]]
     assert len(held) == 1
     [mine] = held
     assert (mine["court"], mine["date"], mine["time"]) == (3, day.isoformat(), 1140)
     assert mine["court_id"] != 3  # the driver mapped the number to the site's id
-    assert [p["name"] for p in mine["players"]] == ["Player, Jo", "Sam Lee"]
+    # The partner chosen from the club's roster: the member's name and id, as stored.
+    assert [(p["name"], p["u"]) for p in mine["players"]] == [("Player, Jo", 4411),
+                                                              ("Lee, Sam", 4513)]
     assert mine["rtype"] == 13  # "Singles", read from the form's labels
     assert len(site.bookings()) == 1
 
@@ -253,5 +255,5 @@ def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day
     assert (shown["court"], shown["booked_time"]) == (2, "20:00")
     human = gametime("show", str(booking)).stdout
     assert "court 2 at 20:00, an alternative time" in human
-    ours = [b for b in site.bookings() if str(b["id"]) == shown["confirmation"]]
+    ours = [b for b in site.bookings() if str(b["confirmation"]) == shown["confirmation"]]
     assert [(b["court"], b["time"]) for b in ours] == [(2, 1200)]

@@ -196,8 +196,8 @@ def test_a_confirmed_booking_is_cancelled_on_the_site(gametime, confirmed):
 
 def test_a_booking_cancelled_by_hand_is_forgotten_locally(gametime, confirmed):
     site, booking = confirmed
-    confirmation = int(show(gametime, booking)["confirmation"])
-    assert site.cancel(JO.user_id, confirmation)  # the player, on the site
+    site_id = int(show(gametime, booking)["site_id"])  # the site's own id, not the number
+    assert site.cancel(JO.user_id, site_id)  # the player, on the site
     asked = len(site.requests())
     result = gametime("cancel", str(booking), "--local-only")
     assert result.returncode == 0, result.stderr

@@ -20,10 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 @pytest.fixture
 def site(opening: datetime):
-    """Riverside: 4 courts, slots every 30 minutes from 07:00 to 22:00, 60 or 90 minutes."""
+    """Riverside: 4 courts, slots every 30 minutes from 07:00 to 22:00, 60 or 90 minutes;
+    its day's JSON of the older shape, which lists the slot times (the recorded one gives
+    each court's open spans only)."""
     config = SandboxConfig(users=[replace(USER)], courts=4, durations=[60, 90],
                            first_slot=7 * 60, last_slot=22 * 60, timezone="UTC",
-                           window_days=6, opens_at=opening.time(), seed=21)
+                           window_days=6, opens_at=opening.time(), seed=21,
+                           json_as_recorded=False)
     with SandboxSite(config) as running:
         yield running
 

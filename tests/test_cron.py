@@ -114,7 +114,7 @@ def test_a_real_cron_daemon_books_for_an_awkward_data_home(tmp_path, private_cro
         assert status(simulated) == "confirmed", log.read_text() if log.exists() else "no log"
         shown = json.loads(gametime("show", str(at_site["id"]), "--json").stdout)
         assert shown["status"] == "confirmed", log.read_text() if log.exists() else "no log"
-        assert [str(b["id"]) for b in site.bookings()] == [shown["confirmation"]]
+        assert [str(b["confirmation"]) for b in site.bookings()] == [shown["confirmation"]]
     assert log.exists()
     assert probe.read_bytes().decode().split("\0")[:-1] == PROBE_WORDS
     private_cron.check_real_spool_unchanged()

@@ -67,7 +67,7 @@ def show(gametime, booking: int) -> dict:
 
 def players(site: SandboxSite) -> dict[str, list[int]]:
     """Each booking on the site by confirmation, with its players' user ids."""
-    return {str(b["id"]): [p["u"] for p in b["players"]] for b in site.bookings()}
+    return {str(b["confirmation"]): [p["u"] for p in b["players"]] for b in site.bookings()}
 
 
 def test_two_accounts_due_now_book_in_one_run_each_as_itself(gametime):

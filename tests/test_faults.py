@@ -163,9 +163,15 @@ def test_kill_9_after_submitting_before_recording(gametime, site, home, needs_br
     assert gametime("run-pending", timeout=180).returncode == 0
     shown = json.loads(gametime("show", str(booking), "--json").stdout)
     assert shown["status"] == "confirmed"
-    assert shown["confirmation"] == str(site.bookings()[0]["id"])
+    assert shown["confirmation"] == str(site.bookings()[0]["confirmation"])
+    assert shown["site_id"] == str(site.bookings()[0]["id"])  # the two numbers, apart
     assert [a["outcome"] for a in shown["attempt_history"]] == ["interrupted", "reconciled"]
     assert len(site.saves()) == 1 and site_count(site, shown) == 1
+    # Cancelled after the crash: found on the site by its court, date, start and member
+    # (the home page knows it by the site's id only), in the cancel page's two steps.
+    cancelled = gametime("cancel", str(booking), "--json", timeout=180)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)["cancelled"] is True and site.bookings() == []
 
 
 @pytest.mark.slow

@@ -177,7 +177,7 @@ def test_without_a_member_id_an_unanswered_save_is_found_on_the_members_page(gam
         assert len(site.bookings()) == 1  # one booking at the site, not one per try
         shown = show(gametime, booking)
         assert shown["status"] == "confirmed"
-        assert shown["confirmation"] == str(site.bookings()[0]["id"])
+        assert shown["confirmation"] == str(site.bookings()[0]["confirmation"])
         assert [a["outcome"] for a in shown["attempt_history"]] == ["transient", "reconciled"]
         # the member's id was learnt from the booking found, for next time
         [row] = db_rows(home, "SELECT user_id FROM accounts")

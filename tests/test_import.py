@@ -21,10 +21,10 @@ def test_the_example_file_books_every_row(gametime):
     result = gametime("import", str(example), "--json")
     assert result.returncode == 0, result.stderr
     made = json.loads(result.stdout)
-    assert [(b["time"], b["courts"], b["partners"], b["type"], b["or_times"], b["any_court"])
-            for b in made] == [
-        ("19:00", [3, 4], ["Sam Lee"], "singles", ["20:00"], False),
-        ("19:00", [1], ["Sam Lee", "Ali Khan", "Jo Park"], "doubles", [], True)]
+    assert [(b["time"], b["courts"], b["partners"], b["guests"], b["type"], b["or_times"],
+             b["any_court"]) for b in made] == [
+        ("19:00", [3, 4], ["Sam Lee"], [], "singles", ["20:00"], False),
+        ("19:00", [1], ["Sam Lee", "Ali Khan"], ["Jo Park"], "doubles", [], True)]
     assert made[1]["duration"] == 90
 
 

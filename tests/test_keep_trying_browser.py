@@ -41,7 +41,8 @@ def site(opening: datetime):
 
 def cancel_as_the_other_member(site: SandboxSite, booking_id: int) -> None:
     """What that member does on their own pages: log in, open the booking's cancel
-    page, confirm."""
+    page, press its cancel button and accept the dialog (its script then posts
+    `confirmed=1`)."""
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     fields = urllib.parse.urlencode({"username": OTHER.username,
@@ -50,8 +51,8 @@ def cancel_as_the_other_member(site: SandboxSite, booking_id: int) -> None:
     page = browser.open(f"{site.base_url}/scheduling/index/cancel/id/{booking_id}",
                         timeout=10).read().decode()
     assert "Cancel" in page
-    browser.open(f"{site.base_url}/scheduling/index/cancel/id/{booking_id}", b"",
-                 timeout=10).read()
+    browser.open(f"{site.base_url}/scheduling/index/cancel/id/{booking_id}",
+                 b"confirmed=1", timeout=10).read()
 
 
 def next_event(watch: subprocess.Popen, selector: selectors.BaseSelector,

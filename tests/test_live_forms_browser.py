@@ -8,7 +8,6 @@ two steps; and the combinations a player meets.
 from __future__ import annotations
 
 import json
-import time as time_module
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -205,32 +204,6 @@ def test_a_court_held_at_the_opening_costs_a_round_trip_and_the_next_court_is_bo
     assert 1 <= len(asked_1) <= 4, asked_1
     [load] = loads
     assert load["court"] == 2 and 0 <= load["at"] - opens < 0.5, load
-
-
-def test_a_cancel_after_a_crash_mid_save_finds_the_booking_by_its_slot(
-        gametime, site, opening, day):
-    add_club(gametime, site, opening)
-    assert gametime("club", "set", "sb", "--accept-waiver", "--yes").returncode == 0
-    assert gametime("config", "set", "navigation_timeout", "2").returncode == 0
-    site.set_save_answer_delay(30)  # booked, but the answer never comes in time
-    booking = book(gametime, day, "--court", "4")
-    first = gametime("run-pending", "--json", timeout=120)
-    site.set_save_answer_delay(0)
-    [held] = site.bookings()
-    unsure = show(gametime, booking)
-    assert unsure["status"] == "pending" and unsure["confirmation"] is None, first.stdout
-    retry_at = datetime.fromisoformat(unsure["next_try_at"])
-    time_module.sleep(max(0.0, (retry_at - datetime.now(UTC)).total_seconds()) + 0.05)
-    # The next run finds it by court, date, start and the member (the site's own id,
-    # not the confirmation number, is all the day's JSON and the home page share).
-    found = gametime("run-pending", "--json", timeout=120)
-    assert found.returncode == 0, found.stderr
-    confirmed = show(gametime, booking)
-    assert confirmed["status"] == "confirmed" and confirmed["site_id"] == str(held["id"])
-    assert len(site.saves()) == 1  # never sent twice
-    cancelled = gametime("cancel", str(booking), "--json", timeout=120)
-    assert cancelled.returncode == 0, cancelled.stderr
-    assert site.bookings() == []
 
 
 def test_scripts_from_another_origin_run_and_see_no_secret(gametime, site, opening, day):

@@ -260,4 +260,4 @@ def test_a_named_member_site_signs_in_and_the_booking_is_made(gametime, sites, o
     assert gametime("run-pending", timeout=120).returncode == 0
     shown = json.loads(gametime("show", str(booking), "--json").stdout)
     assert shown["status"] == "confirmed"
-    assert [str(b["id"]) for b in club.bookings()] == [shown["confirmation"]]
+    assert [str(b["confirmation"]) for b in club.bookings()] == [shown["confirmation"]]

@@ -51,14 +51,14 @@ def book(gametime, day: date, at: str, *extra: str) -> int:
 def test_two_partners_without_type_book_doubles_as_the_form_offers_it(gametime, now):
     """README (How a booking is made, 3): "chooses the booking type (from the club's
     settings, else the form's own labels: Singles, Doubles; without `--type`, singles
-    unless two or more partners come)"."""
+    unless two or more partners and guests come)"."""
     site = start_site(now)
     try:
         add_club(gametime, site, now)
         day = now.date() + timedelta(days=1)
         singles = book(gametime, day, "18:00", "--court", "1", "--partner", "Sam Lee")
         doubles = book(gametime, day, "19:00", "--court", "2", "--partner", "Sam Lee",
-                       "--partner", "Ali Khan", "--partner", "Kim Park")
+                       "--guest", "Ali Khan", "--guest", "Kim Park")
         run = gametime("run-pending", "--json", "--max-wait", "0", timeout=180)
         assert run.returncode == 0, run.stderr
         statuses = {b["id"]: b["status"] for b in json.loads(run.stdout)["bookings"]}
@@ -71,8 +71,8 @@ def test_two_partners_without_type_book_doubles_as_the_form_offers_it(gametime, 
     assert set(on_site) == {18 * 60, 19 * 60}
     assert on_site[18 * 60]["rtype"] == types["Singles"]
     assert on_site[19 * 60]["rtype"] == types["Doubles"]
-    assert [p["name"] for p in on_site[19 * 60]["players"]] == [
-        USER.name, "Sam Lee", "Ali Khan", "Kim Park"]
+    assert [(p["name"], p["guest"]) for p in on_site[19 * 60]["players"]] == [
+        (USER.name, False), ("Lee, Sam", False), ("Ali Khan", True), ("Kim Park", True)]
 
 
 def test_a_failed_bookings_notice_carries_its_screenshot(gametime, home, now,

@@ -160,7 +160,7 @@ def test_a_run_that_lost_its_lease_submits_nothing_and_says_lost(gametime, home,
         assert "another run took it over" in err
         assert len(site.form_loads()) == 2
         assert [s["status"] for s in site.saves()] == [302]  # the first run sent nothing
-        assert [str(b["id"]) for b in site.bookings()] == [booked["confirmation"]]
+        assert [str(b["confirmation"]) for b in site.bookings()] == [booked["confirmation"]]
     shown = json.loads(gametime("show", str(booking), "--json").stdout)
     assert shown["status"] == "confirmed" and shown["confirmation"] == booked["confirmation"]
     assert [(a["outcome"], a["submitted_at"] is not None)

@@ -43,4 +43,4 @@ def test_a_site_answering_in_3_s_logs_in_and_books_with_the_defaults(gametime, n
         [entry] = json.loads(ran.stdout)["bookings"]
         assert (entry["status"], entry["court"], entry["attempts"]) == ("confirmed", 2, 1)
         [held] = site.bookings()
-        assert str(held["id"]) == entry["confirmation"]
+        assert str(held["confirmation"]) == entry["confirmation"]

@@ -40,7 +40,7 @@ from gametime_cli.sites.gametime.words import (
 )
 from gametime_cli.sites.guard import OriginGuard
 from gametime_cli.sites.http_shot import Connection
-from gametime_cli.sites.origins import Origin, origin_of, path_of
+from gametime_cli.sites.origins import Origin, is_loopback, origin_of, path_of
 
 log = logging.getLogger("gametime")
 T = TypeVar("T")
@@ -142,6 +142,13 @@ class ClubPages:
         if self._page is None:
             context = await self.host.new_context(self.club.timezone)
             self._context = context
+            if is_loopback(self.origin.host):
+                # A club on this machine (the sandbox) whose pages load from other local
+                # addresses: what a player allows once when the browser asks. A page the
+                # driver shows from the session's own answer (the form at the opening)
+                # counts as a public one, and needs it for them.
+                await context.grant_permissions(["local-network-access"],
+                                                origin=str(self.origin))
             context.on("page", _close_popup)
             page = await context.new_page()
             await self._guard.attach(context, page)
