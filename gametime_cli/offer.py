@@ -4,9 +4,11 @@ its booking form offers; and, in the player's words, what a request asks that it
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class ClubOffer:
         )
 
 
+WAIVER_LIKE = re.compile(r"\b(waiver|polic(y|ies)|terms|agree|consent|rules)\b", re.IGNORECASE)
+"""The words of a box agreed to ahead, before the club's form was seen."""
 AGREEMENT_ASKED = "--accept-waiver"
 """The words by which a booking's last error asks the player to agree to a box of the
 club's booking form (`gametime club set NAME --accept-waiver`)."""
@@ -47,6 +51,22 @@ def length_note(booked: int | None, asked: int) -> str | None:
     if booked is None or booked == asked:
         return None
     return f"booked {booked} minutes, not the {asked} asked for"
+
+
+def agreed_to(words: str, accepted: Any) -> bool:
+    """Whether the club's agreement (its `accept_waiver` setting: the words agreed to,
+    or None for a box that speaks of a waiver) covers a box with these words."""
+    if not isinstance(accepted, dict):
+        return False
+    wanted = accepted.get("words")
+    if wanted:
+        listed = [wanted] if isinstance(wanted, str) else list(wanted)
+        return _squashed(words) in {_squashed(str(w)) for w in listed}
+    return bool(WAIVER_LIKE.search(words))
+
+
+def _squashed(words: str) -> str:
+    return " ".join(words.split()).casefold()
 
 
 def booking_type(chosen: str | None, partners: int) -> str:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+
+if TYPE_CHECKING:
+    from gametime_cli.models import Club
+    from gametime_cli.store import Store
 
 credentials_app = subapp("Check that the stored passwords can be read, here and from cron.")
 
@@ -100,6 +105,29 @@ def login(
 
         slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
         say(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
+    _ask_about_the_waiver(store, the_club)
+
+
+def _ask_about_the_waiver(store: Store, club: Club) -> None:
+    """A box the club's booking form asks to be ticked, seen by an earlier run and not
+    agreed to: shown, and (at a terminal) the player asked to agree."""
+    from gametime_cli.cli.clubs import agree_now
+    from gametime_cli.errors import BadInput
+    from gametime_cli.offer import agreed_to
+
+    offer = store.club_offer(club.id)
+    unagreed = [w for w in (offer.boxes if offer else ())
+                if not agreed_to(w, club.settings.get("accept_waiver"))]
+    if not unagreed:
+        return
+    if sys.stdin.isatty():
+        try:
+            agree_now(store, club, yes=False)
+        except BadInput:
+            say("Not agreed: a booking that meets the box waits for you to agree.")
+    else:
+        say(f"{club.name}'s booking form asks you to agree to a box; read it and agree with "
+            f"'gametime club set {club.name} --accept-waiver'.")
 
 
 def logout(

@@ -124,7 +124,7 @@ def set_window(
     checked = validate_login_url(login_url, club.url, allow_http) if login_url else None
     opens = parse_opens_at(opens_at) if opens_at is not None else club.opens_at
     if accept_waiver:
-        _agree(store, club, yes)
+        agree_now(store, club, yes)
     if login_url is not None:
         club = store.set_club_login_url(club, checked)
         say(f"Club {club.name} signs in at {checked}." if checked else
@@ -161,7 +161,7 @@ def _ask_to_agree(club: str, seen: list[str], yes: bool) -> None:
         raise BadInput("not agreed: the tool won't tick the box")
 
 
-def _agree(store: Store, club: Club, yes: bool) -> None:
+def agree_now(store: Store, club: Club, yes: bool) -> None:
     """Agree to the club's boxes as last seen (or, none seen, to a waiver's), and let
     the bookings that wait for it run at the next run."""
     from gametime_cli.clock import utcnow

@@ -8,9 +8,11 @@ keyboard and mouse (`page_input`). Court ids, booking types and the sport come f
 site or the club's settings, never from constants here.
 
 The driver is one class built in layers, each a module that uses those before it:
-`pages` (the context, loading and fetching, origins, evidence), `login`, `day` (the
-day's JSON, one's own bookings), `aiming` (the opening), `form` (the hold and filling
-the form), `save`, `cancelling`. Its JavaScript lives in `js/`.
+`pages` (the context, loading and fetching, origins), `reading` (a page's words, the
+error page's, the evidence of a failure), `login`, `day` (the day's JSON, one's own
+bookings), `aiming` (the opening), `form` (the hold and filling the form, with
+`partners` and the boxes agreed to), `save`, `cancelling`. Its JavaScript lives in
+`js/`; `words` holds what the site's pages say.
 """
 
 from gametime_cli.sites.gametime.cancelling import Cancelling

@@ -7,7 +7,7 @@ import contextlib
 import json
 
 from gametime_cli.clock import epoch
-from gametime_cli.offer import ClubOffer, duration_problem
+from gametime_cli.offer import ClubOffer, agreed_to, duration_problem
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import (
     AttemptFailed,
@@ -17,7 +17,6 @@ from gametime_cli.sites.base import (
     OutcomeKind,
     SlotRequest,
 )
-from gametime_cli.sites.gametime.agreements import agreed_to
 from gametime_cli.sites.gametime.aiming import Aiming, refused_form
 from gametime_cli.sites.gametime.choices import choose_duration, offered_minutes
 from gametime_cli.sites.gametime.partners import (

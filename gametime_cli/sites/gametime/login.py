@@ -8,16 +8,12 @@ from typing import Any
 
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import AttemptFailed, LoginRefused, Outcome, OutcomeKind
-from gametime_cli.sites.gametime.pages import (
-    SUBMIT_PAGES,
-    ClubPages,
-    _first_line,
-    _page_address,
-)
+from gametime_cli.sites.gametime.pages import SUBMIT_PAGES, _first_line, _page_address
+from gametime_cli.sites.gametime.reading import ReadingThePage
 from gametime_cli.sites.gametime.scripts import script
 
 
-class LoggingIn(ClubPages):
+class LoggingIn(ReadingThePage):
     def verify_login(self) -> None:
         self._call(self._log_in())
 

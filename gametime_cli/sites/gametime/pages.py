@@ -7,14 +7,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import time
 from collections.abc import Coroutine, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urljoin
 
-from gametime_cli import paths
 from gametime_cli.browser import BrowserHost, BrowserStalled
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
@@ -26,18 +24,10 @@ from gametime_cli.sites.base import (
     OffOrigin,
     Outcome,
     OutcomeKind,
-    SlotRequest,
 )
 from gametime_cli.sites.form_post import browser_headers
 from gametime_cli.sites.gametime.page_requests import PageRequests
 from gametime_cli.sites.gametime.page_scripts import PageScripts
-from gametime_cli.sites.gametime.scripts import script
-from gametime_cli.sites.gametime.words import (
-    ERROR_PAGE_TITLE,
-    ErrorPage,
-    read_error_page,
-    the_reason,
-)
 from gametime_cli.sites.guard import OriginGuard
 from gametime_cli.sites.http_shot import Connection
 from gametime_cli.sites.origins import Origin, is_loopback, origin_of, path_of
@@ -257,62 +247,6 @@ class ClubPages:
             if origin_of(url) != self.origin:
                 self._off_origin(url)
         return response
-
-    async def _page_text(self, html: str | None = None) -> str:
-        """The words of the page shown, or of the HTML of an answer the session fetched
-        (its scripts left out)."""
-        try:
-            return str(await self._page.evaluate(script("page_text"), html))
-        except Exception:
-            return ""
-
-    async def _error_words(self, html: str | None = None) -> tuple[ErrorPage, str]:
-        """What the error page says (of the page shown, or of HTML fetched): its case,
-        and its own words for the player."""
-        text = await self._page_text(html)
-        message = await self._page_message(html)
-        if not message or message.lower().strip(" .") == ERROR_PAGE_TITLE:
-            message = the_reason(text)
-        return read_error_page(text), message
-
-    async def _page_message(self, html: str | None = None) -> str:
-        """The page's own error text, or its first words: of the page shown, or of the
-        HTML of an answer the session fetched."""
-        try:
-            return str(await self._page.evaluate(script("page_message"), html))
-        except Exception:
-            return ""
-
-    async def _browser_failure(self, request: SlotRequest, court: int, exc: Exception,
-                               timed_out: str) -> Outcome:
-        """A Playwright timeout (said as `timed_out`) or error: transient, with evidence."""
-        from playwright.async_api import TimeoutError
-
-        message = timed_out if isinstance(exc, TimeoutError) else (
-            f"browser error: {_first_line(exc)}")
-        return await self._with_artifacts(
-            request, court, Outcome(OutcomeKind.TRANSIENT, court, message=message))
-
-    async def _with_artifacts(self, request: SlotRequest, court: int,
-                              outcome: Outcome, html: str | None = None) -> Outcome:
-        """Keep a screenshot and the HTML of the page a failure landed on, or of the
-        answer `html` the session fetched (never the login page, which may hold the
-        password)."""
-        page = self._page
-        if page is None or self._on_login_page() or outcome.artifacts:
-            return outcome
-        stem = (f"booking-{request.booking_id}-attempt-{request.attempt}-court-{court}-"
-                f"{time.strftime('%Y%m%dT%H%M%S')}")
-        try:
-            paths.ensure_private_dir(self.artifacts_dir)
-            html_path = self.artifacts_dir / f"{stem}.html"
-            png_path = self.artifacts_dir / f"{stem}.png"
-            paths.write_private(html_path, (html or await page.content()).encode("utf-8"))
-            paths.write_private(png_path, await page.screenshot(full_page=True, timeout=5000))
-        except Exception:
-            return outcome
-        return Outcome(outcome.kind, outcome.court, outcome.confirmation, outcome.message,
-                       (str(png_path), str(html_path)))
 
     def close(self) -> None:
         """Close this account's context; the run's browser stays for the others."""
