@@ -172,7 +172,10 @@ def _browser_processes(root: int) -> set[int]:
         return (bool(command) and Path(joined.split(" ")[0]).name in BROWSER_NAMES
                 and "--type=" not in joined)
 
-    return {pid for pid, command in commands.items() if browser(command) and under_root(pid)}
+    found = {pid for pid, command in commands.items() if browser(command) and under_root(pid)}
+    # A helper Chromium is forking has its parent's command line until it execs: a child
+    # of a browser process is a helper, whatever its command line says at that instant.
+    return {pid for pid in found if parents.get(pid) not in found}
 
 
 def test_three_accounts_share_one_browser(gametime, home):
