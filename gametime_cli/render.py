@@ -96,8 +96,9 @@ NBSP = "\u00a0"
 
 
 def players_label(members: list[str], guests: list[str]) -> str:
-    """Partners as a player reads them: members by name, guests marked."""
-    return ", ".join([*members, *(f"{g} (guest)" for g in guests)])
+    """Partners as a player reads them: members by name, guests marked; `;` between
+    them, as a name may hold a comma ("Lee, Sam")."""
+    return "; ".join([*members, *(f"{g} (guest)" for g in guests)])
 
 
 def asked_label(booking: Booking) -> str | None:

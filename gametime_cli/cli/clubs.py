@@ -171,7 +171,7 @@ def agree_now(store: Store, club: Club, yes: bool) -> None:
     _ask_to_agree(club.name, seen, yes)
     waiting = store.set_club_agreement(club, seen or None, utcnow())
     say(f"Agreed for {club.name}: the tool ticks that box on its booking form."
-        + (f" {waiting} booking(s) waiting for it run at the next run." if waiting else ""))
+        + (f" {waiting} booking(s) waiting for it will run at the next run." if waiting else ""))
 
 
 @app.command("list")
