@@ -63,7 +63,7 @@ def cancel_as_al(site: SandboxSite, booking_id: int) -> None:
     opener.open(site.base_url + "/auth", login.encode(), timeout=10).read()
     page = f"{site.base_url}/scheduling/index/cancel/id/{booking_id}"
     opener.open(page, timeout=10).read()
-    opener.open(page, b"", timeout=10).read()
+    opener.open(page, b"confirmed=1", timeout=10).read()  # the dialog accepted
 
 
 def one_round(every: float, rng: random.Random) -> tuple[float, float, int]:

@@ -331,7 +331,7 @@ def one_round(index: int, args: argparse.Namespace, rng: random.Random, tally: T
             tally.notes.append(f"{label}: booking {booking['id']} held "
                                f"{len(ours)} times on the site")
         if (booking["status"] == "confirmed" and len(ours) == 1
-                and str(ours[0]["id"]) == booking["confirmation"]
+                and str(ours[0]["confirmation"]) == booking["confirmation"]
                 and ours[0]["court"] in booking["courts"]):
             tally.confirmed += 1
             ours_on_site.add(ours[0]["id"])

@@ -323,9 +323,9 @@ def one_run(mode: str, network: Network, accounts: int = 1, provoke: str | None 
         theirs = [b for b in site_bookings if b["players"][0]["u"] == user.user_id]
         if len(theirs) != 1:
             problems.append(f"{user.username} has {len(theirs)} booking(s) on the site, not 1")
-    site_ids = {str(b["id"]) for b in site_bookings}
+    numbers = {str(b["confirmation"]) for b in site_bookings}  # not the site's own ids
     for booking in listed:
-        if booking["status"] != "confirmed" or booking["confirmation"] not in site_ids:
+        if booking["status"] != "confirmed" or booking["confirmation"] not in numbers:
             problems.append(f"booking {booking['id']} ({booking['account']}) ended "
                             f"{booking['status']} in gametime (confirmation "
                             f"{booking['confirmation']}, {booking['last_error']})")
