@@ -174,8 +174,10 @@ def cancel(
     elif what == "on_site" and local_only:
         store.mark_cancelled(booking_id, utcnow(), "forgotten here only (--local-only); "
                              "cancelled on the site by hand")
+        number = (f"confirmation {before.confirmation}" if before.confirmation
+                  else before.number)
         note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
-                f"{before.club}'s site (confirmation {before.confirmation}).")
+                f"{before.club}'s site ({number}).")
     elif what == "on_site":
         from gametime_cli.cancelling import cancel_confirmed
 
@@ -204,11 +206,13 @@ def _await_the_run(store: Store, booking_id: int) -> str:
     while time.monotonic() < deadline:
         booking = store.get_booking(booking_id)
         if booking.status == "cancelled":
+            number = (f"confirmation {booking.confirmation}" if booking.confirmation
+                      else booking.number)
             return (f"Cancelled booking {booking_id}: it was being submitted; "
                     f"{booking.last_error or 'the club did not keep it'}."
-                    if booking.confirmation is None else
+                    if booking.number is None else
                     f"Cancelled booking {booking_id}: the club had just confirmed it "
-                    f"(confirmation {booking.confirmation}); it was cancelled on the site.")
+                    f"({number}); it was cancelled on the site.")
         if booking.status == "confirmed" and (booking.last_error or "").startswith(
                 "cancelling on the site failed"):
             raise EnvironmentProblem(
