@@ -192,10 +192,8 @@ class HeldBooking:
     def matches(self, booking: SiteBooking, court: int, user_id: int | None) -> bool:
         """Whether the site's `booking` on `court` is this one: the same slot, and the
         member's by user id, or one of its numbers."""
-        if court != self.court or booking.start != self.start:
-            return False
-        return booking.is_ours(user_id) if user_id is not None else bool(
-            self.numbers & booking.numbers)
+        return (court == self.court and booking.start == self.start
+                and booking.is_ours(user_id, self.numbers))
 
     def label(self) -> str:
         return (f"confirmation {self.confirmation}" if self.confirmation

@@ -60,10 +60,9 @@ class FillingTheForm(Aiming):
                 said = await self._error_words()
                 if said[0] is ErrorPage.TOO_EARLY:
                     self._too_early_at = epoch()
-                    return refused_form(said, court)
                 outcome = refused_form(said, court)
-                return (outcome if outcome.kind is not OutcomeKind.PERMANENT
-                        else await self._with_artifacts(request, court, outcome))
+                return (await self._with_artifacts(request, court, outcome)
+                        if outcome.kind is OutcomeKind.PERMANENT else outcome)
             if self._too_early_at is not None and self.opened_between is None:
                 self.opened_between = (self._too_early_at, epoch())
             return await self._fill_form(request, court)
