@@ -94,9 +94,9 @@ def command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def fill_home(home: Path, bookings: int, pending: int) -> None:
     """`pending` bookings still to run and the rest finished in the past, in one
     transaction, with the columns `Store.add_booking` and a run's `finish` write."""
+    from gametime_cli.booking.windows import local_instant, window_opens_at
     from gametime_cli.clock import to_iso, utcnow
     from gametime_cli.store import Store
-    from gametime_cli.windows import local_instant, window_opens_at
 
     env = {**os.environ, "GAMETIME_HOME": str(home)}
     command(env, "club", "add", CLUB, "--url", "simulate:?seed=1", "--timezone",

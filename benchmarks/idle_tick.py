@@ -113,9 +113,9 @@ def fill_home(home: Path, pending: int, finished: int) -> None:
     Rows mirror what `Store.add_booking` (and a run's `finish`) write, in one
     transaction: adding them one by one through the CLI would take minutes.
     """
+    from gametime_cli.booking.windows import local_instant, window_opens_at
     from gametime_cli.clock import to_iso, utcnow
     from gametime_cli.store import Store
-    from gametime_cli.windows import local_instant, window_opens_at
 
     store = Store.open(home)
     try:

@@ -35,7 +35,7 @@ def say(**event: object) -> None:
 def browser_path() -> str:
     """The Chromium gametime itself would use, else the system's."""
     try:
-        from gametime_cli.browser import find_browser
+        from gametime_cli.sites.browser import find_browser
         return find_browser()
     except Exception:  # not there, or it found none: the usual place
         return FALLBACK_BROWSER
@@ -47,8 +47,8 @@ def main(argv: list[str]) -> int:
     password = sys.stdin.readline().rstrip("\n")  # never in the process's arguments
     from playwright.sync_api import sync_playwright
 
-    from gametime_cli.browser import launch_arguments
-    from gametime_cli.timing import wait_until  # sleeps, then spins the last 3 ms
+    from gametime_cli.run.waiting import wait_until  # sleeps, then spins the last 3 ms
+    from gametime_cli.sites.browser import launch_arguments
 
     args = launch_arguments()  # the flags gametime's own browser gets
     with sync_playwright() as pw:

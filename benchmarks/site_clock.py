@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite
-from gametime_cli.site_clock import DateProbes, measure
+from gametime_cli.sites.site_clock import DateProbes, measure
 
 OFFSET = 2.5
 TARGET = 0.005

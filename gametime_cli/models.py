@@ -9,8 +9,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gametime_cli.booking.offer import length_note
 from gametime_cli.clock import from_iso
-from gametime_cli.offer import length_note
 
 STATUSES = ("pending", "running", "confirmed", "failed", "missed", "cancelled")
 FINAL_STATUSES = ("confirmed", "failed", "missed", "cancelled")

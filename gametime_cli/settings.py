@@ -62,7 +62,7 @@ def _boolean(text: str) -> bool:
 
 
 def _cutoff(text: str) -> str:
-    from gametime_cli.keep_trying import check_until
+    from gametime_cli.run.keep_trying import check_until
 
     try:
         return check_until(text)

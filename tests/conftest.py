@@ -73,7 +73,7 @@ def gametime_executable() -> str:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from gametime_cli import secrets_env
+    from gametime_cli.secrets import environment as secrets_env
 
     # A secret an earlier test's in-process run withheld from the environment is not
     # this test's: each starts with none kept.
@@ -173,8 +173,8 @@ def make_simple_site() -> Iterator[Callable[..., SandboxSite]]:
 def needs_browser() -> str:
     """The Chromium the command itself would drive (find_browser: GAMETIME_BROWSER, then
     Playwright's own, then PATH); missing_part where there is none."""
-    from gametime_cli.browser import find_browser
     from gametime_cli.errors import EnvironmentProblem
+    from gametime_cli.sites.browser import find_browser
 
     try:
         return find_browser()

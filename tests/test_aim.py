@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from gametime_cli.site_clock import AIM_AFTER, ClockEstimate, send_ahead
 from gametime_cli.sites.http_shot import Connection, ShotFailed
 from gametime_cli.sites.origins import Origin
+from gametime_cli.sites.site_clock import AIM_AFTER, ClockEstimate, send_ahead
 
 
 def test_the_request_leaves_early_by_the_path_and_our_delay_less_the_doubt():

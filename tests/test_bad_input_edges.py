@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from gametime_cli.bookings import HORIZON_DAYS
+from gametime_cli.booking.request import HORIZON_DAYS
+from gametime_cli.booking.windows import local_instant, parse_day, window_opens_at
 from gametime_cli.errors import BadInput
-from gametime_cli.windows import local_instant, parse_day, window_opens_at
 from tests.helpers import db_snapshot, run_in_process
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -282,7 +282,7 @@ def check_vault_command(home, raw: bytes, result, before) -> None:
     if result.returncode != 0:
         assert path.read_bytes() == raw  # untouched
     else:  # written again, and readable
-        from gametime_cli.vault import Vault
+        from gametime_cli.secrets.vault import Vault
 
         assert Vault(home).get("sim:jo") == PASSWORD
 
@@ -361,7 +361,7 @@ def test_a_header_that_is_not_an_object_is_exit_3(vault_headers, home):
 
 
 def test_the_bounds_take_what_the_tool_writes_and_drop_unknown_fields(tmp_path):
-    from gametime_cli.vault import SCRYPT, _check_header
+    from gametime_cli.secrets.vault import SCRYPT, _check_header
 
     salt = base64.urlsafe_b64encode(bytes(16)).decode()
     written = {"format": 1, "algorithm": "fernet", "token": "t", "extra": [1],

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gametime_cli import secrets_env
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.secrets import environment as secrets_env
 from tests.conftest import gametime_executable
 from tests.test_secrecy import kill_tree, process_tree, secret_forms
 

@@ -10,9 +10,9 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from gametime_cli.attempt import attempt_courts
-from gametime_cli.offer import ClubOffer, courts_label, slots_label
-from gametime_cli.retry import decide
+from gametime_cli.booking.offer import ClubOffer, courts_label, slots_label
+from gametime_cli.run.attempt import attempt_courts
+from gametime_cli.run.next_step import decide
 from gametime_cli.settings import Settings
 from gametime_cli.sites.base import CourtDay, Outcome, OutcomeKind, SlotRequest
 from gametime_cli.store import Store

@@ -11,7 +11,7 @@ import sys
 import keyring
 import pytest
 
-from gametime_cli.credentials import Secret
+from gametime_cli.secrets.credentials import Secret
 from tests.helpers import db_rows, db_snapshot
 from tests.helpers import run_in_process as gt
 from tests.memory_keyring import MemoryKeyring
@@ -208,7 +208,7 @@ def test_logout_forgets_the_file_password(club, home):
     result = gt("logout", "--club", club)
     assert result.returncode == 0, result.stderr
     assert json.loads(gt("accounts", "--json").stdout) == []
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     assert Vault(home).get("sim:jo") is None
 

@@ -54,8 +54,10 @@ def made(home: Path) -> Path:
 
 
 def test_the_names_we_write_are_the_modules_names():
-    from gametime_cli import crontab, logs, vault, watcher
+    from gametime_cli.run import watch as watcher
+    from gametime_cli.secrets import vault
     from gametime_cli.sites import ARTIFACTS_DIR
+    from gametime_cli.system import crontab, logs
 
     ours = {logs.LOG_NAME, *(f"{logs.LOG_NAME}.{n}" for n in range(1, logs.BACKUPS + 1)),
             vault.VAULT_NAME, vault.KEY_NAME, vault.LOCK_NAME, watcher.LOCK_NAME,
@@ -149,7 +151,7 @@ def test_a_linked_log_is_refused_and_never_followed(made, victim):
 
 
 def test_the_log_handler_itself_never_writes_through_a_link(home, victim):
-    from gametime_cli import logs
+    from gametime_cli.system import logs
 
     home.mkdir(mode=0o700)
     (home / "gametime.log").symlink_to(victim)
@@ -189,7 +191,7 @@ def test_a_dangling_link_is_refused_and_nothing_is_created_through_it(made, tmp_
     target = tmp_path / "would-be-created"
     (made / "watch.lock").symlink_to(target)
     assert gt("list").returncode == 3
-    from gametime_cli.watcher import WatchLock
+    from gametime_cli.run.watch import WatchLock
 
     with pytest.raises(EnvironmentProblem, match=re.escape("watch.lock is a symbolic link")):
         WatchLock(made).acquire()
@@ -278,7 +280,7 @@ def test_a_key_file_others_can_read_is_refused_with_the_way_back(made, loose):
 
 
 def test_a_new_key_file_is_never_created_through_a_link(home, victim):
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     home.mkdir(mode=0o700)
     (home / "credentials.key").symlink_to(victim)

@@ -342,7 +342,7 @@ SERIES = {
 @pytest.mark.parametrize("change", list(SERIES))
 def test_a_weekly_game_keeps_19_00_local_across_the_change(cli, clubs, at, home,
                                                            change):
-    from gametime_cli.executor import Executor
+    from gametime_cli.run.runner import Executor
 
     registered, games = SERIES[change]
     at(registered)

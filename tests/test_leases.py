@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from gametime_cli.executor import Executor
+from gametime_cli.run.runner import Executor
 from gametime_cli.store import Store
 from tests.helpers import db_rows
 

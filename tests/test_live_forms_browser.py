@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from gametime_cli.browser import BrowserHost, BrowserMode
-from gametime_cli.credentials import Secret
 from gametime_cli.models import Club
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.sandbox.pages import WAIVER_WORDS
+from gametime_cli.secrets.credentials import Secret
 from gametime_cli.sites.base import Login, OutcomeKind, SlotRequest
+from gametime_cli.sites.browser import BrowserHost, BrowserMode
 from gametime_cli.sites.gametime import GameTimeSite
 
 PASSWORD = "Sandbox-Heron-2291"

@@ -54,7 +54,7 @@ def test_notify_test_reaches_every_notifier_and_remove_stops_one(cli, hook):
 def test_login_no_verify_stores_the_password_without_asking_the_site(cli, home):
     """README: "Unless `--no-verify`, the password is checked with the club's site
     first": with it, the site is not asked at all (here it would refuse the password)."""
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     with SandboxSite(SandboxConfig(users=[SandboxUser("jo", "the-right-one", 7, "Jo")])) as site:
         assert cli("club", "add", "sb", "--url", site.base_url,
@@ -103,7 +103,7 @@ def test_login_asks_for_the_password_with_hidden_input(cli, home):
     import pty
     import termios
 
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     assert cli("club", "add", "sim", "--url", "simulate:?success=1", "--timezone", "UTC",
                "--window-days", "7", "--opens-at", "00:00").exit_code == 0
@@ -297,9 +297,9 @@ def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, mon
     """README: "The browser: `GAMETIME_BROWSER` or the `browser` setting names an
     executable; otherwise …" (the setting: "empty: `GAMETIME_BROWSER`, Playwright's,
     `PATH`"): the variable first, then the setting, each before anything on PATH."""
-    from gametime_cli.browser import BrowserMode, find_browser
     from gametime_cli.errors import EnvironmentProblem
     from gametime_cli.settings import Settings
+    from gametime_cli.sites.browser import BrowserMode, find_browser
     from gametime_cli.store import Store
 
     on_path = tmp_path / "bin"
@@ -335,8 +335,8 @@ def test_then_playwrights_own_then_path_in_order(tmp_path, monkeypatch):
     one". Discovery only: the stand-ins are never started."""
     from playwright.sync_api import sync_playwright
 
-    from gametime_cli.browser import NO_BROWSER, NO_SHELL, BrowserMode, find_browser
     from gametime_cli.errors import EnvironmentProblem
+    from gametime_cli.sites.browser import NO_BROWSER, NO_SHELL, BrowserMode, find_browser
 
     on_path = tmp_path / "bin"
     monkeypatch.setenv("PATH", str(on_path))

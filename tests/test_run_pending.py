@@ -216,7 +216,7 @@ def test_a_gametime_club_without_an_account_waits_with_exit_3(cli):
 def test_old_artifacts_are_pruned(tmp_path):
     import os
 
-    from gametime_cli.executor import prune_artifacts
+    from gametime_cli.run.runner import prune_artifacts
 
     folder = tmp_path / "artifacts"
     folder.mkdir()

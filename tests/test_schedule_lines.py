@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gametime_cli import crontab, systemd
 from gametime_cli.errors import EnvironmentProblem, ExitCode
+from gametime_cli.system import crontab, systemd
 from tests.helpers import run_in_process as gt
 from tests.schedule_syntax import (
     ModelError,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gametime_cli.bookings import create_series
-from gametime_cli.series import materialize_due
+from gametime_cli.booking.request import create_series
+from gametime_cli.booking.series import materialize_due
 from gametime_cli.store import Store
 from tests.helpers import run_in_process as gt
 

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from gametime_cli import migrations, store
+from gametime_cli import store
+from gametime_cli.store import migrations
 from tests.helpers import db_rows
 from tests.helpers import run_in_process as gt
 

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from gametime_cli import site_clock
+from gametime_cli.run.waiting import wait_until
 from gametime_cli.sandbox import SandboxConfig, SandboxSite
-from gametime_cli.site_clock import ClockSample, DateProbes, estimate_offset, measure
-from gametime_cli.timing import wait_until
+from gametime_cli.sites import site_clock
+from gametime_cli.sites.site_clock import ClockSample, DateProbes, estimate_offset, measure
 
 
 def test_samples_around_a_second_change_pin_the_offset():

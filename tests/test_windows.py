@@ -1,4 +1,4 @@
-"""Booking windows and the dates and times players type (gametime_cli.windows).
+"""Booking windows and the dates and times players type (gametime_cli.booking.windows).
 
 Every instant here is fixed; nothing reads the wall clock. Expected UTC values are
 worked out by hand from the zones' offsets in 2026:
@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gametime_cli.errors import BadInput, ExitCode
-from gametime_cli.windows import (
+from gametime_cli.booking.windows import (
     local_instant,
     minutes_since_midnight,
     parse_day,
@@ -30,6 +29,7 @@ from gametime_cli.windows import (
     parse_zone,
     window_opens_at,
 )
+from gametime_cli.errors import BadInput, ExitCode
 
 PARIS = ZoneInfo("Europe/Paris")
 TORONTO = ZoneInfo("America/Toronto")

@@ -39,7 +39,7 @@ def idle_tick(argv: list[str]) -> int | None:
     except Exception:
         return None  # the full command reports it properly
     if as_json:
-        from gametime_cli import render
+        from gametime_cli.output import render
 
         render.print_json(render.empty_run_json())
     return 0
@@ -71,7 +71,7 @@ def start_pinned_clock() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gametime_cli.secrets_env import withhold
+    from gametime_cli.secrets.environment import withhold
 
     withhold()  # before anything can start a child: none inherits a secret
     args = sys.argv[1:] if argv is None else list(argv)

@@ -48,9 +48,10 @@ def login(
     There is no option that takes the password itself: it would show in `ps` and
     in your shell's history.
     """
-    from gametime_cli import credentials, paths
+    from gametime_cli import paths
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
+    from gametime_cli.secrets import credentials
     from gametime_cli.sites import verify_login
     from gametime_cli.sites.base import Login
 
@@ -89,7 +90,7 @@ def login(
         if problem:
             typer.echo(f"warning: cron won't be able to read it: {problem}", err=True)
     else:
-        from gametime_cli.vault import PASSPHRASE_ENV, VAULT_NAME, Vault
+        from gametime_cli.secrets.vault import PASSPHRASE_ENV, VAULT_NAME, Vault
 
         if saved.fell_back:
             say(f"The OS keyring can't be used here: {saved.fell_back}.")
@@ -101,7 +102,7 @@ def login(
         if vault.key_source() == "passphrase":
             typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
     if offer is not None and offer.courts:
-        from gametime_cli.offer import courts_label, slots_label
+        from gametime_cli.booking.offer import courts_label, slots_label
 
         slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
         say(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
@@ -111,9 +112,9 @@ def login(
 def _ask_about_the_waiver(store: Store, club: Club) -> None:
     """A box the club's booking form asks to be ticked, seen by an earlier run and not
     agreed to: shown, and (at a terminal) the player asked to agree."""
+    from gametime_cli.booking.offer import agreed_to
     from gametime_cli.cli.clubs import agree_now
     from gametime_cli.errors import BadInput
-    from gametime_cli.offer import agreed_to
 
     offer = store.club_offer(club.id)
     unagreed = [w for w in (offer.boxes if offer else ())
@@ -136,8 +137,9 @@ def logout(
                                         help="Which account."),
 ) -> None:
     """Forget an account and its password."""
-    from gametime_cli import credentials, paths
+    from gametime_cli import paths
     from gametime_cli.errors import BadInput
+    from gametime_cli.secrets import credentials
 
     store = open_store()
     the_club = store.get_club(club)
@@ -152,7 +154,7 @@ def logout(
 
 def accounts(as_json: bool = JSON_OPTION) -> None:
     """The accounts and where each password is kept (never the password)."""
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     found = open_store().accounts()
     if as_json:
@@ -171,8 +173,10 @@ def check(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Can each password be read now, and would it be from cron? Exit 3 if not."""
-    from gametime_cli import credentials, paths, render
+    from gametime_cli import paths
     from gametime_cli.errors import ExitCode, GametimeError
+    from gametime_cli.output import render
+    from gametime_cli.secrets import credentials
 
     store = open_store()
     found = store.accounts(store.get_club(club) if club else None)

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from gametime_cli import __version__
 from gametime_cli.cli import helpstyle
 from gametime_cli.errors import ExitCode, GametimeError
-from gametime_cli.render import error_line
+from gametime_cli.output.render import error_line
 
 # Typer vendors click in recent releases and used the real one before: take the
 # exception classes from wherever its BadParameter lives.
@@ -110,8 +110,9 @@ def _root(
     Everything is kept in $GAMETIME_HOME (default: the user data folder), with a
     rotating log, gametime.log. NO_COLOR turns colours off.
     """
-    from gametime_cli import logs, paths
+    from gametime_cli import paths
     from gametime_cli.cli import common
+    from gametime_cli.system import logs
 
     common.OUTPUT.quiet = quiet
     logs.configure(paths.data_home(), verbose, quiet)

@@ -52,11 +52,11 @@ def book(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a booking; it runs the moment its day's window opens."""
-    from gametime_cli import render
-    from gametime_cli.bookings import create_booking, create_series
+    from gametime_cli.booking.request import create_booking, create_series
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
-    from gametime_cli.keep_trying import spec_for
+    from gametime_cli.output import render
+    from gametime_cli.run.keep_trying import spec_for
     from gametime_cli.settings import Settings
 
     now = utcnow()
@@ -128,8 +128,8 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one booking and the story of its attempts."""
-    from gametime_cli import render
     from gametime_cli.clock import utcnow
+    from gametime_cli.output import render
 
     store = open_store()
     booking = store.get_booking(booking_id)
@@ -179,7 +179,7 @@ def cancel(
         note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
                 f"{before.club}'s site ({number}).")
     elif what == "on_site":
-        from gametime_cli.cancelling import cancel_confirmed
+        from gametime_cli.booking.cancel import cancel_confirmed
 
         done = cancel_confirmed(store, before, store.path.parent, utcnow())
         note = f"Cancelled booking {booking_id}: {done}."
@@ -187,7 +187,7 @@ def cancel(
         note = _await_the_run(store, booking_id)
     after = store.get_booking(booking_id)
     if as_json:
-        from gametime_cli import render
+        from gametime_cli.output import render
 
         render.print_json({"id": booking_id, "status": after.status,
                            "cancelled": after.status == "cancelled", "message": note})
@@ -237,7 +237,7 @@ series_app = typer.Typer(help="Recurring bookings made with book --every.",
 @series_app.command("list")
 def series_list(as_json: bool = JSON_OPTION) -> None:
     """Every series and its rule."""
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     found = open_store().list_series()
     if as_json:
@@ -252,7 +252,7 @@ def series_list(as_json: bool = JSON_OPTION) -> None:
 def series_show(series_id: int = id_argument("gametime series list"),
                 as_json: bool = JSON_OPTION) -> None:
     """A series: its rule, notes, and the bookings made from it."""
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     store = open_store()
     series = store.get_series(series_id)
@@ -274,8 +274,8 @@ def series_show(series_id: int = id_argument("gametime series list"),
 def series_cancel(series_id: int = id_argument("gametime series list"),
                   as_json: bool = JSON_OPTION) -> None:
     """Stop a series and cancel its bookings still to run."""
-    from gametime_cli import render
     from gametime_cli.clock import utcnow
+    from gametime_cli.output import render
 
     store = open_store()
     cancelled = store.cancel_series(store.get_series(series_id), utcnow())
@@ -295,9 +295,9 @@ def import_csv(
     """Book many slots from a CSV file; one bad row and none of the file is booked."""
     from pathlib import Path
 
-    from gametime_cli import render
+    from gametime_cli.booking.csv_import import import_bookings
     from gametime_cli.clock import utcnow
-    from gametime_cli.csvimport import import_bookings
+    from gametime_cli.output import render
 
     made = import_bookings(open_store(), Path(path), utcnow())
     if as_json:

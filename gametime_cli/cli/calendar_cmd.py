@@ -25,7 +25,7 @@ def calendar(
 
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
-    from gametime_cli.games_calendar import build
+    from gametime_cli.output.calendar import build
     from gametime_cli.store.bookings import BookingView
 
     store = open_store()

@@ -51,9 +51,9 @@ def add(
     """Add a club: a day D opens for booking at --opens-at, --window-days days before D."""
     import re
 
+    from gametime_cli.booking.windows import parse_opens_at, parse_zone
     from gametime_cli.errors import BadInput
     from gametime_cli.sites import validate_login_url, validate_url
-    from gametime_cli.windows import parse_opens_at, parse_zone
 
     if not re.match(NAME_PATTERN, name):
         raise BadInput(
@@ -82,7 +82,7 @@ def add(
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
                           opens_at=opens.isoformat(), sport=sport, settings=settings,
                           login_url=login_url)
-    from gametime_cli.render import days_ahead
+    from gametime_cli.output.render import days_ahead
 
     say(
         f"Added club {club.name}: each day opens {days_ahead(club.window_days)} at "
@@ -109,10 +109,10 @@ def set_window(
 ) -> None:
     """Change a club's booking window (bookings still waiting move to the new opening),
     the member site where it signs in, or agree to its booking form's waiver."""
+    from gametime_cli.booking.windows import parse_opens_at
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
     from gametime_cli.sites import validate_login_url
-    from gametime_cli.windows import parse_opens_at
 
     if opens_at is None and window_days is None and login_url is None and not accept_waiver:
         raise BadInput("nothing to change; give --opens-at HH:MM[:SS], --window-days N, "
@@ -177,7 +177,7 @@ def agree_now(store: Store, club: Club, yes: bool) -> None:
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List the registered clubs."""
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     clubs = open_store().list_clubs()
     if as_json:
@@ -195,7 +195,8 @@ def remove(
 ) -> None:
     """Remove a club, its accounts and their passwords (with --force, its bookings and
     their history too)."""
-    from gametime_cli import credentials, paths
+    from gametime_cli import paths
+    from gametime_cli.secrets import credentials
 
     store = open_store()
     accounts = store.accounts(store.get_club(name))

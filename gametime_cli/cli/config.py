@@ -12,7 +12,7 @@ app = subapp("Show and change settings (attempts, retry timing, leases).")
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """Every setting with its value and what it does."""
-    from gametime_cli import render
+    from gametime_cli.output import render
     from gametime_cli.settings import KNOWN, Settings
 
     settings = Settings(open_store().settings())

@@ -19,13 +19,15 @@ def courts(
     """Show the day's courts and bookings (yours marked), as the club's site has them."""
     from datetime import time
 
-    from gametime_cli import credentials, paths, render
+    from gametime_cli import paths
+    from gametime_cli.booking.windows import parse_day
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import EnvironmentProblem
+    from gametime_cli.output import render
+    from gametime_cli.secrets import credentials
     from gametime_cli.settings import Settings
     from gametime_cli.sites import needs_login, open_driver
     from gametime_cli.sites.base import AttemptFailed, Login
-    from gametime_cli.windows import parse_day
 
     store = open_store()
     the_club = store.get_club(club)

@@ -12,14 +12,15 @@ app = subapp("Run run-pending from your crontab every minute.")
 @app.command("install")
 def install() -> None:
     """Add (or replace) the crontab entry: every minute, this gametime, this data home."""
-    from gametime_cli import crontab, paths
+    from gametime_cli import paths
     from gametime_cli.errors import GametimeError
+    from gametime_cli.system import crontab
 
     home = paths.data_home()
     crontab.entry(home, None)  # a home or command the line can't hold: refused first (exit 3)
     browser = None
     try:
-        from gametime_cli.browser import find_browser
+        from gametime_cli.sites.browser import find_browser
 
         browser = find_browser()
     except GametimeError:
@@ -32,7 +33,7 @@ def install() -> None:
 @app.command("remove")
 def remove() -> None:
     """Remove the crontab entry."""
-    from gametime_cli import crontab
+    from gametime_cli.system import crontab
 
     removed = crontab.remove()
     say("Removed the crontab entry." if removed else "There was no entry to remove.")
@@ -41,7 +42,8 @@ def remove() -> None:
 @app.command("show")
 def show(as_json: bool = JSON_OPTION) -> None:
     """Show the crontab entry, if there is one."""
-    from gametime_cli import crontab, render
+    from gametime_cli.output import render
+    from gametime_cli.system import crontab
 
     found = crontab.ours(crontab.read())
     if as_json:

@@ -20,14 +20,16 @@ def demo(
     from datetime import time, timedelta
     from pathlib import Path
 
-    from gametime_cli import credentials, logs, render
-    from gametime_cli.bookings import create_booking
+    from gametime_cli.booking.request import create_booking
     from gametime_cli.clock import utcnow
-    from gametime_cli.executor import Executor
+    from gametime_cli.output import render
     from gametime_cli.paths import HOME_ENV
+    from gametime_cli.run.runner import Executor
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
     from gametime_cli.sandbox.pages import WAIVER_WORDS
+    from gametime_cli.secrets import credentials
     from gametime_cli.store import Store
+    from gametime_cli.system import logs
 
     out = render.console()
     user = SandboxUser("demo.player", "demo-only-password", 4411, "Player, Demo")

@@ -17,9 +17,10 @@ def doctor(
     Exit 0 only if all pass (3 otherwise)."""
     from rich.text import Text
 
-    from gametime_cli import paths, render
-    from gametime_cli.doctor import refused_home_checks, run_checks
+    from gametime_cli import paths
     from gametime_cli.errors import EnvironmentProblem, ExitCode
+    from gametime_cli.output import render
+    from gametime_cli.system.doctor import refused_home_checks, run_checks
 
     try:
         found = run_checks(open_store(), club=club)

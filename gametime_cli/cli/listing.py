@@ -18,8 +18,8 @@ def show_list(store: Store, status: str | None, everything: bool, limit: int | N
               as_json: bool, quiet: bool) -> None:
     """Print the bookings `list` shows (see its --help), and the line saying how many
     more there are."""
-    from gametime_cli import render
     from gametime_cli.clock import utcnow
+    from gametime_cli.output import render
     from gametime_cli.store.bookings import BookingView
 
     now = utcnow()
@@ -72,7 +72,7 @@ def quick_list(argv: list[str]) -> int | None:
     if status is not None and status not in STATUSES:
         return None
     from gametime_cli.errors import GametimeError
-    from gametime_cli.render import error_line
+    from gametime_cli.output.render import error_line
     from gametime_cli.store import Store
 
     try:

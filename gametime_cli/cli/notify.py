@@ -13,7 +13,7 @@ app = subapp("Be told of each result on your phone or by mail (apprise URLs).")
 def add(url: str = typer.Argument(..., help="An apprise URL, e.g. tgram://TOKEN/CHAT.")) -> None:
     """Add a place to send results to."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.notify import check_url
+    from gametime_cli.output.notify import check_url
 
     check_url(url)
     notifier = open_store().add_notifier(url, utcnow())
@@ -23,7 +23,7 @@ def add(url: str = typer.Argument(..., help="An apprise URL, e.g. tgram://TOKEN/
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """The places results are sent to."""
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     found = open_store().notifiers()
     if as_json:
@@ -49,7 +49,7 @@ def remove(notifier: int = id_argument("gametime notify list")) -> None:
 def test() -> None:
     """Send a test message to every notifier (exit 3 if one fails)."""
     from gametime_cli.errors import EnvironmentProblem
-    from gametime_cli.notify import _apprise
+    from gametime_cli.output.notify import _apprise
 
     urls = [url for _, url in open_store().notifiers()]
     if not urls:

@@ -48,13 +48,13 @@ def run_pending(
     now = utcnow()
     if not store.has_due(now, now + timedelta(seconds=ahead)):
         if as_json:
-            from gametime_cli import render
+            from gametime_cli.output import render
 
             render.print_json(render.empty_run_json(dry_run))
         return
 
-    from gametime_cli import render
-    from gametime_cli.executor import Executor
+    from gametime_cli.output import render
+    from gametime_cli.run.runner import Executor
 
     _sigterm_as_interrupt()
     executor = Executor(store, headed=headed, on_result_command=on_result)

@@ -101,8 +101,8 @@ def sandbox(
         "changes."),
 ) -> None:
     """Serve a GameTime-like club site on 127.0.0.1 for trying the tool out; Ctrl-C stops it."""
+    from gametime_cli.booking.windows import parse_opens_at, parse_zone
     from gametime_cli.sandbox import SandboxConfig, SandboxSite
-    from gametime_cli.windows import parse_opens_at, parse_zone
 
     make = SandboxConfig.simple if simple else SandboxConfig.as_recorded
     config = make(

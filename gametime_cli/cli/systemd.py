@@ -13,14 +13,15 @@ app = subapp("Run run-pending from a systemd user timer every minute (instead of
 def install(no_enable: bool = typer.Option(False, "--no-enable",
                                            help="Write the units, don't start the timer.")) -> None:
     """Write the user service and timer (every minute, AccuracySec=1s, Persistent=true)."""
-    from gametime_cli import paths, systemd
+    from gametime_cli import paths
     from gametime_cli.errors import GametimeError
+    from gametime_cli.system import systemd
 
     home = paths.data_home()
     systemd.units(home, None)  # a home or command a unit can't hold: refused first (exit 3)
     browser = None
     try:
-        from gametime_cli.browser import find_browser
+        from gametime_cli.sites.browser import find_browser
 
         browser = find_browser()
     except GametimeError:
@@ -39,7 +40,7 @@ def install(no_enable: bool = typer.Option(False, "--no-enable",
 @app.command("remove")
 def remove() -> None:
     """Stop the timer and delete the units."""
-    from gametime_cli import systemd
+    from gametime_cli.system import systemd
 
     removed, _ = systemd.remove()
     say(f"Removed {len(removed)} unit file(s).")

@@ -26,11 +26,11 @@ def watch(
     import signal
     import sys
 
-    from gametime_cli import render
     from gametime_cli.cli.common import open_store
     from gametime_cli.clock import utcnow
-    from gametime_cli.watcher import WatchEvent, WatchLock
-    from gametime_cli.watcher import watch as run_watch
+    from gametime_cli.output import render
+    from gametime_cli.run.watch import WatchEvent, WatchLock
+    from gametime_cli.run.watch import watch as run_watch
 
     store = open_store()
     lock = WatchLock(store.path.parent)
@@ -97,7 +97,7 @@ def _watch_live(screen: Callable[[], tuple[Any, float]], changed: threading.Even
     hour, each minute or hour before)."""
     from rich.live import Live
 
-    from gametime_cli import render
+    from gametime_cli.output import render
 
     done = threading.Event()
     shown, wait = screen()

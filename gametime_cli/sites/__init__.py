@@ -11,11 +11,11 @@ if TYPE_CHECKING:
     from datetime import date
     from pathlib import Path
 
-    from gametime_cli.browser import BrowserHost
+    from gametime_cli.booking.offer import ClubOffer
     from gametime_cli.models import Club
-    from gametime_cli.offer import ClubOffer
     from gametime_cli.settings import Settings
     from gametime_cli.sites.base import Login, SiteDriver
+    from gametime_cli.sites.browser import BrowserHost
 
 SIMULATE_SCHEME = "simulate:"
 ARTIFACTS_DIR = "artifacts"
@@ -52,7 +52,7 @@ def needs_login(club: Club) -> bool:
 def browser_host(settings: Settings, headed: bool = False) -> BrowserHost:
     """The one browser a run shares between its accounts (started when first used):
     as the `browser_mode` setting says, or in a window with `headed` (--headed)."""
-    from gametime_cli.browser import BrowserHost, BrowserMode
+    from gametime_cli.sites.browser import BrowserHost, BrowserMode
 
     return BrowserHost(settings.browser,
                        mode=BrowserMode.HEADED if headed else settings.browser_mode,

@@ -8,11 +8,11 @@ from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from gametime_cli.booking.offer import AGREEMENT_ASKED, ClubOffer, booking_type
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.offer import AGREEMENT_ASKED, ClubOffer, booking_type
 
 if TYPE_CHECKING:
-    from gametime_cli.credentials import Secret
+    from gametime_cli.secrets.credentials import Secret
 
 
 class OutcomeKind(Enum):

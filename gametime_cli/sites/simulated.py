@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from gametime_cli.booking.offer import ClubOffer, length_note
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Club
-from gametime_cli.offer import ClubOffer, length_note
 from gametime_cli.sites.base import (
     CourtDay,
     HeldBooking,

@@ -16,7 +16,7 @@ from gametime_cli import paths
 from gametime_cli.errors import DatabaseBusy, EnvironmentProblem
 
 SCHEMA_VERSION = 15
-"""Number of migrations in `migrations.py`; a test pins the two together."""
+"""Number of migrations in `store/migrations.py`; a test pins the two together."""
 BUSY_TIMEOUT_S = 15.0
 
 
@@ -106,7 +106,7 @@ class StoreBase:
     def _migrate(self) -> None:
         from sqlite_utils import Database
 
-        from gametime_cli.migrations import migrations
+        from gametime_cli.store.migrations import migrations
 
         self.conn.execute("PRAGMA journal_mode=WAL")
         with self.transaction():

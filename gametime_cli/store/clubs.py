@@ -8,10 +8,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from gametime_cli.booking.offer import AGREEMENT_ASKED, ClubOffer
 from gametime_cli.clock import from_iso, to_iso, utcnow
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Account, Club
-from gametime_cli.offer import AGREEMENT_ASKED, ClubOffer
 
 
 class ClubStore:
@@ -74,7 +74,7 @@ class ClubStore:
         """Change a club's window rule and move its bookings still waiting for their
         first attempt to the new opening; returns how many moved. The site's opening
         last seen is forgotten (the next run looks again)."""
-        from gametime_cli.windows import window_opens_at
+        from gametime_cli.booking.windows import window_opens_at
 
         changed = Club(club.id, club.name, club.url, club.timezone, window_days,
                        time.fromisoformat(opens_at), club.sport,

@@ -43,7 +43,7 @@ class Aiming(ReadingTheDay):
         the measuring ends before `before` (an instant by the site's clock) if given. A
         driver already prepared for that day (the account's earlier booking at the same
         opening) keeps what it has: it must not fall behind measuring again."""
-        from gametime_cli.site_clock import send_ahead, site_clock
+        from gametime_cli.sites.site_clock import send_ahead, site_clock
 
         fresh = time.monotonic() - self._measured_at < CLOCK_FRESH_SECONDS
         if self._courts_day != day or not fresh:

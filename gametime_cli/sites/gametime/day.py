@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gametime_cli.booking.offer import ClubOffer
 from gametime_cli.clock import utcnow
-from gametime_cli.offer import ClubOffer
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,

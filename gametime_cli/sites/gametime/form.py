@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 
+from gametime_cli.booking.offer import ClubOffer, agreed_to, duration_problem
 from gametime_cli.clock import epoch
-from gametime_cli.offer import ClubOffer, agreed_to, duration_problem
+from gametime_cli.run.waiting import wait_until_async
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import (
     AttemptFailed,
@@ -27,7 +28,6 @@ from gametime_cli.sites.gametime.partners import (
 )
 from gametime_cli.sites.gametime.scripts import script
 from gametime_cli.sites.gametime.words import HELD_WORDS, TAKEN_WORDS, ErrorPage
-from gametime_cli.timing import wait_until_async
 
 BOOKING_FORM = "form:has(input[name=temp])"
 DURATION = "select[name=duration]"

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urljoin
 
-from gametime_cli.browser import BrowserHost, BrowserStalled
+from gametime_cli.booking.offer import ClubOffer
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.models import Club
-from gametime_cli.offer import ClubOffer
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
@@ -25,6 +24,7 @@ from gametime_cli.sites.base import (
     Outcome,
     OutcomeKind,
 )
+from gametime_cli.sites.browser import BrowserHost, BrowserStalled
 from gametime_cli.sites.form_post import browser_headers
 from gametime_cli.sites.gametime.page_requests import PageRequests
 from gametime_cli.sites.gametime.page_scripts import PageScripts

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin
 
-from gametime_cli.browser import BrowserMode
+from gametime_cli.booking.offer import length_note
 from gametime_cli.clock import epoch
-from gametime_cli.offer import length_note
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import AttemptFailed, CourtDay, Outcome, OutcomeKind, SlotRequest
+from gametime_cli.sites.browser import BrowserMode
 from gametime_cli.sites.form_post import GatheredForm, save_request
 from gametime_cli.sites.gametime.form import BOOKING_FORM, FillingTheForm
 from gametime_cli.sites.gametime.pages import SUBMIT_PAGES, _first_line

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
-from gametime_cli.secrets_env import child_environment
+from gametime_cli.secrets.environment import child_environment
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
@@ -107,7 +107,7 @@ class Announcer:
         if self.games is None or club is None:
             return None
         from gametime_cli.clock import utcnow
-        from gametime_cli.games_calendar import build
+        from gametime_cli.output.calendar import build
         from gametime_cli.paths import ensure_private_dir, write_private
 
         try:

@@ -15,19 +15,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gametime_cli import credentials, paths
-from gametime_cli.attempt import (
+from gametime_cli import paths
+from gametime_cli.clock import to_iso, utcnow
+from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
+from gametime_cli.models import Account, Booking, Club
+from gametime_cli.output.notify import Announcer
+from gametime_cli.run.attempt import (
     WATCHED,
     BookingAttempt,
     BookingResult,
     can_serve,
     remember_offer,
 )
-from gametime_cli.clock import to_iso, utcnow
-from gametime_cli.credentials import CredentialsUnavailable
-from gametime_cli.errors import ExitCode, GametimeError, LeaseLost
-from gametime_cli.models import Account, Booking, Club
-from gametime_cli.notify import Announcer
+from gametime_cli.run.waiting import wait_until
+from gametime_cli.secrets import credentials
+from gametime_cli.secrets.credentials import CredentialsUnavailable
 from gametime_cli.settings import Settings
 from gametime_cli.sites import ARTIFACTS_DIR, browser_host, needs_login, open_driver
 from gametime_cli.sites.base import (
@@ -39,10 +41,9 @@ from gametime_cli.sites.base import (
     SlotRequest,
 )
 from gametime_cli.store import Store
-from gametime_cli.timing import wait_until
 
 if TYPE_CHECKING:
-    from gametime_cli.browser import BrowserHost
+    from gametime_cli.sites.browser import BrowserHost
 
 log = logging.getLogger("gametime")
 SHARED_READ = 5.0
@@ -256,7 +257,7 @@ class Executor:
         """How long the run stays for each booking's next retry."""
         parked: set[int] = set()
         prune_artifacts(self.home / ARTIFACTS_DIR, self.settings.artifacts_days)
-        from gametime_cli.series import materialize_due
+        from gametime_cli.booking.series import materialize_due
 
         materialize_due(self.store, self.clock())
         lanes = AccountLanes(self)
@@ -347,7 +348,7 @@ class Executor:
         return BookingResult(now, "lost", "lease lost")
 
     def _with_opening_note(self, result: BookingResult) -> BookingResult:
-        from gametime_cli.windows import opening_note
+        from gametime_cli.booking.windows import opening_note
 
         club = self.store.club_by_id(result.booking.club_id)
         seen = club.settings.get("opening_seen") or {}

@@ -141,7 +141,7 @@ def save(home: Path, club: str, username: str, secret: Secret, prefer: str = "ke
             return Saved("keyring")
         except KeyringUnusable as exc:
             reason = str(exc)
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     Vault(home).put(name, secret.reveal())
     return Saved("file", reason)
@@ -159,7 +159,7 @@ def load(home: Path, account: Account) -> Secret:
                 f"{fix} --store file"
             ) from None
     else:
-        from gametime_cli.vault import Vault
+        from gametime_cli.secrets.vault import Vault
 
         value = Vault(home).get(name)
     if value is None:
@@ -179,7 +179,7 @@ def forget(home: Path, account: Account) -> None:
         with contextlib.suppress(KeyringUnusable):
             _keyring_call(lambda b: _delete_quietly(b, name))
     else:
-        from gametime_cli.vault import Vault
+        from gametime_cli.secrets.vault import Vault
 
         Vault(home).delete(name)
 
@@ -212,11 +212,11 @@ def cron_environment(home: Path) -> dict[str, str]:
 
 
 def check_from_cron(home: Path, club: str | None) -> dict[tuple[str, str], str | None]:
-    """Read each password as cron would (gametime_cli.cron_probe, in cron's environment);
+    """Read each password as cron would (gametime_cli.secrets.cron_probe, in cron's environment);
     per account, None or the error."""
     import json
 
-    args = [sys.executable, "-m", "gametime_cli.cron_probe", *([club] if club else [])]
+    args = [sys.executable, "-m", "gametime_cli.secrets.cron_probe", *([club] if club else [])]
     try:
         result = subprocess.run(args, env=cron_environment(home), capture_output=True,
                                 text=True, timeout=60, stdin=subprocess.DEVNULL)

@@ -12,7 +12,7 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-from gametime_cli.bookings import create_booking
+from gametime_cli.booking.request import create_booking
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Booking
 from gametime_cli.store import Store
@@ -60,7 +60,7 @@ def import_bookings(store: Store, path: Path, now: datetime) -> list[Booking]:
                        + (f"; missing {', '.join(missing)}" if missing else "")
                        + (f"; unknown column {unknown[0]!r}" if unknown else ""))
     reader.fieldnames = header
-    from gametime_cli.keep_trying import spec_for
+    from gametime_cli.run.keep_trying import spec_for
     from gametime_cli.settings import Settings
 
     keep_trying = spec_for(Settings(store.settings()))  # the setting, as `book` has it

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 
 from dateutil.rrule import DAILY, WEEKLY, rrule
 
+from gametime_cli.booking.windows import local_instant, window_opens_at
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Booking, Series
 from gametime_cli.store import Store
-from gametime_cli.windows import local_instant, window_opens_at
 
 FREQUENCIES = {"day": (DAILY, 1), "week": (WEEKLY, 1), "2weeks": (WEEKLY, 2)}
 AHEAD = timedelta(days=2)

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from gametime_cli.crontab import PLAIN, scheduled_values
 from gametime_cli.paths import ensure_home, make_private_dirs
-from gametime_cli.secrets_env import child_environment
+from gametime_cli.secrets.environment import child_environment
+from gametime_cli.system.crontab import PLAIN, scheduled_values
 
 UNIT = "gametime-run-pending"
 UNIT_FILES = (f"{UNIT}.service", f"{UNIT}.timer")

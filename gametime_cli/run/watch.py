@@ -14,8 +14,8 @@ from pathlib import Path
 from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.executor import BookingResult, Executor
-from gametime_cli.retry import PARK_SECONDS
+from gametime_cli.run.next_step import PARK_SECONDS
+from gametime_cli.run.runner import BookingResult, Executor
 from gametime_cli.settings import Settings
 from gametime_cli.store import Store
 

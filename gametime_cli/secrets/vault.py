@@ -22,7 +22,7 @@ from typing import Any
 
 from gametime_cli import paths
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.secrets_env import PASSPHRASE_ENV, secret_variable
+from gametime_cli.secrets.environment import PASSPHRASE_ENV, secret_variable
 
 FORMAT_VERSION = 1
 VAULT_NAME = "credentials.enc"

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.secrets_env import child_environment
+from gametime_cli.secrets.environment import child_environment
 
 SCREEN = (1920, 1080)
 """The virtual screen: a common desktop's."""

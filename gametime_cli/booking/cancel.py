@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from gametime_cli import credentials
 from gametime_cli.errors import BadInput, EnvironmentProblem
 from gametime_cli.models import Booking
+from gametime_cli.secrets import credentials
 from gametime_cli.settings import Settings
 from gametime_cli.sites import needs_login, open_driver
 from gametime_cli.sites.base import AttemptFailed, HeldBooking, Login, LoginRefused, SiteDriver

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gametime_cli import credentials, crontab, paths
+from gametime_cli import paths
 from gametime_cli.errors import BadInput, GametimeError
 from gametime_cli.models import Club
+from gametime_cli.secrets import credentials
 from gametime_cli.settings import Settings
 from gametime_cli.sites import browser_host, needs_login, open_driver
 from gametime_cli.store import Store
+from gametime_cli.system import crontab
 
 if TYPE_CHECKING:
-    from gametime_cli.browser import BrowserHost
+    from gametime_cli.sites.browser import BrowserHost
 
 CLOCK_TOLERANCE = 2.0
 """Seconds our clock may differ from a club's before doctor asks for NTP. (Bookings
@@ -59,7 +61,7 @@ def run_checks(store: Store, *, cron_probe: bool = True,
 
 def _browser(host: BrowserHost) -> Iterator[Check]:
     """Whether the browser starts; returns True if it did."""
-    from gametime_cli.browser import BrowserStalled
+    from gametime_cli.sites.browser import BrowserStalled
 
     try:
         executable = host.options.executable
@@ -93,7 +95,7 @@ def _home(store: Store) -> Iterator[Check]:
 
 
 def _key_file(home: Path) -> Iterator[Check]:
-    from gametime_cli.vault import Vault
+    from gametime_cli.secrets.vault import Vault
 
     loose = Vault(home).key_problem()
     if loose:
@@ -154,7 +156,7 @@ def _scheduler(store: Store) -> Iterator[Check]:
     except GametimeError:
         entries = []
     watching = _watch_running(store)
-    from gametime_cli.systemd import UNIT, unit_dir
+    from gametime_cli.system.systemd import UNIT, unit_dir
 
     timer = unit_dir() / f"{UNIT}.timer"
     if entries:
@@ -172,7 +174,7 @@ def _scheduler(store: Store) -> Iterator[Check]:
 def _watch_running(store: Store) -> str | None:
     import fcntl
 
-    from gametime_cli.watcher import LOCK_NAME
+    from gametime_cli.run.watch import LOCK_NAME
 
     path = store.path.parent / LOCK_NAME
     if not path.exists():
@@ -192,7 +194,7 @@ def _watch_running(store: Store) -> str | None:
 
 
 def _clocks(clubs: list[Club], user_agent: str) -> Iterator[Check]:
-    from gametime_cli.site_clock import DateProbes, measure
+    from gametime_cli.sites.site_clock import DateProbes, measure
 
     for club in clubs:
         if not needs_login(club):
@@ -218,7 +220,7 @@ def _clocks(clubs: list[Club], user_agent: str) -> Iterator[Check]:
 
 def _openings(clubs: list[Club]) -> Iterator[Check]:
     """Where a run saw the site open at another time than the club's rule says."""
-    from gametime_cli.windows import opening_note
+    from gametime_cli.booking.windows import opening_note
 
     for club in clubs:
         note = opening_note(club)

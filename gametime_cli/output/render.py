@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from gametime_cli.executor import RunReport
+    from gametime_cli.run.runner import RunReport
     from gametime_cli.sites.base import CourtDay, SiteBooking
 
 RUN_JSON_VERSION = 1
@@ -358,7 +358,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         rows.append(("Keep trying", _keep_trying_line(booking, club)))
     if booking.last_error and not (booking.status == "pending" and booking.watching_since):
         rows.append(("Last error", booking.last_error))
-    from gametime_cli.windows import opening_note
+    from gametime_cli.booking.windows import opening_note
 
     note = opening_note(club)
     if note is not None:
@@ -376,7 +376,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
 
 def _keep_trying_line(booking: Booking, club: Club) -> str:
     """`show`'s line for a booking that keeps trying while its courts are taken."""
-    from gametime_cli.keep_trying import WATCHING, checked, cutoff
+    from gametime_cli.run.keep_trying import WATCHING, checked, cutoff
 
     until = local_time(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
                        club.zone)

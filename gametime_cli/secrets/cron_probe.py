@@ -1,4 +1,4 @@
-"""Can cron read the passwords? Run as `python -m gametime_cli.cron_probe [CLUB]` in
+"""Can cron read the passwords? Run as `python -m gametime_cli.secrets.cron_probe [CLUB]` in
 cron's environment (`credentials.check_from_cron` does that for `login` and `credentials
 check`). It prints one JSON list: per account, its club, username and the error reading
 its password (null when it could be read). Kept free of Typer and Rich, so the check
@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
-from gametime_cli import credentials, paths
+from gametime_cli import paths
 from gametime_cli.errors import GametimeError
+from gametime_cli.secrets import credentials
 from gametime_cli.store import Store
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.secrets_env import child_environment, withhold
+from gametime_cli.secrets.environment import child_environment, withhold
 
 BROWSER_ENV = "GAMETIME_BROWSER"
 
@@ -241,7 +241,7 @@ class BrowserHost:
         options = self.options
         display: dict[str, str] = {}
         if options.headed:
-            from gametime_cli.virtual_display import VirtualDisplay, needs_display
+            from gametime_cli.sites.virtual_display import VirtualDisplay, needs_display
 
             if needs_display():
                 self._display = VirtualDisplay()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gametime_cli import paths
 from gametime_cli.errors import EnvironmentProblem
-from gametime_cli.secrets_env import child_environment
+from gametime_cli.secrets.environment import child_environment
 
 MARKER = "# gametime-cli"
 CRON_LOG = "cron.log"

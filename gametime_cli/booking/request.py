@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from gametime_cli import offer
+from gametime_cli.booking import offer
+from gametime_cli.booking.windows import local_instant, parse_day, parse_slot_time, window_opens_at
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Booking, Club, Series
 from gametime_cli.store import Store
-from gametime_cli.windows import local_instant, parse_day, parse_slot_time, window_opens_at
 
 BOOKING_TYPES = ("singles", "doubles")
 MAX_DURATION = 480
@@ -157,7 +157,7 @@ def create_series(store: Store, *, now: datetime, every: str, until_text: str | 
                   **typed: Any) -> tuple[Series, list[Booking]]:
     """Store a recurring booking from its first occurrence; returns the bookings made
     at once (those whose window opens within two days)."""
-    from gametime_cli.series import check_rule, materialize
+    from gametime_cli.booking.series import check_rule, materialize
 
     request = check_request(store, now=now, **typed)
     until = None

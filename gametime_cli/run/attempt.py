@@ -9,8 +9,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from gametime_cli.booking.offer import (
+    ClubOffer,
+    court_problem,
+    duration_problem,
+    request_problems,
+    time_problem,
+)
 from gametime_cli.errors import GametimeError, LeaseLost
-from gametime_cli.keep_trying import (
+from gametime_cli.models import Booking
+from gametime_cli.run.keep_trying import (
     JITTER,
     WATCHING,
     checked,
@@ -18,15 +26,8 @@ from gametime_cli.keep_trying import (
     free_wanted,
     next_read,
 )
-from gametime_cli.models import Booking
-from gametime_cli.offer import (
-    ClubOffer,
-    court_problem,
-    duration_problem,
-    request_problems,
-    time_problem,
-)
-from gametime_cli.retry import PARK_SECONDS, PARKED, Decision, decide
+from gametime_cli.run.next_step import PARK_SECONDS, PARKED, Decision, decide
+from gametime_cli.run.waiting import wait_until
 from gametime_cli.sites.base import (
     AttemptFailed,
     LoginRefused,
@@ -35,10 +36,9 @@ from gametime_cli.sites.base import (
     SiteDriver,
     SlotRequest,
 )
-from gametime_cli.timing import wait_until
 
 if TYPE_CHECKING:
-    from gametime_cli.executor import Executor
+    from gametime_cli.run.runner import Executor
     from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
@@ -362,7 +362,7 @@ class BookingAttempt:
                           confirmation: str | None) -> None:
         """The player cancelled while this run was submitting: now that the club has
         confirmed it, cancel it on the site."""
-        from gametime_cli.cancelling import cancel_on_site
+        from gametime_cli.booking.cancel import cancel_on_site
 
         try:
             _, account = self.executor._club_and_account(booking)

@@ -1,0 +1,2 @@
+"""What a player asks for: dates and times, windows, series, the club's offer, import,
+cancelling."""

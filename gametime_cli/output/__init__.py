@@ -1,0 +1,1 @@
+"""What the player is shown and told: words, JSON shapes, tables, calendars, notices."""

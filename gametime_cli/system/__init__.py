@@ -1,0 +1,1 @@
+"""Setting the machine up: the crontab entry, systemd units, doctor, the log."""
