@@ -6,14 +6,36 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gametime_cli.booking.offer import length_note
 from gametime_cli.clock import from_iso
 
-STATUSES = ("pending", "running", "confirmed", "failed", "missed", "cancelled")
-FINAL_STATUSES = ("confirmed", "failed", "missed", "cancelled")
+
+class Status(StrEnum):
+    """Where a booking is in its life; the store keeps the value."""
+
+    PENDING = "pending"
+    """Waiting for its time, or for a retry."""
+    RUNNING = "running"
+    """Claimed by a run that holds its lease."""
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    MISSED = "missed"
+    """Its slot began before a try could book it."""
+    CANCELLED = "cancelled"
+
+
+class SeriesStatus(StrEnum):
+    ACTIVE = "active"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+STATUSES = tuple(Status)
+FINAL_STATUSES = (Status.CONFIRMED, Status.FAILED, Status.MISSED, Status.CANCELLED)
 MAX_ROW_ID = 2**63 - 1
 """SQLite's largest integer: an id typed past it (or below 1) names no row, and SQLite
 can't even be asked about it."""
@@ -89,7 +111,7 @@ class Booking:
     partners: list[str]
     """Members, chosen from the club's roster on the booking form."""
     type: str | None
-    status: str
+    status: Status
     execute_at: datetime
     due_at: datetime
     slot_start: datetime
@@ -148,7 +170,7 @@ class Booking:
             courts=json.loads(row["courts"]),
             partners=json.loads(row["partners"]),
             type=row["type"],
-            status=row["status"],
+            status=Status(row["status"]),
             execute_at=from_iso(row["execute_at"]),
             due_at=from_iso(row["due_at"]),
             slot_start=from_iso(row["slot_start"]),
@@ -220,7 +242,7 @@ class Series:
     courts: list[int]
     partners: list[str]
     type: str | None
-    status: str
+    status: SeriesStatus
     last_day: date | None
     next_at: datetime | None
     notes: list[str]
@@ -238,7 +260,8 @@ class Series:
             until_day=date.fromisoformat(row["until_day"]) if row["until_day"] else None,
             count=row["count"], time=time.fromisoformat(row["time"]),
             duration=row["duration"], courts=json.loads(row["courts"]),
-            partners=json.loads(row["partners"]), type=row["type"], status=row["status"],
+            partners=json.loads(row["partners"]), type=row["type"],
+            status=SeriesStatus(row["status"]),
             last_day=date.fromisoformat(row["last_day"]) if row["last_day"] else None,
             next_at=from_iso(row["next_at"]) if row["next_at"] else None,
             notes=json.loads(row["notes"] or "[]"),
