@@ -12,8 +12,13 @@ import pytest
 
 @pytest.mark.slow  # a fresh interpreter
 def test_python_dash_m_runs_the_same_command(home):
+    """`python -m gametime_cli` is the Typer command (arguments no fast path takes)."""
+    from gametime_cli.cli import fast_form
+
+    args = ["club", "list", "--json"]
+    assert fast_form(args) is None
     env = {**os.environ, "GAMETIME_HOME": str(home)}
-    result = subprocess.run([sys.executable, "-m", "gametime_cli", "list", "--json"],
+    result = subprocess.run([sys.executable, "-m", "gametime_cli", *args],
                             capture_output=True, text=True, env=env, timeout=30)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
@@ -57,3 +62,63 @@ def test_demo_books_a_busy_evening_and_cleans_up(gametime, home):
     assert "Confirmed on court 2: confirmation" in result.stdout
     assert "(the site holds it 1 time(s))" in result.stdout
     assert not home.exists(), "the demo runs in a temporary home of its own"
+
+
+SAMPLE_VALUES = {"--status": ("pending", "confirmed"), "--limit": ("2",)}
+"""Values for each fast form's options: a status with bookings and one without, and a
+limit under the bookings there are (the line saying how many more)."""
+
+
+def _fast_arguments(command: str, form) -> list[tuple[str, ...]]:
+    """Every argument list a fast form answers, up to the order of its options: each
+    choice of its flags and valued options, in the table's order and reversed, and
+    with each leading -q/--quiet it takes."""
+    from itertools import product
+
+    choices = [[(), (flag,)] for flag in form.flags]
+    choices += [[(), *((name, value) for value in SAMPLE_VALUES[name])] for name in form.values]
+    forms: list[tuple[str, ...]] = []
+    for picked in product(*choices):
+        given = [part for part in picked if part]
+        for order in (given, given[::-1]):
+            options = tuple(word for part in order for word in part)
+            forms.append((command, *options))
+        if form.quiet:
+            forms += [(quiet, command, *(w for part in given for w in part))
+                      for quiet in ("-q", "--quiet")]
+    return list(dict.fromkeys(forms))
+
+
+def _parity(capsys, forms: list[tuple[str, ...]]) -> None:
+    import typer
+
+    from gametime_cli.cli import answer_fast, fast_form
+    from gametime_cli.cli.app import app
+
+    command = typer.main.get_command(app)
+    for args in forms:
+        assert fast_form(list(args)) is not None, args  # the table answers it
+        capsys.readouterr()
+        fast = answer_fast(list(args))
+        fast_out, fast_err = capsys.readouterr()
+        full = command.main(list(args), prog_name="gametime", standalone_mode=False)
+        full_out, full_err = capsys.readouterr()
+        assert fast is not None, args  # answered, not handed on
+        assert (fast_out, fast_err, fast) == (full_out, full_err, full), args
+
+
+def test_every_fast_form_answers_as_the_full_command(cli, capsys, pinned_now):
+    """Each form in FAST_FORMS prints the same stdout and stderr, and exits with the
+    same code, as the Typer command: in a new home, then with bookings to list."""
+    from gametime_cli.cli import FAST_FORMS
+
+    assert set(SAMPLE_VALUES) >= {name for form in FAST_FORMS.values() for name in form.values}
+    forms = [args for command, form in FAST_FORMS.items()
+             for args in _fast_arguments(command, form)]
+    assert ("run-pending", "--json") in forms and ("-q", "list", "--all") in forms
+    _parity(capsys, forms)
+    assert cli("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
+               "--window-days", "7", "--opens-at", "08:00").exit_code == 0
+    for day in ("+20d", "+21d", "+22d"):
+        assert cli("book", day, "19:00", "--club", "sim").exit_code == 0
+    _parity(capsys, forms)

@@ -123,7 +123,7 @@ def test_a_history_with_nothing_recent_says_where_the_rest_is(cli, home, pinned_
 
 
 def test_the_quick_path_prints_what_the_command_prints(cli, history, capsys):
-    from gametime_cli.cli.listing import quick_list
+    from gametime_cli.cli import answer_fast as quick_list
 
     for args in (["list"], ["list", "--limit", "2", "--status", "pending"],
                  ["list", "--all", "--json"]):

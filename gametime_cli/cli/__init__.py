@@ -1,27 +1,52 @@
 """The `gametime` command.
 
-`main` answers the idle cron tick (`run-pending` with nothing due) and the plain forms
-of `list` before loading Typer, whose option parsing alone costs more than the rest of
-those commands; everything else goes to the Typer app in `cli/app.py`.
+`main` answers a few forms of `run-pending` and `list` before loading Typer, whose start-up
+alone costs more than the rest of those commands (benchmarks/startup.py has the figures):
+`FAST_FORMS` is the one table of what it answers, and tests/test_cli_misc.py holds each
+form to the full command's stdout, stderr and exit code. Everything else, and anything
+unusual on the way, goes to the Typer app in `cli/app.py`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+from gametime_cli.cli.listing import is_count, is_status, list_form
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    Options = dict[str, str | bool]
+    """What a fast form was given: each flag as True, each option with a value as its text."""
 
 LOOKAHEAD_DEFAULT = 90.0
 """The `lookahead` setting's default (kept in settings.py, which this path doesn't load)."""
-IDLE_FORMS = {("run-pending",): False, ("run-pending", "--json"): True}
-"""The argument lists that can be answered without Typer, with whether they want JSON."""
+QUIET = ("-q", "--quiet")
+"""The global option a fast form may start with, recorded as `--quiet`."""
 
 
-def idle_tick(argv: list[str]) -> int | None:
+class Form:
+    """The arguments one command answers without Typer: each flag and option at most
+    once, in any order, an option's value only when `values` accepts it. Its handler
+    returns the exit code, or None to leave the arguments to the Typer app."""
+
+    __slots__ = ("flags", "handler", "quiet", "values")
+
+    def __init__(self, handler: Callable[[Options], int | None], flags: tuple[str, ...] = (),
+                 values: Mapping[str, Callable[[str], bool]] | None = None,
+                 quiet: bool = False):
+        self.handler = handler
+        self.flags = flags
+        self.values = values or {}
+        self.quiet = quiet
+        """Whether a leading -q/--quiet is answered too."""
+
+
+def idle_tick(options: Options) -> int | None:
     """Exit 0 silently (or print the empty JSON report) when `run-pending` has nothing
     due; None when there is work or anything is unusual, for the full command to handle."""
-    as_json = IDLE_FORMS.get(tuple(argv))
-    if as_json is None:
-        return None
     from datetime import timedelta
 
     from gametime_cli.clock import utcnow
@@ -38,11 +63,56 @@ def idle_tick(argv: list[str]) -> int | None:
             store.close()
     except Exception:
         return None  # the full command reports it properly
-    if as_json:
+    if "--json" in options:
         from gametime_cli.output import render
 
         render.print_json(render.empty_run_json())
     return 0
+
+
+FAST_FORMS: dict[str, Form] = {
+    "run-pending": Form(idle_tick, flags=("--json",)),
+    "list": Form(list_form, flags=("--all", "--json"),
+                 values={"--status": is_status, "--limit": is_count}, quiet=True),
+}
+"""The forms answered before Typer loads, by command: `run-pending [--json]` and
+`[-q] list [--status S] [--all] [--limit N] [--json]`."""
+
+
+def fast_form(argv: list[str]) -> tuple[Form, Options] | None:
+    """The form in FAST_FORMS that `argv` is, with what it was given; None for any
+    other arguments."""
+    args = list(argv)
+    options: Options = {}
+    if args[:1] and args[0] in QUIET:
+        options["--quiet"] = True
+        args.pop(0)
+    form = FAST_FORMS.get(args[0]) if args else None
+    if form is None or (options and not form.quiet):
+        return None
+    rest = args[1:]
+    while rest:
+        name = rest.pop(0)
+        if name in options:
+            return None
+        if name in form.flags:
+            options[name] = True
+        elif (name in form.values and rest and not rest[0].startswith("-")
+              and form.values[name](rest[0])):
+            options[name] = rest.pop(0)
+        else:
+            return None
+    return form, options
+
+
+def answer_fast(argv: list[str]) -> int | None:
+    """The exit code of `argv` answered without Typer, when it is a fast form and its
+    handler can; None otherwise."""
+    found = fast_form(argv)
+    if found is None:
+        return None
+    form, options = found
+    return form.handler(options)
 
 
 def undecodable_argument(args: list[str]) -> str | None:
@@ -88,11 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stderr.write(f"gametime: error: {problem}\n")
         sys.exit(ExitCode.BAD_INPUT)
-    code = idle_tick(args)
-    if code is None:
-        from gametime_cli.cli.listing import quick_list
-
-        code = quick_list(args)  # the plain forms of `list`, also before Typer
+    code = answer_fast(args)
     if code is not None:
         sys.exit(code)
     from gametime_cli.cli.app import run

@@ -1,6 +1,6 @@
 """`gametime list`'s work, without Typer: the Typer command calls `show_list`, and
-`quick_list` answers the plain forms of `list` before Typer loads (its option parsing
-costs more than listing 100,000 bookings)."""
+`list_form` answers `list`'s forms in FAST_FORMS (`gametime_cli/cli/__init__.py`) before
+Typer loads (its start-up costs more than listing 100,000 bookings)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gametime_cli.cli import Options
     from gametime_cli.store import Store
 
 LIST_LIMIT = 50
@@ -43,34 +44,21 @@ def show_list(store: Store, status: str | None, everything: bool, limit: int | N
         sys.stdout.write(more + "\n")
 
 
-def quick_list(argv: list[str]) -> int | None:
-    """Run `[-q] list [--status S] [--all] [--limit N] [--json]` without Typer and return
-    0; None for any other arguments, or anything unusual, for the Typer app to handle."""
-    args = list(argv)
-    quiet = args[:1] in (["-q"], ["--quiet"])
-    if quiet:
-        args.pop(0)
-    if args[:1] != ["list"]:
-        return None
-    options: dict[str, str | bool] = {}
-    rest = args[1:]
-    while rest:
-        flag = rest.pop(0)
-        if flag in options:
-            return None
-        if flag in ("--all", "--json"):
-            options[flag] = True
-        elif flag in ("--status", "--limit") and rest and not rest[0].startswith("-"):
-            options[flag] = rest.pop(0)
-        else:
-            return None
-    limit, status = options.get("--limit"), options.get("--status")
-    if limit is not None and not (isinstance(limit, str) and limit.isdigit() and int(limit)):
-        return None
+def is_status(value: str) -> bool:
+    """A `--status` the fast path answers: one of the statuses (the app says why not)."""
     from gametime_cli.models import STATUSES
 
-    if status is not None and status not in STATUSES:
-        return None
+    return value in STATUSES
+
+
+def is_count(value: str) -> bool:
+    """A `--limit` the fast path answers: a whole number of at least 1."""
+    return value.isascii() and value.isdigit() and int(value) > 0
+
+
+def list_form(options: Options) -> int | None:
+    """Run `[-q] list [--status S] [--all] [--limit N] [--json]` and return its exit
+    code; None when the store won't open, for the Typer app to report."""
     from gametime_cli.errors import GametimeError
     from gametime_cli.output.render import error_line
     from gametime_cli.store import Store
@@ -79,9 +67,11 @@ def quick_list(argv: list[str]) -> int | None:
         store = Store.open()
     except GametimeError:
         return None  # the Typer app reports it
+    status, limit = options.get("--status"), options.get("--limit")
     try:
         show_list(store, status if isinstance(status, str) else None, "--all" in options,
-                  int(limit) if isinstance(limit, str) else None, "--json" in options, quiet)
+                  int(limit) if isinstance(limit, str) else None, "--json" in options,
+                  "--quiet" in options)
     except GametimeError as exc:
         error_line(str(exc))
         return int(exc.exit_code)
