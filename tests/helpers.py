@@ -64,30 +64,45 @@ def force_setting(home: Path, key: str, value: str) -> None:
         conn.close()
 
 
-_COMMANDS: dict[int, object] = {}
+_COMMAND: list[object] = []
 
 
-def _command_built_once(app: object) -> object:
-    """Typer builds the Click command anew at each CliRunner.invoke: 36 ms for ours, most
-    of an in-process command's cost. Tests build it once; each call still gets its own
-    Context, so nothing carries over between calls."""
-    from typer.main import get_command
+def _command() -> object:
+    """The app's Click command, built once a session: CliRunner.invoke has Typer build it
+    anew at each call, 36 ms for ours, most of an in-process command's cost. Each call
+    still gets its own Context, so nothing carries over between calls."""
+    if not _COMMAND:
+        from typer.main import get_command
 
-    if id(app) not in _COMMANDS:
-        _COMMANDS[id(app)] = get_command(app)
-    return _COMMANDS[id(app)]
+        from gametime_cli.cli.app import app
+
+        _COMMAND.append(get_command(app))
+    return _COMMAND[0]
 
 
 def invoke_app(args: list[str], input: str | None = None,
                env: dict[str, str] | None = None):
-    """CliRunner.invoke on the app, with its Click command built once per session."""
-    import typer.testing
-    from typer.testing import CliRunner
+    """Run the app as CliRunner.invoke does, in CliRunner's isolation (stdin from `input`,
+    stdout and stderr kept apart, `env` for the call only), on the command built once."""
+    import sys
 
-    from gametime_cli.cli.app import app
+    from typer.testing import CliRunner, Result
 
-    typer.testing._get_command = _command_built_once  # the name typer.testing calls
-    return CliRunner().invoke(app, args, input=input, env=env)
+    runner = CliRunner()
+    code, exception = 0, None
+    with runner.isolation(input=input, env=env) as (stdout, stderr, output):
+        try:
+            _command().main(list(args), prog_name="gametime")  # type: ignore[attr-defined]
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            exception = exc if code else None
+        except Exception as exc:
+            code, exception = 1, exc
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            shown = stdout.getvalue(), stderr.getvalue(), output.getvalue()
+    return Result(runner, *shown, return_value=None, exit_code=code, exception=exception)
 
 
 def run_in_process(*args: str, input: str | None = None, env: dict[str, str] | None = None,

@@ -10,7 +10,6 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from gametime_cli import __version__
 from gametime_cli.cli import helpstyle
@@ -25,7 +24,7 @@ _Abort = typer.Abort
 _NO_ARGS_IS_HELP = getattr(_click_exceptions, "NoArgsIsHelpError", ())
 
 
-class GametimeGroup(TyperGroup):
+class GametimeGroup(helpstyle.HelpGroup):
     """Turns every failure into one line on stderr and a documented exit code."""
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: Any = None,
@@ -78,13 +77,13 @@ class GametimeGroup(TyperGroup):
         return int(code)
 
 
-helpstyle.install()
 app = typer.Typer(
     cls=GametimeGroup,
     name="gametime",
     help="Book GameTime courts the moment the club's booking window opens.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, laid out by cli/helpstyle.py
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -153,6 +152,7 @@ def _register() -> None:
 
 
 _register()
+helpstyle.apply(app)
 
 
 def run(argv: list[str] | None = None, standalone: bool = True) -> int:

@@ -20,7 +20,7 @@ def book(
                              help="The club's name (gametime club list)."),
     duration: int = typer.Option(60, "--duration", metavar="MINUTES",
                                  help="Minutes, a multiple of 30."),
-    court: list[int] = typer.Option([], "--court",
+    court: list[int] = typer.Option([], "--court", metavar="N",
                                     help="A court number; repeat for an order of preference."),
     partner: list[str] = typer.Option([], "--partner", metavar="NAME",
                                       help="A partner who is a member, chosen from the "
@@ -40,7 +40,8 @@ def book(
                                      help="Repeat: a series, one booking per occurrence."),
     until: str | None = typer.Option(None, "--until", metavar="DATE",
                                      help="The series' last date."),
-    count: int | None = typer.Option(None, "--count", help="How many games in the series."),
+    count: int | None = typer.Option(None, "--count", metavar="N",
+                                     help="How many games in the series."),
     keep_trying: bool | None = typer.Option(
         None, "--keep-trying/--no-keep-trying", show_default=False,
         help="With every court taken, keep watching for one to free, until the cut-off "
@@ -288,8 +289,8 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
 
 def import_csv(
     path: str = typer.Argument(..., metavar="FILE.csv",
-                               help="date,time,club[,duration,courts,partners,guests,type,"
-                               "account,or_times,any_court]"),
+                               help="date, time, club[, duration, courts, partners, guests, "
+                               "type, account, or_times, any_court]"),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Book many slots from a CSV file; one bad row and none of the file is booked."""

@@ -102,7 +102,8 @@ def set_window(
     window_days: int | None = typer.Option(None, "--window-days", metavar="DAYS",
                                            help="Days ahead a day opens."),
     login_url: str | None = typer.Option(
-        None, "--login-url", help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),
+        None, "--login-url", metavar="TEXT",
+        help=LOGIN_URL_HELP + " An empty URL ('') forgets it."),
     allow_http: bool = typer.Option(False, "--allow-http", help=ALLOW_HTTP_HELP),
     accept_waiver: bool = typer.Option(False, "--accept-waiver", help=ACCEPT_WAIVER_HELP),
     yes: bool = typer.Option(False, "--yes", help=YES_HELP),

@@ -20,12 +20,12 @@ def run_pending(
     as_json: bool = JSON_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would run; change nothing."),
     max_wait: float | None = typer.Option(
-        None, "--max-wait", min=0, max=3600,
+        None, "--max-wait", metavar="NUMBER", min=0, max=3600,
         help="Seconds to stay for retries of bookings tried in this run "
         "(default: the max_wait setting).",
     ),
     lookahead: float | None = typer.Option(
-        None, "--lookahead", min=0, max=3600,
+        None, "--lookahead", metavar="NUMBER", min=0, max=3600,
         help="Also take bookings whose window opens within this many seconds, and book "
         "them at the opening (default: the lookahead setting, 90).",
     ),

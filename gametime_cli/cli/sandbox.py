@@ -46,17 +46,18 @@ def _stop_on_signals() -> threading.Event:
 
 
 def sandbox(
-    port: int = typer.Option(0, "--port", min=0, max=65535,
+    port: int = typer.Option(0, "--port", metavar="N", min=0, max=65535,
                              help="Port on 127.0.0.1 (0: any free port)."),
-    users: str = typer.Option("member:secret", "--users",
+    users: str = typer.Option("member:secret", "--users", metavar="TEXT",
                               help="Accounts as name:password, comma-separated."),
-    window_days: int = typer.Option(6, "--window-days", min=0, max=365,
+    window_days: int = typer.Option(6, "--window-days", metavar="N", min=0, max=365,
                                     help="Days ahead a day opens for booking."),
-    opens_at: str = typer.Option("09:00", "--opens-at",
+    opens_at: str = typer.Option("09:00", "--opens-at", metavar="TEXT",
                                  help="Local time (HH:MM[:SS]) the window opens."),
-    timezone: str = typer.Option("America/Toronto", "--timezone", help="The club's time zone."),
-    courts: int = typer.Option(6, "--courts", min=1, max=99, help="Number of courts."),
-    delay: float = typer.Option(0.0, "--delay", min=0, max=60,
+    timezone: str = typer.Option("America/Toronto", "--timezone", metavar="TEXT",
+                                 help="The club's time zone."),
+    courts: int = typer.Option(6, "--courts", metavar="N", min=1, max=99, help="Number of courts."),
+    delay: float = typer.Option(0.0, "--delay", metavar="NUMBER", min=0, max=60,
                                 help="Seconds every response waits."),
     latency: float = typer.Option(0.0, "--latency", min=0, max=5000, metavar="MS",
                                   help="Milliseconds each way between us and the site "
@@ -67,13 +68,13 @@ def sandbox(
                                help="Send headers and body in two writes without "
                                "TCP_NODELAY, as Python's http.server does (Nagle and "
                                "delayed ACKs hold the body about 40 ms)."),
-    save_500: float = typer.Option(0.0, "--save-500", min=0, max=1,
+    save_500: float = typer.Option(0.0, "--save-500", metavar="NUMBER", min=0, max=1,
                                    help="Fraction of saves that answer HTTP 500."),
-    clock_offset: float = typer.Option(0.0, "--clock-offset",
+    clock_offset: float = typer.Option(0.0, "--clock-offset", metavar="NUMBER",
                                        help="Seconds the site's clock runs ahead (negative: "
                                        "behind)."),
-    hold_seconds: float = typer.Option(300.0, "--hold-seconds", min=0.1, max=86400,
-                                       help="Seconds a booking form holds its slot."),
+    hold_seconds: float = typer.Option(300.0, "--hold-seconds", metavar="NUMBER", min=0.1,
+                                       max=86400, help="Seconds a booking form holds its slot."),
     holds_per_session: bool = typer.Option(
         False, "--holds-per-session",
         help="A hold belongs to the browser session that took it: a member's own hold "
@@ -81,9 +82,10 @@ def sandbox(
     no_member_id: bool = typer.Option(
         False, "--no-member-id", help="The booking form leaves out the member's id."),
     save_answer_delay: float = typer.Option(
-        0.0, "--save-answer-delay", min=0, max=600,
+        0.0, "--save-answer-delay", metavar="NUMBER", min=0, max=600,
         help="Seconds a save waits, after booking, before it answers."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for ids and injected faults."),
+    seed: int | None = typer.Option(None, "--seed", metavar="N",
+                                    help="Seed for ids and injected faults."),
     no_bot_check: bool = typer.Option(
         False, "--no-bot-check",
         help="Turn off the reCAPTCHA stand-in's scoring: any valid token books, whatever "
@@ -96,7 +98,7 @@ def sandbox(
         "booking, a one-step cancel, its scripts inline, the older day's JSON and error "
         "pages."),
     hold_update_delay: float = typer.Option(
-        0.25, "--hold-update-delay", min=0, max=60,
+        0.25, "--hold-update-delay", metavar="NUMBER", min=0, max=60,
         help="Seconds the site takes to update a hold when the form's type or duration "
         "changes."),
 ) -> None:
