@@ -29,8 +29,26 @@ def test_version_and_help(gametime):
     assert version.returncode == 0 and version.stdout.startswith("gametime-cli ")
     helped = gametime("--help")
     assert helped.returncode == 0
+    listed = _listed_commands(helped.stdout)
     for command in ("book", "list", "show", "cancel", "run-pending", "club", "config", "demo"):
-        assert command in helped.stdout
+        assert command in listed
+    assert listed == list(_app_command().commands)  # every command, in the app's order
+
+
+def _app_command():
+    import typer
+
+    from gametime_cli.cli.app import app
+
+    return typer.main.get_command(app)
+
+
+def _listed_commands(help_text: str) -> list[str]:
+    """The names that start the rows of the help's Commands section."""
+    lines = help_text.splitlines()
+    rows = lines[lines.index("Commands:") + 1:]
+    return [row.split()[0] for row in rows
+            if row.startswith("  ") and not row.startswith("   ")]
 
 
 def test_unknown_command_is_one_line_exit_2(gametime):

@@ -288,7 +288,7 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
 
 
 def import_csv(
-    path: str = typer.Argument(..., metavar="FILE.csv",
+    path: str = typer.Argument(..., metavar="FILE.CSV",
                                help="date, time, club[, duration, courts, partners, guests, "
                                "type, account, or_times, any_court]"),
     as_json: bool = JSON_OPTION,

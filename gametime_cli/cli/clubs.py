@@ -27,7 +27,7 @@ YES_HELP = "With --accept-waiver: agree without asking (the words are still prin
 
 @app.command("add")
 def add(
-    name: str = typer.Argument(..., help="A short name for the club, e.g. jct."),
+    name: str = typer.Argument(..., metavar="NAME", help="A short name for the club, e.g. jct."),
     url: str = typer.Option(..., "--url", metavar="URL",
                             help="https://CLUB.gametime.net, or simulate:"),
     timezone: str = typer.Option(..., "--timezone", metavar="ZONE",
@@ -96,7 +96,7 @@ def add(
 
 @app.command("set")
 def set_window(
-    name: str = typer.Argument(..., help="The club's name."),
+    name: str = typer.Argument(..., metavar="NAME", help="The club's name."),
     opens_at: str | None = typer.Option(None, "--opens-at", metavar="HH:MM",
                                         help="Local time a day opens, HH:MM[:SS]."),
     window_days: int | None = typer.Option(None, "--window-days", metavar="DAYS",
@@ -191,7 +191,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
 
 @app.command("remove")
 def remove(
-    name: str = typer.Argument(..., help="The club's name."),
+    name: str = typer.Argument(..., metavar="NAME", help="The club's name."),
     force: bool = typer.Option(False, "--force", help="Remove its bookings too."),
 ) -> None:
     """Remove a club, its accounts and their passwords (with --force, its bookings and

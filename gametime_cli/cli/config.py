@@ -48,7 +48,7 @@ def set_(key: str = typer.Argument(..., metavar="KEY", help="A setting's name (b
 
 
 @app.command("unset")
-def unset(key: str = typer.Argument(...)) -> None:
+def unset(key: str = typer.Argument(..., metavar="KEY")) -> None:
     """Return a setting to its default."""
     from gametime_cli.settings import (
         KNOWN,

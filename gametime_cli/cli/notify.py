@@ -10,7 +10,8 @@ app = subapp("Be told of each result on your phone or by mail (apprise URLs).")
 
 
 @app.command("add")
-def add(url: str = typer.Argument(..., help="An apprise URL, e.g. tgram://TOKEN/CHAT.")) -> None:
+def add(url: str = typer.Argument(..., metavar="URL",
+                               help="An apprise URL, e.g. tgram://TOKEN/CHAT.")) -> None:
     """Add a place to send results to."""
     from gametime_cli.clock import utcnow
     from gametime_cli.output.notify import check_url
