@@ -16,8 +16,8 @@ must exit 0 with the same stdout and stderr, or the benchmark fails (exit 2).
 repeatable. Exit 0 when every idle `run-pending` through the fast path is under 2x the
 baseline, 1 otherwise.
 
-Figures before the fast paths became one table (2026-12-02, Python 3.11.7, 2 shared
-cores, 21 runs; median ms, x baseline):
+Figures (2026-12-02, Python 3.11.7, 2 cores shared with other work; median ms and
+x baseline). Before this change (Rich help, the fast paths written by hand), 21 runs:
 
     typer 0.29.2    baseline    50      fast          full
       --help                         146 (2.9x)    145 (2.9x)
@@ -28,13 +28,26 @@ cores, 21 runs; median ms, x baseline):
       run-pending                     53 (1.1x)    100 (2.1x)
       list                            80 (1.7x)    123 (2.6x)
 
-Decision (issue 23, part 3): the hand-made paths stay. Even under Typer 0.28, which
-converts values without pydantic, the full command's idle tick costs 2.1x the
-baseline, over the 2x target; under 0.29 3.3x. Pinning Typer below 0.29 would save
-about 60 ms on the full path and still miss the target, so the dependency stays
-`typer>=0.12`. The fast paths are one table, `FAST_FORMS` in `gametime_cli/cli/__init__.py`,
-and tests/test_cli_misc.py holds each form to the full command's stdout, stderr and
-exit code.
+After (plain help, the fast paths as one table), 31 runs:
+
+    typer 0.29.2    baseline    51      fast          full
+      --help                          90 (1.8x)     89 (1.8x)
+      run-pending                     45 (0.9x)    162 (3.2x)
+      list                            74 (1.5x)    186 (3.7x)
+    typer 0.28.0    baseline    49      fast          full
+      --help                          88 (1.8x)     88 (1.8x)
+      run-pending                     46 (0.9x)     98 (2.0x)
+      list                            75 (1.5x)    122 (2.5x)
+
+Decision (issue 23, part 3): the hand-made paths stay, and the dependency stays
+`typer>=0.12`. Through the full command an idle tick costs 3.2x the baseline under Typer
+0.29 (pydantic converts the values); under 0.28 2.0-2.1x, on the 2x target with no
+room, at the price of pinning an older Typer, and it would load Typer and Rich on every
+cron tick (tests/test_run_pending.py holds the idle tick to neither). `list` through
+the full command is 2.5x even under 0.28. The fast paths are one table, `FAST_FORMS` in
+`gametime_cli/cli/__init__.py`, and tests/test_cli_misc.py holds every form it answers
+to the full command's stdout, stderr and exit code. (`--help` is never a fast form: it
+goes to Typer either way; plain help, without Rich's panels, halved its cost.)
 """
 
 from __future__ import annotations
