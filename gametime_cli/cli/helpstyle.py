@@ -37,11 +37,12 @@ def reflow(text: str, width: int, first: str = "", rest: str = "") -> str:
     and every other with `rest`; paragraphs apart by a blank line."""
     filled = []
     for paragraph in text.strip("\n").split("\n\n"):
-        lines = [line.strip() for line in paragraph.strip("\n").splitlines()]
-        if lines and lines[0] == "\b":
-            filled.append("\n".join(rest + line for line in lines[1:]))
+        lines = paragraph.strip("\n").splitlines()
+        if lines and lines[0].strip() == "\b":  # Click's mark: keep these lines as they are
+            filled.append("\n".join(rest + line.rstrip() for line in lines[1:]))
         elif lines:
-            filled.append(textwrap.fill(" ".join(lines), width, initial_indent=first,
+            words = " ".join(line.strip() for line in lines)
+            filled.append(textwrap.fill(words, width, initial_indent=first,
                                         subsequent_indent=rest, break_long_words=False,
                                         break_on_hyphens=False))
         first = rest
