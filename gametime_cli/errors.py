@@ -6,20 +6,44 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Every exit code gametime can end with; `meaning` says when, for people and docs."""
+
     OK = 0
-    """Nothing failed (a run with nothing due is OK too)."""
     BOOKING_FAILED = 1
-    """At least one booking ended as failed in this run."""
     BAD_INPUT = 2
-    """The command line or an input file is wrong; nothing was written."""
     ENVIRONMENT = 3
-    """Configuration or environment: database unreadable, no credentials, no browser."""
     DATABASE_BUSY = 4
-    """Another process held the database longer than the busy timeout; nothing was lost."""
     INTERNAL = 70
-    """A bug in gametime-cli."""
     INTERRUPTED = 130
-    """Stopped by Ctrl-C or SIGTERM."""
+
+    @property
+    def meaning(self) -> str:
+        """One line on when a command ends with this code (docs/scripting.md lists them)."""
+        return EXIT_CODE_MEANINGS[self]
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "nothing failed (including: nothing was due)",
+    ExitCode.BOOKING_FAILED: (
+        "at least one booking ended as `failed` or `missed` in this run"),
+    ExitCode.BAD_INPUT: (
+        "the command line or an input file was wrong; nothing was written"),
+    ExitCode.ENVIRONMENT: (
+        "configuration or environment: unreadable or damaged database, data home not"
+        " writable, or not safe (another user's, writable by others, a symbolic link in"
+        " place of one of its files, a key file others can read; see Where things live"
+        " in docs/server.md), a password that can't be read or is refused by the site"
+        " (the booking stays pending), no browser"),
+    ExitCode.DATABASE_BUSY: (
+        "another process held the database past the 15 s busy timeout; nothing was"
+        " changed, no booking left claimed (a run cut off mid-booking is taken back when"
+        " its lease runs out)"),
+    ExitCode.INTERNAL: (
+        "a bug in gametime-cli (rerun with `GAMETIME_DEBUG=1` for the trace)"),
+    ExitCode.INTERRUPTED: "Ctrl-C or SIGTERM",
+}
+"""What each exit code means, one line each: the exit-code table in docs/scripting.md is
+generated from it (scripts/make_docs.py), and a test holds every member to a meaning."""
 
 
 class GametimeError(Exception):
