@@ -38,7 +38,7 @@ from gametime_cli.sites.base import (
 )
 
 if TYPE_CHECKING:
-    from gametime_cli.run.runner import Executor
+    from gametime_cli.run.lane import Lane
     from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
@@ -139,17 +139,17 @@ def _offer_now(driver: SiteDriver, known: ClubOffer | None) -> ClubOffer:
 
 
 class BookingAttempt:
-    """One attempt at one claimed booking, for the run (`Executor`) that holds it."""
+    """One attempt at one claimed booking, for the account lane (`Lane`) that holds it."""
 
-    def __init__(self, executor: Executor, booking: Booking):
-        self.executor = executor
+    def __init__(self, lane: Lane, booking: Booking):
+        self.lane = lane
         self.booking = booking
-        self.store = executor.store
-        self.owner = executor.owner
-        self.clock = executor.clock
-        self.lease = executor.lease
-        self.settings = executor.settings
-        self.stop = executor.stop
+        self.store = lane.store
+        self.owner = lane.owner
+        self.clock = lane.clock
+        self.lease = lane.lease
+        self.settings = lane.settings
+        self.stop = lane.stop
 
     def run(self, fire_at: float | None = None) -> BookingResult | None:
         """Check the site if an earlier submit went unanswered, hold the form, submit,
@@ -161,7 +161,7 @@ class BookingAttempt:
         if self.clock() >= booking.slot_start:
             return self._missed(booking)
         try:
-            driver = self.executor._driver_for(booking)
+            driver = self.lane.driver_for(booking)
         except GametimeError as exc:
             self.store.release(booking, self.owner, self.clock(), str(exc))
             return BookingResult(
@@ -213,7 +213,7 @@ class BookingAttempt:
                               self.clock(), booking.execute_at, booking.slot_start)
         self._remember_user_id(booking, driver)
         remember_offer(self.store, booking.club_id, driver, self.clock())
-        self.executor._opening_from(booking, driver)
+        self.lane.opening_from(booking, driver)
         self._settle(booking, attempt_id, number, outcome, decision, booked_at, needs_attention)
         if outcome.kind is OutcomeKind.CONFIRMED and (
                 self.store.get_booking(booking.id).cancel_requested):
@@ -230,14 +230,14 @@ class BookingAttempt:
     def _await_firing(self, driver: SiteDriver, booking: Booking, fire_at: float) -> bool:
         """Wait for the instant to fire, the driver readying its request a little before;
         False if the run stopped meanwhile."""
-        if not wait_until(fire_at - READY_SECONDS, now=self.executor._epoch, stop=self.stop):
+        if not wait_until(fire_at - READY_SECONDS, now=self.lane.epoch, stop=self.stop):
             return False
         try:
             driver.ready_to_fire()
         except AttemptFailed as failed:  # the form's load meets it again, and says so
             log.warning("booking %s: readying the opening's request failed: %s", booking.id,
                         failed.outcome.message)
-        return wait_until(fire_at - HANDOFF_SECONDS, now=self.executor._epoch, stop=self.stop)
+        return wait_until(fire_at - HANDOFF_SECONDS, now=self.lane.epoch, stop=self.stop)
 
     def _read_while_watching(self, booking: Booking,
                              driver: SiteDriver) -> BookingResult | None:
@@ -245,7 +245,7 @@ class BookingAttempt:
         serves every booking watching that day). None when a wanted court is free now:
         the attempt goes ahead the usual way, at once."""
         try:
-            courts = self.executor.read_day(driver, booking)
+            courts = self.lane.read_day(driver, booking)
         except LoginRefused:
             return None  # the attempt meets it again, and the player is told
         except AttemptFailed as failed:  # a site that is down for a while: read again later
@@ -365,7 +365,7 @@ class BookingAttempt:
         from gametime_cli.booking.cancel import cancel_on_site
 
         try:
-            _, account = self.executor._club_and_account(booking)
+            _, account = self.lane.club_and_account(booking)
             cancel_on_site(self.store, self.store.get_booking(booking.id), driver, self.clock(),
                            (account.user_id if account else None) or driver.user_id)
             log.info("booking %s: cancelled on the site, as asked during the booking",
@@ -387,7 +387,7 @@ class BookingAttempt:
         doesn't. By the member's id in the day's JSON where it is known, else by the
         booking ids the member's own page lists; when neither can be read, never book
         again blind: the booking waits for the player."""
-        _, account = self.executor._club_and_account(booking)
+        _, account = self.lane.club_and_account(booking)
         user_id = (account.user_id if account else None) or driver.user_id
         starts = {t.hour * 60 + t.minute for t in [booking.time, *booking.or_times]}
         try:
@@ -414,7 +414,7 @@ class BookingAttempt:
         user_id = getattr(driver, "user_id", None)
         if user_id is None:
             return
-        _, account = self.executor._club_and_account(booking)
+        _, account = self.lane.club_and_account(booking)
         if account is not None and account.user_id != user_id:
             self.store.set_user_id(account, user_id)
 

@@ -130,7 +130,7 @@ class AccountLanes:
     def _account_of(self, booking: Booking) -> str | None:
         """The account a booking with none named books with (the club's only one)."""
         try:
-            _, account = self.parent._club_and_account(booking)
+            _, account = self.parent.club_and_account(booking)
         except GametimeError:
             return None
         return account.username if account else None
@@ -226,7 +226,7 @@ class Executor:
         self._owns_browser = browser is None
         self.browser = browser or browser_host(self.settings, headed)
 
-    def _epoch(self) -> float:
+    def epoch(self) -> float:
         """The executor's clock as epoch seconds, for waits."""
         return self.clock().timestamp()
 
@@ -291,7 +291,7 @@ class Executor:
                     # It is that run's now; looking again at once would spin.
                     self._leave_to_others(results, parked)
                     continue
-                if not wait_until(retry_at.timestamp(), now=self._epoch, stop=self.stop):
+                if not wait_until(retry_at.timestamp(), now=self.epoch, stop=self.stop):
                     break
             for result in lanes.finished():
                 self._collect([result], results, parked)
@@ -394,7 +394,7 @@ class Executor:
         opening = booking.attempts == 0 and booking.due_at == booking.execute_at
         if opening:
             return self._at_the_opening(booking)
-        if not wait_until(booking.due_at.timestamp(), now=self._epoch, stop=self.stop):
+        if not wait_until(booking.due_at.timestamp(), now=self.epoch, stop=self.stop):
             return None
         return self._execute(booking)
 
@@ -402,12 +402,12 @@ class Executor:
         """Prepare `lead_seconds` ahead, then fire so as to arrive just after the opening
         by the site's clock (every account opening then aims at that one instant)."""
         lead = timedelta(seconds=self.settings.lead_seconds)
-        if not wait_until((booking.due_at - lead).timestamp(), now=self._epoch,
+        if not wait_until((booking.due_at - lead).timestamp(), now=self.epoch,
                           stop=self.stop):
             return None
         self.store.check_lease(booking, self.owner)  # cancelled while it waited?
         try:
-            driver = self._driver_for(booking)
+            driver = self.driver_for(booking)
             driver.prepare(booking.day, before=booking.due_at.timestamp() - PREPARED_BY)
         except AttemptFailed as failed:
             log.warning("booking %s: preparing failed (%s); firing anyway", booking.id,
@@ -420,7 +420,7 @@ class Executor:
         offset = getattr(driver, "clock_offset", 0.0)
         ahead = getattr(driver, "send_ahead", 0.0)
         fire_at = booking.due_at.timestamp() - offset - ahead
-        if driver is not None and fire_at - self._epoch() > PROBE_MARGIN and self._open_already(
+        if driver is not None and fire_at - self.epoch() > PROBE_MARGIN and self._open_already(
                 booking, driver):
             return self._execute(booking)
         log.info("booking %s: prepared; the site's clock is %+.3f s from ours; firing "
@@ -452,7 +452,7 @@ class Executor:
             "how": how, "seen": to_iso(self.clock()),
         })
 
-    def _opening_from(self, booking: Booking, driver: SiteDriver) -> None:
+    def opening_from(self, booking: Booking, driver: SiteDriver) -> None:
         """After an attempt that met 'too early' and then the form: when did it open?"""
         between = getattr(driver, "opened_between", None)
         if between is None:
@@ -461,7 +461,7 @@ class Executor:
         opened = (between[0] + between[1]) / 2 + driver.clock_offset
         self._note_opening(booking, opened - booking.execute_at.timestamp(), "opened late")
 
-    def _club_and_account(self, booking: Booking) -> tuple[Club, Account | None]:
+    def club_and_account(self, booking: Booking) -> tuple[Club, Account | None]:
         club = self.store.club_by_id(booking.club_id)
         try:
             return club, self.store.account_for(club, booking.account)
@@ -469,12 +469,12 @@ class Executor:
             raise CredentialsUnavailable(str(exc)) from None
 
     def _driver_key(self, booking: Booking) -> tuple[int, str | None]:
-        club, account = self._club_and_account(booking)
+        club, account = self.club_and_account(booking)
         return (club.id, account.username if account else None)
 
-    def _driver_for(self, booking: Booking) -> SiteDriver:
+    def driver_for(self, booking: Booking) -> SiteDriver:
         """The club's driver, logged in as the booking's account (one per account)."""
-        club, account = self._club_and_account(booking)
+        club, account = self.club_and_account(booking)
         key = (club.id, account.username if account else None)
         if key not in self._drivers:
             login = None
