@@ -6,11 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
-from gametime_cli.models import Booking
-from gametime_cli.secrets import credentials
+from gametime_cli.models import Booking, Club
 from gametime_cli.settings import Settings
-from gametime_cli.sites import needs_login, open_driver
-from gametime_cli.sites.base import AttemptFailed, HeldBooking, Login, LoginRefused, SiteDriver
+from gametime_cli.sites import driver_for
+from gametime_cli.sites.base import AttemptFailed, HeldBooking, LoginRefused, SiteDriver
 from gametime_cli.store import Store
 
 
@@ -39,19 +38,17 @@ def cancel_on_site(store: Store, booking: Booking, driver: SiteDriver, now: date
     return note or f"cancelled on {booking.club}'s site ({held.label()})"
 
 
+def _no_account(club: Club) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"no account at {club.name} to cancel with; run 'gametime login --club {club.name}'")
+
+
 def cancel_confirmed(store: Store, booking: Booking, home: Path, now: datetime,
                      headed: bool = False) -> str:
     """Log in as the booking's account and cancel it on the club's site."""
     club = store.club_by_id(booking.club_id)
     account = store.account_for(club, booking.account)
-    login = None
-    if account is not None:
-        login = Login(account.username, credentials.load(home, account))
-    elif needs_login(club):
-        raise EnvironmentProblem(
-            f"no account at {club.name} to cancel with; run 'gametime login --club {club.name}'"
-        )
-    driver = open_driver(club, login, Settings(store.settings()), home, headed)
+    driver = driver_for(club, account, Settings(store.settings()), home, _no_account, headed)
     try:
         return cancel_on_site(store, booking, driver, now,
                               account.user_id if account is not None else None)

@@ -24,22 +24,17 @@ def courts(
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import EnvironmentProblem
     from gametime_cli.output import render
-    from gametime_cli.secrets import credentials
     from gametime_cli.settings import Settings
-    from gametime_cli.sites import needs_login, open_driver
-    from gametime_cli.sites.base import AttemptFailed, Login
+    from gametime_cli.sites import driver_for
+    from gametime_cli.sites.base import AttemptFailed
 
     store = open_store()
     the_club = store.get_club(club)
     when = parse_day(day, time(23, 59, 59), utcnow().astimezone(the_club.zone))
     chosen = store.account_for(the_club, account)
-    home = paths.data_home()
-    login = None
-    if chosen is not None:
-        login = Login(chosen.username, credentials.load(home, chosen))
-    elif needs_login(the_club):
-        raise EnvironmentProblem(f"log in first: gametime login --club {the_club.name}")
-    driver = open_driver(the_club, login, Settings(store.settings()), home, headed)
+    driver = driver_for(
+        the_club, chosen, Settings(store.settings()), paths.data_home(),
+        lambda c: EnvironmentProblem(f"log in first: gametime login --club {c.name}"), headed)
     try:
         day_courts = driver.day_courts(when)
     except AttemptFailed as failed:

@@ -28,14 +28,12 @@ from gametime_cli.run.attempt import (
     remember_offer,
 )
 from gametime_cli.run.waiting import wait_until
-from gametime_cli.secrets import credentials
 from gametime_cli.secrets.credentials import CredentialsUnavailable
 from gametime_cli.settings import Settings
-from gametime_cli.sites import ARTIFACTS_DIR, browser_host, needs_login, open_driver
+from gametime_cli.sites import ARTIFACTS_DIR, browser_host, driver_for
 from gametime_cli.sites.base import (
     AttemptFailed,
     CourtDay,
-    Login,
     OutcomeKind,
     SiteDriver,
     SlotRequest,
@@ -93,6 +91,11 @@ PROBE_MARGIN = 2.0
 site is open already (one request); nearer the opening it just fires."""
 LANE_POLL = 0.5
 """While lanes work, the run looks for newly due bookings this often."""
+
+
+def _no_account(club: Club) -> CredentialsUnavailable:
+    return CredentialsUnavailable(
+        f"no account at {club.name} to book with; run 'gametime login --club {club.name}'")
 
 
 class AccountLanes:
@@ -477,16 +480,8 @@ class Executor:
         club, account = self.club_and_account(booking)
         key = (club.id, account.username if account else None)
         if key not in self._drivers:
-            login = None
-            if account is not None:
-                login = Login(account.username, credentials.load(self.home, account))
-            elif needs_login(club):
-                raise CredentialsUnavailable(
-                    f"no account at {club.name} to book with; "
-                    f"run 'gametime login --club {club.name}'"
-                )
-            self._drivers[key] = open_driver(club, login, self.settings, self.home, self.headed,
-                                             host=self.browser)
+            self._drivers[key] = driver_for(club, account, self.settings, self.home,
+                                            _no_account, self.headed, host=self.browser)
         return self._drivers[key]
 
     def read_day(self, driver: SiteDriver, booking: Booking) -> list[CourtDay]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
@@ -12,7 +13,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gametime_cli.booking.offer import ClubOffer
-    from gametime_cli.models import Club
+    from gametime_cli.errors import GametimeError
+    from gametime_cli.models import Account, Club
     from gametime_cli.settings import Settings
     from gametime_cli.sites.base import Login, SiteDriver
     from gametime_cli.sites.browser import BrowserHost
@@ -81,6 +83,23 @@ def open_driver(club: Club, login: Login | None, settings: Settings, home: Path,
         raise
     return GameTimeSite(club, login, host, home / ARTIFACTS_DIR, owns_host=own,
                         submit=settings.submit)
+
+
+def driver_for(club: Club, account: Account | None, settings: Settings, home: Path,
+               no_account: Callable[[Club], GametimeError], headed: bool = False,
+               host: BrowserHost | None = None) -> SiteDriver:
+    """The club's driver, logged in as `account` with the password from where it is
+    kept. A club that needs a login and has no account raises `no_account(club)`, the
+    caller's words for what to do."""
+    from gametime_cli.secrets import credentials
+    from gametime_cli.sites.base import Login
+
+    login = None
+    if account is not None:
+        login = Login(account.username, credentials.load(home, account))
+    elif needs_login(club):
+        raise no_account(club)
+    return open_driver(club, login, settings, home, headed, host=host)
 
 
 def verify_login(club: Club, login: Login, settings: Settings, home: Path,
