@@ -1,8 +1,10 @@
 """The SQLite store: one file in the data home, its tables kept by concern.
 
-`Store` is one connection with every table's methods: `base` opens and migrates it,
-`clubs` keeps clubs and accounts, `bookings` bookings, attempts, claims and leases,
-`series` recurring rules, `settings` settings and notifiers.
+`Store` is one connection with every table's methods: `base` opens and migrates it
+(`migrations` holds the schema), `clubs` keeps clubs and accounts, `bookings` bookings
+and what falls due, `attempts` each try and its outcome, `leases` how a run claims,
+holds, fences and hands back a booking, `series` recurring rules, `settings` settings
+and notifiers.
 """
 
 from __future__ import annotations
