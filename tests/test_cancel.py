@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.usefixtures("needs_browser")]

@@ -18,8 +18,8 @@ import pytest
 from gametime_cli.clock import to_iso
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.sandbox.state import FormRefusal
-from tests.conftest import gametime_executable
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import Hook
+from tests.support import Hook
 
 PASSWORD = "Sandbox-Heron-2290"
 USER = SandboxUser("jo.player", PASSWORD, 5120, "Player, Jo")
