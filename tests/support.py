@@ -4,12 +4,15 @@ notice catcher. Fixtures and hooks live in conftest.py; tests import these from 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -79,3 +82,45 @@ class Hook:
         """(filename, mimetype, bytes) of each attachment a notice carried."""
         return [(a["filename"], a["mimetype"], base64.b64decode(a["base64"]))
                 for a in body.get("attachments") or []]
+
+
+Gametime = Callable[..., Any]
+"""The `gametime` fixture: runs the installed command, gives a CompletedProcess."""
+
+
+def add_club(gametime: Gametime, name: str, url: str, *, window_days: int | str,
+             opens_at: str, timezone: str = "UTC", accept_waiver: bool = True) -> None:
+    """`gametime club add NAME --url URL [--accept-waiver --yes] --timezone ...
+    --window-days ... --opens-at ...`, which must succeed."""
+    waiver = ["--accept-waiver", "--yes"] if accept_waiver else []
+    result = gametime("club", "add", name, "--url", url, *waiver, "--timezone", timezone,
+                      "--window-days", str(window_days), "--opens-at", opens_at)
+    assert result.returncode == 0, result.stderr
+
+
+def login(gametime: Gametime, club: str, username: str, password: str, *,
+          verify: bool = True, timeout: float | None = None) -> Any:
+    """`gametime login --club CLUB --username U --password-stdin --store file
+    [--no-verify]`, the password on stdin, which must succeed; the CompletedProcess."""
+    no_verify = [] if verify else ["--no-verify"]
+    waits = {} if timeout is None else {"timeout": timeout}
+    result = gametime("login", "--club", club, "--username", username, "--password-stdin",
+                      "--store", "file", *no_verify, input=password + "\n", **waits)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def book(gametime: Gametime, day: date | str, at: str, *extra: str, club: str = "sb",
+         account: str | None = None) -> int:
+    """`gametime book DAY AT --club CLUB [--account A] --json EXTRA...`, which must succeed;
+    the new booking's id."""
+    chosen = [] if account is None else ["--account", account]
+    day_text = day.isoformat() if isinstance(day, date) else day
+    result = gametime("book", day_text, at, "--club", club, *chosen, "--json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["id"]
+
+
+def show(gametime: Gametime, booking: int) -> dict[str, Any]:
+    """`gametime show ID --json`, parsed."""
+    return json.loads(gametime("show", str(booking), "--json").stdout)

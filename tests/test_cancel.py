@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from tests import support as shared
 from tests.helpers import db_rows
 from tests.support import gametime_executable
 
@@ -36,23 +37,16 @@ def make_site(opens_at: datetime | None = None) -> SandboxSite:
 
 def add_club(gametime, site: SandboxSite) -> None:
     config = site.config
-    assert gametime("club", "add", "sb", "--url", site.base_url,
-                    "--accept-waiver", "--yes", "--timezone", "UTC",
-                    "--window-days", str(config.window_days), "--opens-at",
-                    config.opens_at.isoformat()).returncode == 0
-    login = gametime("login", "--club", "sb", "--username", JO.username, "--password-stdin",
-                     "--store", "file", "--no-verify", input=JO.password + "\n")
-    assert login.returncode == 0, login.stderr
+    shared.add_club(gametime, "sb", site.base_url, window_days=config.window_days,
+                    opens_at=config.opens_at.isoformat())
+    shared.login(gametime, "sb", JO.username, JO.password, verify=False)
 
 
 def book(gametime, day: str) -> int:
-    result = gametime("book", day, "19:00", "--club", "sb", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, "19:00")
 
 
-def show(gametime, booking: int) -> dict:
-    return json.loads(gametime("show", str(booking), "--json").stdout)
+show = shared.show
 
 
 def start_run(home: Path) -> subprocess.Popen[str]:

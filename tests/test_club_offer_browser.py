@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from tests import support as shared
 from tests.helpers import db_rows
 
 PASSWORD = "Sandbox-Heron-5521"
@@ -44,9 +45,7 @@ def logged_in(gametime, site, opening) -> str:
 
 
 def book(gametime, day: date, at: str, *extra: str) -> int:
-    result = gametime("book", day.isoformat(), at, "--club", "riverside", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, at, *extra, club="riverside")
 
 
 def test_the_courts_read_at_login_are_kept_and_book_knows_them(gametime, home, site,
