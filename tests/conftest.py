@@ -8,6 +8,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,15 +18,18 @@ import pytest
 
 from tests.helpers import invoke_app, pin_clock
 from tests.support import (
+    ClubSite,
     Hook,
+    add_club,
     debian,
     gametime_executable,
     import_or_missing,
     missing_part,
 )
+from tests.support import login as log_in
 
 if TYPE_CHECKING:
-    from gametime_cli.sandbox import SandboxSite
+    from gametime_cli.sandbox import SandboxSite, SandboxUser
     from tests.namespaces import PrivateCron
 
 
@@ -103,15 +107,34 @@ def cli(home: Path) -> Callable[..., object]:
 
 @pytest.fixture
 def make_site() -> Iterator[Callable[..., SandboxSite]]:
-    """Start sandbox sites with config overrides (seed 7); all stopped at the end of
-    the test."""
+    """Start sandbox sites with config overrides (seed 7 unless given); all stopped at
+    the end of the test."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite
 
     with ExitStack() as stack:
         def make(**options: object) -> SandboxSite:
-            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
+            return stack.enter_context(SandboxSite(SandboxConfig(**{"seed": 7, **options})))
 
         yield make
+
+
+@pytest.fixture
+def club_site(gametime, make_site) -> Callable[..., ClubSite]:
+    """Make a sandbox site (make_site's config options) whose one member is `user`, add
+    it as club `name` (`--accept-waiver --yes`, the site's timezone, window and opening)
+    and log the member in (`--store file`); stopped at the end of the test."""
+
+    def make(user: SandboxUser, *, name: str = "sb", verify: bool = True,
+             login_timeout: float | None = None, **options: object) -> ClubSite:
+        site = make_site(users=[replace(user)], **options)
+        config = site.config
+        add_club(gametime, name, site.base_url, timezone=config.timezone,
+                 window_days=config.window_days, opens_at=config.opens_at.strftime("%H:%M:%S"))
+        login = log_in(gametime, name, user.username, user.password, verify=verify,
+                       timeout=login_timeout)
+        return ClubSite(site, name, login)
+
+    return make
 
 
 @pytest.fixture

@@ -10,11 +10,15 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from gametime_cli.sandbox import SandboxSite
 
 BIN_DIR = Path(sys.executable).parent
 SETUP_TEST = "bash scripts/setup.sh --test"
@@ -124,3 +128,13 @@ def book(gametime: Gametime, day: date | str, at: str, *extra: str, club: str = 
 def show(gametime: Gametime, booking: int) -> dict[str, Any]:
     """`gametime show ID --json`, parsed."""
     return json.loads(gametime("show", str(booking), "--json").stdout)
+
+
+@dataclass(frozen=True)
+class ClubSite:
+    """What the `club_site` fixture made: the running sandbox site, the club's name on it,
+    and the member's `gametime login` (its CompletedProcess)."""
+
+    site: SandboxSite
+    club: str
+    login: Any
