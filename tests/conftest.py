@@ -106,6 +106,16 @@ def cli(home: Path) -> Callable[..., object]:
 
 
 @pytest.fixture
+def sim_club(cli, pinned_now) -> str:
+    """A UTC club whose days open two days ahead at 08:00; every command of the test
+    reads the clock at the test's one instant (`pinned_now`)."""
+    result = cli("club", "add", "sim", "--url", "simulate:?seed=1", "--timezone", "UTC",
+                 "--window-days", "2", "--opens-at", "08:00")
+    assert result.exit_code == 0, result.stderr
+    return "sim"
+
+
+@pytest.fixture
 def make_site() -> Iterator[Callable[..., SandboxSite]]:
     """Start sandbox sites with config overrides (seed 7 unless given); all stopped at
     the end of the test."""
