@@ -2,73 +2,35 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import invoke_app, pin_clock
+from tests.support import (
+    ClubSite,
+    Hook,
+    add_club,
+    debian,
+    gametime_executable,
+    import_or_missing,
+    missing_part,
+)
+from tests.support import login as log_in
 
 if TYPE_CHECKING:
-    from gametime_cli.sandbox import SandboxSite
+    from gametime_cli.sandbox import SandboxSite, SandboxUser
     from tests.namespaces import PrivateCron
-
-BIN_DIR = Path(sys.executable).parent
-SETUP_TEST = "bash scripts/setup.sh --test"
-
-
-def in_ci() -> bool:
-    """CI sets CI=true; there every real part the tests use must be present."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
-def missing_part(what: str, install_hint: str) -> NoReturn:
-    """A real part a test needs is missing: under CI=true the test fails (pytest.fail),
-    elsewhere it is skipped; either way the message names the part and how to get it.
-    Works at module level too (a failure there stops the collection, loudly)."""
-    message = f"missing {what}; {install_hint}"
-    if in_ci():
-        pytest.fail(f"{message} (CI=true: a missing real part fails the run)", pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-
-def debian(*packages: str) -> str:
-    """The install hint for Debian packages that `scripts/setup.sh --test` installs."""
-    them = "them" if len(packages) > 1 else "it"
-    return f"install Debian's {' '.join(packages)} ('{SETUP_TEST}' installs {them})"
-
-
-def import_or_missing(module: str, install_hint: str = f"run '{SETUP_TEST}'") -> object:
-    """pytest.importorskip that goes through missing_part: a test dependency that is not
-    installed fails the run under CI=true."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        missing_part(f"the Python package {module} ({exc})", install_hint)
-
-
-def gametime_executable() -> str:
-    """The installed console script beside this Python, else the one on PATH."""
-    candidate = BIN_DIR / "gametime"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("gametime")
-    if not found:
-        pytest.fail("the gametime command is not installed; run pip install -e '.[test]'")
-    return found
 
 
 @pytest.fixture(autouse=True)
@@ -144,16 +106,45 @@ def cli(home: Path) -> Callable[..., object]:
 
 
 @pytest.fixture
+def sim_club(cli, pinned_now) -> str:
+    """A UTC club whose days open two days ahead at 08:00; every command of the test
+    reads the clock at the test's one instant (`pinned_now`)."""
+    result = cli("club", "add", "sim", "--url", "simulate:?seed=1", "--timezone", "UTC",
+                 "--window-days", "2", "--opens-at", "08:00")
+    assert result.exit_code == 0, result.stderr
+    return "sim"
+
+
+@pytest.fixture
 def make_site() -> Iterator[Callable[..., SandboxSite]]:
-    """Start sandbox sites with config overrides (seed 7); all stopped at the end of
-    the test."""
+    """Start sandbox sites with config overrides (seed 7 unless given); all stopped at
+    the end of the test."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite
 
     with ExitStack() as stack:
         def make(**options: object) -> SandboxSite:
-            return stack.enter_context(SandboxSite(SandboxConfig(seed=7, **options)))
+            return stack.enter_context(SandboxSite(SandboxConfig(**{"seed": 7, **options})))
 
         yield make
+
+
+@pytest.fixture
+def club_site(gametime, make_site) -> Callable[..., ClubSite]:
+    """Make a sandbox site (make_site's config options) whose one member is `user`, add
+    it as club `name` (`--accept-waiver --yes`, the site's timezone, window and opening)
+    and log the member in (`--store file`); stopped at the end of the test."""
+
+    def make(user: SandboxUser, *, name: str = "sb", verify: bool = True,
+             login_timeout: float | None = None, **options: object) -> ClubSite:
+        site = make_site(users=[replace(user)], **options)
+        config = site.config
+        add_club(gametime, name, site.base_url, timezone=config.timezone,
+                 window_days=config.window_days, opens_at=config.opens_at.strftime("%H:%M:%S"))
+        login = log_in(gametime, name, user.username, user.password, verify=verify,
+                       timeout=login_timeout)
+        return ClubSite(site, name, login)
+
+    return make
 
 
 @pytest.fixture
@@ -198,27 +189,6 @@ def private_cron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pr
     finally:
         cron.close()
     cron.check_real_spool_unchanged()
-
-
-class Hook:
-    """What apprise's json:// notifier POSTed to the test's own loopback server."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.received: list[tuple[str, dict]] = []
-        self.lock = threading.Lock()
-
-    def url(self, path: str) -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
-
-    def posts(self) -> list[tuple[str, dict]]:
-        with self.lock:
-            return list(self.received)
-
-    def attachments(self, body: dict) -> list[tuple[str, str, bytes]]:
-        """(filename, mimetype, bytes) of each attachment a notice carried."""
-        return [(a["filename"], a["mimetype"], base64.b64decode(a["base64"]))
-                for a in body.get("attachments") or []]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from tests.conftest import debian, gametime_executable, missing_part
+from tests.support import debian, gametime_executable, missing_part
 
 REAL_SPOOL = Path("/var/spool/cron/crontabs")
 """Debian cron's spool (`man cron`); its pid file is /run/crond.pid."""

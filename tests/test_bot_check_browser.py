@@ -25,7 +25,7 @@ from gametime_cli.sites import page_input
 from gametime_cli.sites.base import Login, OutcomeKind, SlotRequest
 from gametime_cli.sites.browser import BrowserHost, BrowserMode
 from gametime_cli.sites.gametime import GameTimeSite
-from tests.conftest import debian, missing_part
+from tests.support import debian, missing_part
 
 pytestmark = pytest.mark.browser
 

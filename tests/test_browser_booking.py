@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from tests import support as shared
 
 PASSWORD = "Sandbox-Pangolin-4417"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
@@ -46,9 +47,7 @@ def club(gametime, site, opening):
 @pytest.fixture
 def book(gametime, day):
     def register(*extra: str, at: str = "19:00") -> int:
-        result = gametime("book", day.isoformat(), at, "--club", "sb", "--json", *extra)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)["id"]
+        return shared.book(gametime, day, at, *extra)
 
     return register
 
@@ -59,8 +58,7 @@ def wait_until_due(entry: dict) -> None:
     time_module.sleep(max(0.0, (retry_at - datetime.now(UTC)).total_seconds()) + 0.05)
 
 
-def show(gametime, booking: int) -> dict:
-    return json.loads(gametime("show", str(booking), "--json").stdout)
+show = shared.show
 
 
 def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, club, book, day):

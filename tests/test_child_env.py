@@ -19,7 +19,7 @@ import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.secrets import environment as secrets_env
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 from tests.test_secrecy import kill_tree, process_tree, secret_forms
 
 NAME = "GAMETIME_PASSPHRASE"

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from tests import support as shared
 from tests.helpers import db_rows
 
 PASSWORD = "Sandbox-Heron-5521"
@@ -19,34 +20,28 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 
 @pytest.fixture
-def site(opening: datetime):
+def riverside(club_site, opening: datetime) -> shared.ClubSite:
     """Riverside: 4 courts, slots every 30 minutes from 07:00 to 22:00, 60 or 90 minutes;
     its day's JSON of the older shape, which lists the slot times (the recorded one gives
-    each court's open spans only)."""
-    config = SandboxConfig(users=[replace(USER)], courts=4, durations=[60, 90],
-                           first_slot=7 * 60, last_slot=22 * 60, timezone="UTC",
-                           window_days=6, opens_at=opening.time(), seed=21,
-                           json_as_recorded=False)
-    with SandboxSite(config) as running:
-        yield running
+    each court's open spans only). Added as club riverside, jo logged in."""
+    return club_site(USER, name="riverside", login_timeout=120, courts=4,
+                     durations=[60, 90], first_slot=7 * 60, last_slot=22 * 60,
+                     timezone="UTC", window_days=6, opens_at=opening.time(), seed=21,
+                     json_as_recorded=False)
 
 
 @pytest.fixture
-def logged_in(gametime, site, opening) -> str:
-    added = gametime("club", "add", "riverside", "--url", site.base_url,
-                     "--accept-waiver", "--yes", "--timezone", "UTC",
-                     "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
-    assert added.returncode == 0, added.stderr
-    login = gametime("login", "--club", "riverside", "--username", USER.username,
-                     "--password-stdin", "--store", "file", input=PASSWORD + "\n", timeout=120)
-    assert login.returncode == 0, login.stderr
-    return login.stdout
+def site(riverside: shared.ClubSite) -> SandboxSite:
+    return riverside.site
+
+
+@pytest.fixture
+def logged_in(riverside: shared.ClubSite) -> str:
+    return riverside.login.stdout
 
 
 def book(gametime, day: date, at: str, *extra: str) -> int:
-    result = gametime("book", day.isoformat(), at, "--club", "riverside", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, at, *extra, club="riverside")
 
 
 def test_the_courts_read_at_login_are_kept_and_book_knows_them(gametime, home, site,

@@ -17,7 +17,7 @@ import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.system.crontab import CRON_LOG, cron_word, ours
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 
 USER = SandboxUser("cron.player", "cron-pass", 4411, "Player, Cron")
 

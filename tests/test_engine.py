@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
+from tests import support as shared
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.usefixtures("needs_browser")]
@@ -43,26 +44,17 @@ def opening_site(t0: datetime, *members: SandboxUser) -> SandboxSite:
 
 def add_club(gametime, name: str, site: SandboxSite, *members: SandboxUser) -> None:
     config = site.config
-    result = gametime("club", "add", name, "--url", site.base_url,
-                      "--accept-waiver", "--yes", "--timezone", "UTC",
-                      "--window-days", str(config.window_days), "--opens-at",
-                      config.opens_at.isoformat())
-    assert result.returncode == 0, result.stderr
+    shared.add_club(gametime, name, site.base_url, window_days=config.window_days,
+                    opens_at=config.opens_at.isoformat())
     for member in members:
-        login = gametime("login", "--club", name, "--username", member.username,
-                         "--password-stdin", "--store", "file", "--no-verify",
-                         input=member.password + "\n")
-        assert login.returncode == 0, login.stderr
+        shared.login(gametime, name, member.username, member.password, verify=False)
 
 
 def book(gametime, club: str, day: str, at: str, account: str, *extra: str) -> int:
-    result = gametime("book", day, at, "--club", club, "--account", account, "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, at, *extra, club=club, account=account)
 
 
-def show(gametime, booking: int) -> dict:
-    return json.loads(gametime("show", str(booking), "--json").stdout)
+show = shared.show
 
 
 def players(site: SandboxSite) -> dict[str, list[int]]:

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import debian, missing_part
+from tests.support import debian, missing_part
 
 PASSWORD = "Sandbox-Marten-5120"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")

@@ -18,8 +18,9 @@ import pytest
 from gametime_cli.clock import to_iso
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.sandbox.state import FormRefusal
-from tests.conftest import gametime_executable
+from tests import support as shared
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
@@ -45,23 +46,17 @@ def make_site(**config) -> SandboxSite:
 def add_club(gametime, site: SandboxSite, *, window_days: int | None = None,
              opens_at: str | None = None) -> None:
     config = site.config
-    assert gametime("club", "add", "sb", "--url", site.base_url,
-                    "--accept-waiver", "--yes", "--timezone", config.timezone,
-                    "--window-days", str(window_days or config.window_days), "--opens-at",
-                    opens_at or config.opens_at.isoformat()).returncode == 0
-    login = gametime("login", "--club", "sb", "--username", JO.username, "--password-stdin",
-                     "--store", "file", "--no-verify", input=JO.password + "\n")
-    assert login.returncode == 0, login.stderr
+    shared.add_club(gametime, "sb", site.base_url, timezone=config.timezone,
+                    window_days=window_days or config.window_days,
+                    opens_at=opens_at or config.opens_at.isoformat())
+    shared.login(gametime, "sb", JO.username, JO.password, verify=False)
 
 
 def book(gametime, day: str, *extra: str) -> int:
-    result = gametime("book", day, "19:00", "--club", "sb", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, "19:00", *extra)
 
 
-def show(gametime, booking: int) -> dict:
-    return json.loads(gametime("show", str(booking), "--json").stdout)
+show = shared.show
 
 
 # -- held courts ---------------------------------------------------------------------------

@@ -102,11 +102,14 @@ def test_list_json_lists_the_same_bookings_as_valid_json(cli, history, home):
 
 def test_list_json_says_what_show_json_says(cli, history, home):
     """The JSON `list` builds in SQLite is `show --json`'s, field for field."""
-    _booking(home, datetime.fromisoformat("2030-01-05T19:00:00+00:00"), "confirmed",
-             datetime.fromisoformat("2029-01-01T00:00:00+00:00"), or_times='["20:00"]',
-             any_court=1, booked_time="20:00", confirmation="GT9", court=4,
-             account="jsmith")
-    for listed in json.loads(cli("list", "--json", "--all").stdout):
+    extra = _booking(home, datetime.fromisoformat("2030-01-05T19:00:00+00:00"), "confirmed",
+                     datetime.fromisoformat("2029-01-01T00:00:00+00:00"),
+                     or_times='["20:00"]', any_court=1, booked_time="20:00",
+                     confirmation="GT9", court=4, account="jsmith")
+    every = json.loads(cli("list", "--json", "--all").stdout)
+    # Every booking the test made is compared, so the loop below cannot pass by being empty.
+    assert sorted(b["id"] for b in every) == sorted([*history.values(), extra])
+    for listed in every:
         shown = json.loads(cli("show", str(listed["id"]), "--json").stdout)
         shown.pop("attempt_history")
         assert listed == shown

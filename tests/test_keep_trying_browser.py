@@ -19,7 +19,7 @@ from datetime import datetime
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 
 PASSWORD = "Sandbox-Wren-3318"
 OTHER_PASSWORD = "Sandbox-Stoat-7702"

@@ -22,6 +22,7 @@ from gametime_cli.secrets.credentials import Secret
 from gametime_cli.sites.base import Login, OutcomeKind, SlotRequest
 from gametime_cli.sites.browser import BrowserHost, BrowserMode
 from gametime_cli.sites.gametime import GameTimeSite
+from tests import support as shared
 
 PASSWORD = "Sandbox-Heron-2291"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
@@ -39,24 +40,16 @@ def site(opening: datetime):
 
 
 def add_club(gametime, site: SandboxSite, opening: datetime, window_days: int = 6) -> None:
-    result = gametime("club", "add", "sb", "--url", site.base_url, "--timezone", "UTC",
-                      "--window-days", str(window_days), "--opens-at",
-                      opening.strftime("%H:%M:%S"))
-    assert result.returncode == 0, result.stderr
-    login = gametime("login", "--club", "sb", "--username", USER.username,
-                     "--password-stdin", "--store", "file", input=PASSWORD + "\n",
-                     timeout=120)
-    assert login.returncode == 0, login.stderr
+    shared.add_club(gametime, "sb", site.base_url, window_days=window_days,
+                    opens_at=opening.strftime("%H:%M:%S"), accept_waiver=False)
+    shared.login(gametime, "sb", USER.username, PASSWORD, timeout=120)
 
 
 def book(gametime, day: date, *extra: str, at: str = "19:00") -> int:
-    result = gametime("book", day.isoformat(), at, "--club", "sb", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, at, *extra)
 
 
-def show(gametime, booking: int) -> dict[str, Any]:
-    return json.loads(gametime("show", str(booking), "--json").stdout)
+show = shared.show
 
 
 def no_secret_reached(site: SandboxSite) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import import_or_missing
 from tests.helpers import run_in_process as gt
+from tests.support import import_or_missing
 
 import_or_missing("apprise")
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.usefixtures("needs_browser")]

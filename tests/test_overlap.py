@@ -10,8 +10,8 @@ import pytest
 
 from gametime_cli.clock import utcnow
 from gametime_cli.store import Store
-from tests.conftest import gametime_executable
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 
 @pytest.mark.slow

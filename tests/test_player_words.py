@@ -49,18 +49,6 @@ def test_a_club_opening_one_day_ahead_is_said_in_words(cli):
     assert "each day opens the same day at 07:00:00 UTC" in same.stdout
 
 
-def test_cancelling_a_series_for_a_script(cli):
-    cli("club", "add", "sim", "--url", "simulate:?success=1", "--timezone", "UTC",
-        "--window-days", "0", "--opens-at", "00:00")
-    made = json.loads(cli("book", "tomorrow", "19:00", "--club", "sim", "--every", "day",
-                          "--count", "3", "--json").stdout)
-    result = cli("series", "cancel", str(made["id"]), "--json")
-    assert result.exit_code == 0, result.stderr
-    cancelled = json.loads(result.stdout)
-    assert cancelled["id"] == made["id"] and cancelled["status"] == "cancelled"
-    assert cancelled["cancelled_bookings"] == len(made["bookings"])
-
-
 def test_config_set_help_lists_every_key_with_its_meaning(cli):
     from gametime_cli.settings import KNOWN
 
@@ -154,19 +142,6 @@ def test_help_names_a_value_only_where_one_is_taken(cli):
     assert "Usage: gametime club add [OPTIONS] NAME" in cli("club", "add", "--help").stdout
 
 
-def test_cancelling_a_booking_that_just_failed_is_not_bad_input(cli):
-    cli("club", "add", "never", "--url", "simulate:?success=0", "--timezone", "UTC",
-        "--window-days", "7", "--opens-at", "00:00")
-    assert cli("config", "set", "max_attempts", "1").exit_code == 0
-    assert cli("book", "tomorrow", "19:00", "--club", "never").exit_code == 0
-    assert cli("run-pending", "--max-wait", "0").exit_code == 1
-    cancelled = cli("cancel", "1")
-    assert cancelled.exit_code == 0, cancelled.stderr
-    assert cancelled.stdout.strip() == ("Booking 1 had already ended as failed; nothing was "
-                                        "booked to cancel.")
-    assert json.loads(cli("cancel", "1", "--json").stdout)["status"] == "failed"
-
-
 def test_a_dry_run_shows_what_opens_within_the_lookahead_and_when(cli, pinned_now):
     opens = (pinned_now + timedelta(seconds=60)).strftime("%H:%M:%S")
     day = (pinned_now + timedelta(days=1)).date().isoformat()
@@ -192,14 +167,3 @@ def test_quiet_means_errors_and_what_was_asked_for(cli):
     assert cli("-q", "cancel", "1").stdout == ""
     refused = cli("-q", "book", "tomorrow", "25:00", "--club", "sim")
     assert refused.exit_code == 2 and refused.stderr.startswith("gametime: error:")
-
-
-def test_a_game_cancelled_after_it_was_booked_says_it_was(cli):
-    cli("club", "add", "sim", "--url", "simulate:?success=1&seed=2", "--timezone", "UTC",
-        "--window-days", "7", "--opens-at", "00:00")
-    cli("book", "tomorrow", "19:00", "--club", "sim", "--court", "3")
-    assert cli("run-pending").exit_code == 0
-    confirmation = json.loads(cli("show", "1", "--json").stdout)["confirmation"]
-    assert cli("cancel", "1").exit_code == 0
-    row = next(line for line in cli("list").stdout.splitlines() if "sim" in line)
-    assert "cancelled" in row and f"was #{confirmation} court 3" in row.replace("\u00a0", " ")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import Hook
+from tests import support as shared
+from tests.support import Hook
 
 PASSWORD = "Sandbox-Heron-2290"
 USER = SandboxUser("jo.player", PASSWORD, 5120, "Player, Jo")
@@ -33,19 +34,13 @@ def start_site(now: datetime, **faults: object) -> SandboxSite:
 
 def add_club(gametime, site: SandboxSite, now: datetime) -> None:
     opening = (now - timedelta(hours=1)).replace(microsecond=0)
-    added = gametime("club", "add", "sb", "--url", site.base_url,
-                     "--accept-waiver", "--yes", "--timezone", "UTC",
-                     "--window-days", "6", "--opens-at", opening.strftime("%H:%M:%S"))
-    assert added.returncode == 0, added.stderr
-    login = gametime("login", "--club", "sb", "--username", USER.username, "--password-stdin",
-                     "--store", "file", "--no-verify", input=PASSWORD + "\n")
-    assert login.returncode == 0, login.stderr
+    shared.add_club(gametime, "sb", site.base_url, window_days="6",
+                    opens_at=opening.strftime("%H:%M:%S"))
+    shared.login(gametime, "sb", USER.username, PASSWORD, verify=False)
 
 
 def book(gametime, day: date, at: str, *extra: str) -> int:
-    result = gametime("book", day.isoformat(), at, "--club", "sb", "--json", *extra)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+    return shared.book(gametime, day, at, *extra)
 
 
 def test_two_partners_without_type_book_doubles_as_the_form_offers_it(gametime, now):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 
 PASSWORD = "Marmot-Lantern-5821!"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gametime_executable
 from tests.helpers import db_rows
+from tests.support import gametime_executable
 
 pytestmark = pytest.mark.slow  # each starts `watch` and waits on it
 

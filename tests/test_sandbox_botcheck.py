@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import debian, missing_part
+from tests.support import debian, missing_part
 from tests.test_sandbox import (
     BOOKERROR,
     CHROME_UA,

@@ -54,7 +54,7 @@ from gametime_cli.sandbox.state import (
     RECORDED,
     TIME_LABEL,
 )
-from tests.conftest import debian, missing_part
+from tests.support import debian, missing_part
 from tests.test_sandbox import (
     BOOKERROR,
     SAVE,

@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.conftest import gametime_executable
+from tests.support import gametime_executable
 
 PASSWORD = "Unmistakable-Okapi-7731#"
 

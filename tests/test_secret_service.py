@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import debian, gametime_executable, missing_part
+from tests.support import debian, gametime_executable, missing_part
 
 PASSWORD = "Keyring-Narwhal-5521?"
 
