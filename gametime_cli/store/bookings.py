@@ -1,4 +1,5 @@
-"""Bookings and their attempts: claims with leases, the submit fence, outcomes, cancels."""
+"""Bookings: their rows, the views `list` shows, cancels. Attempts are in `attempts`,
+claims and leases in `leases`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from gametime_cli.clock import from_iso, to_iso
-from gametime_cli.errors import BadInput, LeaseLost
-from gametime_cli.models import Attempt, Booking, Club, is_row_id
+from gametime_cli.errors import BadInput
+from gametime_cli.models import Booking, Club, is_row_id
+from gametime_cli.store.leases import LET_GO, lapsed
 
 BOOKING_SELECT = """
 SELECT b.*, c.name AS club,
@@ -74,7 +76,7 @@ class ViewCounts:
 
 
 class BookingStore:
-    """Bookings, attempts, claims and leases."""
+    """Bookings: rows, queries and cancels."""
 
     conn: sqlite3.Connection
     path: Path
@@ -221,7 +223,7 @@ class BookingStore:
             )
             conn.execute(
                 "UPDATE bookings SET status = 'cancelled', cancel_requested_at = ?,"
-                " lease_owner = NULL, lease_expires = NULL, updated_at = ? WHERE id = ?",
+                f" {LET_GO}, updated_at = ? WHERE id = ?",
                 [stamp, stamp, booking_id],
             )
         return "cancelled"
@@ -242,49 +244,15 @@ class BookingStore:
         """The booking is cancelled (on the site too, where it had been made)."""
         stamp = to_iso(now)
         self.conn.execute(
-            "UPDATE bookings SET status = 'cancelled', last_error = ?, lease_owner = NULL,"
-            " lease_expires = NULL, cancel_requested_at = COALESCE(cancel_requested_at, ?),"
+            f"UPDATE bookings SET status = 'cancelled', last_error = ?, {LET_GO},"
+            " cancel_requested_at = COALESCE(cancel_requested_at, ?),"
             " updated_at = ? WHERE id = ?",
             [note, stamp, stamp, booking_id],
         )
 
-    def check_lease(self, booking: Booking, owner: str) -> None:
-        """LeaseLost unless this run still holds the booking (not cancelled, not taken
-        over): the fence before the site's hold is taken."""
-        self._check_lease(self.conn, booking.id, owner)
-
     def note_error(self, booking_id: int, error: str, now: datetime) -> None:
         self.conn.execute("UPDATE bookings SET last_error = ?, updated_at = ? WHERE id = ?",
                           [error, to_iso(now), booking_id])
-
-    # -- claims, attempts, outcomes ---------------------------------------------
-
-    def has_due(self, now: datetime, horizon: datetime | None = None) -> bool:
-        """The idle check cron pays every minute: one indexed lookup for bookings due by
-        `horizon` (default now; a booking that keeps trying only once due), or held by a
-        run whose lease ran out."""
-        stamp = to_iso(now)
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?"
-            " AND (watching_since IS NULL OR due_at <= ?))"
-            " OR EXISTS (SELECT 1 FROM bookings WHERE status = 'running'"
-            " AND lease_expires < ?)"
-            " OR EXISTS (SELECT 1 FROM series WHERE status = 'active' AND next_at <= ?)",
-            [to_iso(horizon or now), stamp, stamp, stamp],
-        ).fetchone()
-        return bool(row[0])
-
-    def next_due(self, exclude: set[int] | None = None) -> datetime | None:
-        """When the earliest pending booking (not in `exclude`, nor keeping trying: see
-        `next_read`) falls due, or another run's lease runs out."""
-        skip = (" AND id NOT IN (SELECT value FROM json_each(?))" if exclude else "")
-        row = self.conn.execute(
-            "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
-            " AND watching_since IS NULL"
-            f"{skip} UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')",
-            [json.dumps(sorted(exclude))] if exclude else [],
-        ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
 
     def next_read(self) -> datetime | None:
         """When the next booking that keeps trying reads the day's courts again."""
@@ -293,243 +261,11 @@ class BookingStore:
             " AND watching_since IS NOT NULL").fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
-    def renew_lease(self, booking: Booking, owner: str, until: datetime) -> None:
-        """Extend this run's lease; LeaseLost (and no write) if another run has it."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
-            " AND status = 'running'",
-            [to_iso(until), booking.id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking.id)
-
-    def release_all(self, owner: str, now: datetime, reason: str) -> int:
-        """Hand back every booking this run still holds (it is stopping)."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET status = 'pending', lease_owner = NULL, lease_expires = NULL,"
-            " last_error = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running'",
-            [reason, to_iso(now), owner],
-        )
-        return cur.rowcount
-
     def due_bookings(self, now: datetime, horizon: datetime | None = None) -> list[Booking]:
         stamp = to_iso(now)
         rows = self.conn.execute(
             BOOKING_SELECT + " WHERE (b.status = 'pending' AND b.due_at <= ?)"
-            " OR (b.status = 'running' AND b.lease_expires < ?) ORDER BY b.due_at, b.id",
+            f" OR {lapsed('b.')} ORDER BY b.due_at, b.id",
             [to_iso(horizon or now), stamp],
         )
         return [Booking.from_row(r) for r in rows]
-
-    def claim_next_due(
-        self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None,
-        horizon: datetime | None = None, later_only: bool = False,
-    ) -> Booking | None:
-        """Claim one booking due by `horizon` (default now), or one whose holder's lease
-        ran out, in one statement. The lease covers the wait until it is due. With
-        `later_only`, only a pending booking not yet due (one opening soon).
-
-        Overlapping runs each get different bookings or none: the UPDATE both picks
-        and marks the row, so no two runs can hold the same booking.
-        """
-        stamp = to_iso(now)
-        until = to_iso(max(now, horizon or now) + lease)
-        which = ("(status = 'pending' AND due_at <= ? AND due_at > ?"
-                 " AND watching_since IS NULL)" if later_only else
-                 "((status = 'pending' AND due_at <= ?) OR"
-                 " (status = 'running' AND lease_expires < ?))")
-        row = self.conn.execute(
-            "UPDATE bookings SET status = 'running', lease_owner = ?, lease_expires = ?,"
-            f" updated_at = ? WHERE id = (SELECT id FROM bookings WHERE {which}"
-            " AND id NOT IN (SELECT value FROM json_each(?))"
-            " ORDER BY due_at, id LIMIT 1) RETURNING id",
-            [owner, until, stamp, to_iso(horizon or now), stamp,
-             json.dumps(sorted(exclude or ()))],
-        ).fetchone()
-        if row is None:
-            return None
-        self.conn.execute(
-            "UPDATE attempts SET finished_at = ?, outcome = 'interrupted',"
-            " error = 'the run making this attempt stopped before it finished'"
-            " WHERE booking_id = ? AND finished_at IS NULL",
-            [stamp, row["id"]],
-        )
-        return self.get_booking(row["id"])
-
-    def needs_check(self, booking_id: int) -> bool:
-        """Has an attempt submitted the form without seeing a confirmation since the site
-        was last checked? Then the site may hold the booking already, and must be asked
-        before booking again. 'Since' is by attempt id, which only grows."""
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
-            " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL"
-            " AND COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
-            " AND a.id > COALESCE(b.checked_attempt, 0))",
-            [booking_id],
-        ).fetchone()
-        return bool(row[0])
-
-    def mark_checked(self, booking: Booking, owner: str, now: datetime) -> None:
-        """The site was asked and doesn't hold the booking: submitting again is safe."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET checked_at = ?, checked_attempt = (SELECT MAX(id) FROM"
-            " attempts WHERE booking_id = ? AND submitted_at IS NOT NULL)"
-            " WHERE id = ? AND lease_owner = ?",
-            [to_iso(now), booking.id, booking.id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking.id)
-
-    def mark_submitting(self, booking: Booking, attempt_id: int, owner: str, court: int,
-                        now: datetime, lease: timedelta) -> None:
-        """Record, fenced by the lease, that this attempt is about to submit; renews the
-        lease. LeaseLost means another run has the booking: do not submit."""
-        with self.transaction() as conn:
-            self.renew_lease(booking, owner, now + lease)
-            conn.execute(
-                "UPDATE attempts SET submitted_at = ?, court = ? WHERE id = ?",
-                [to_iso(now), court, attempt_id],
-            )
-
-    def start_attempt(self, booking: Booking, owner: str, now: datetime,
-                      lease: timedelta) -> tuple[int, int]:
-        """Record a new attempt and renew the lease; returns the attempt's row id and its
-        number for the booking."""
-        with self.transaction() as conn:
-            self.renew_lease(booking, owner, now + lease)
-            number = conn.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE booking_id = ?",
-                [booking.id],
-            ).fetchone()[0]
-            cur = conn.execute(
-                "INSERT INTO attempts (booking_id, number, owner, started_at) VALUES (?, ?, ?, ?)",
-                [booking.id, number, owner, to_iso(now)],
-            )
-        return cur.lastrowid, number
-
-    def finish(
-        self,
-        booking: Booking,
-        attempt_id: int,
-        owner: str,
-        *,
-        outcome: str,
-        status: str,
-        now: datetime,
-        due_at: datetime | None = None,
-        court: int | None = None,
-        confirmation: str | None = None,
-        error: str | None = None,
-        artifacts: list[str] | None = None,
-        booked_time: str | None = None,
-        watching_since: datetime | None = None,
-        site_id: str | None = None,
-        booked_minutes: int | None = None,
-    ) -> None:
-        """Record an attempt's outcome and the booking's next state, fenced by the lease;
-        `watching_since` when it now keeps trying, every court being taken."""
-        stamp = to_iso(now)
-        with self.transaction() as conn:
-            self._check_lease(conn, booking.id, owner)
-            conn.execute(
-                "UPDATE attempts SET finished_at = ?, outcome = ?, court = COALESCE(?, court),"
-                " confirmation = ?, error = ?, artifacts = ? WHERE id = ?",
-                [stamp, outcome, court, confirmation, error,
-                 json.dumps(artifacts) if artifacts else None, attempt_id],
-            )
-            conn.execute(
-                "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
-                " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
-                " booked_time = COALESCE(?, booked_time),"
-                " watching_since = COALESCE(watching_since, ?),"
-                " site_id = COALESCE(?, site_id), booked_minutes = COALESCE(?, booked_minutes),"
-                " last_error = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-                " WHERE id = ? AND lease_owner = ?",
-                [status, to_iso(due_at) if due_at else None, court, confirmation, booked_time,
-                 to_iso(watching_since) if watching_since else None, site_id, booked_minutes,
-                 error, stamp, booking.id, owner],
-            )
-
-    def note_read(self, booking: Booking, owner: str, now: datetime, *, status: str,
-                  due_at: datetime | None, error: str, counted: bool = True) -> None:
-        """A booking that keeps trying read the day's courts and found none free (or,
-        not `counted`, couldn't read them): hand it back, due again at `due_at` (or
-        ended, at the cut-off)."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET status = ?, due_at = COALESCE(?, due_at),"
-            " checks = checks + ?, last_error = ?, lease_owner = NULL, lease_expires = NULL,"
-            " updated_at = ? WHERE id = ? AND lease_owner = ?",
-            [status, to_iso(due_at) if due_at else None, int(counted), error, to_iso(now),
-             booking.id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking.id)
-
-    def count_read(self, booking_id: int) -> None:
-        """One more read of the day's courts for a booking that keeps trying."""
-        self.conn.execute("UPDATE bookings SET checks = checks + 1 WHERE id = ?", [booking_id])
-
-    def watch_partner_due(self, booking: Booking, now: datetime) -> datetime | None:
-        """The next read planned for another booking watching the same club and day:
-        one read of the day's courts serves them all."""
-        row = self.conn.execute(
-            "SELECT MIN(due_at) FROM bookings WHERE club_id = ? AND day = ? AND id != ?"
-            " AND status = 'pending' AND watching_since IS NOT NULL AND due_at > ?",
-            [booking.club_id, booking.day.isoformat(), booking.id, to_iso(now)],
-        ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
-
-    def settle_without_attempt(self, booking: Booking, owner: str, status: str,
-                               error: str, now: datetime) -> None:
-        """End a claimed booking with no attempt made (e.g. missed: its slot began)."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET status = ?, last_error = ?, lease_owner = NULL,"
-            " lease_expires = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?",
-            [status, error, to_iso(now), booking.id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking.id)
-
-    def release(self, booking: Booking, owner: str, now: datetime, reason: str) -> None:
-        """Hand a claimed booking back untouched (interrupted before an attempt)."""
-        cur = self.conn.execute(
-            "UPDATE bookings SET status = 'pending', lease_owner = NULL, lease_expires = NULL,"
-            " last_error = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
-            [reason, to_iso(now), booking.id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking.id)
-
-    @staticmethod
-    def _check_lease(conn: sqlite3.Connection, booking_id: int, owner: str) -> None:
-        row = conn.execute(
-            "SELECT 1 FROM bookings WHERE id = ? AND lease_owner = ? AND status = 'running'",
-            [booking_id, owner],
-        ).fetchone()
-        if row is None:
-            raise LeaseLost(booking_id)
-
-    def failures(self, booking_id: int) -> int:
-        """Earlier attempts that count against max_attempts: transient failures and
-        attempts whose run died."""
-        return self.conn.execute(
-            "SELECT COUNT(*) FROM attempts WHERE booking_id = ? AND outcome IN"
-            " ('transient', 'interrupted')",
-            [booking_id],
-        ).fetchone()[0]
-
-    def held_since(self, booking_id: int) -> datetime | None:
-        """When an attempt first found the slot held by another member, if one did."""
-        row = self.conn.execute(
-            "SELECT MIN(started_at) FROM attempts WHERE booking_id = ? AND outcome = 'held'",
-            [booking_id],
-        ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
-
-    def attempts_for(self, booking_id: int) -> list[Attempt]:
-        if not is_row_id(booking_id):
-            return []
-        rows = self.conn.execute(
-            "SELECT * FROM attempts WHERE booking_id = ? ORDER BY number", [booking_id]
-        )
-        return [Attempt.from_row(r) for r in rows]
