@@ -46,11 +46,15 @@ AGREEMENT_ASKED = "--accept-waiver"
 club's booking form (`gametime club set NAME --accept-waiver`)."""
 
 
+LENGTH_NOTE = "booked {booked} minutes, not the {asked} asked for"
+"""`length_note`'s words; `output/booking_json` builds the same words in SQL from them."""
+
+
 def length_note(booked: int | None, asked: int) -> str | None:
     """What a player must be told of a booking the site holds for another length."""
     if booked is None or booked == asked:
         return None
-    return f"booked {booked} minutes, not the {asked} asked for"
+    return LENGTH_NOTE.format(booked=booked, asked=asked)
 
 
 def agreed_to(words: str, accepted: Any) -> bool:

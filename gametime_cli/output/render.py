@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from gametime_cli.clock import to_iso
 from gametime_cli.models import Account, Attempt, Booking, Club, Series
+from gametime_cli.output.booking_json import booking_json as booking_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -123,38 +124,6 @@ def courts_label(courts: list[int]) -> str:
 
 
 # -- JSON shapes ------------------------------------------------------------------
-
-
-def booking_json(booking: Booking) -> dict[str, Any]:
-    return {
-        "id": booking.id,
-        "club": booking.club,
-        "account": booking.account,
-        "date": booking.day.isoformat(),
-        "time": booking.time.strftime("%H:%M"),
-        "duration": booking.duration,
-        "courts": booking.courts,
-        "partners": booking.partners,
-        "guests": booking.guests,
-        "type": booking.type,
-        "status": booking.status,
-        "execute_at": to_iso(booking.execute_at),
-        "next_try_at": to_iso(booking.due_at) if booking.status == "pending" else None,
-        "attempts": booking.attempts,
-        "court": booking.court,
-        "confirmation": booking.confirmation,
-        "last_error": booking.last_error,
-        "series": booking.series_id,
-        "or_times": [t.strftime("%H:%M") for t in booking.or_times],
-        "any_court": booking.any_court,
-        "booked_time": booking.booked_time.strftime("%H:%M") if booking.booked_time else None,
-        "keep_trying_until": booking.keep_trying,
-        "watching_since": to_iso(booking.watching_since) if booking.watching_since else None,
-        "checks": booking.checks,
-        "site_id": booking.site_id,
-        "booked_minutes": booking.booked_minutes,
-        "length_note": booking.length_note,
-    }
 
 
 def attempt_json(attempt: Attempt) -> dict[str, Any]:

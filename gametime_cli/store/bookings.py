@@ -13,6 +13,7 @@ from pathlib import Path
 from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.errors import BadInput
 from gametime_cli.models import Booking, Club, is_row_id
+from gametime_cli.output.booking_json import BOOKING_JSON
 from gametime_cli.store.leases import LET_GO, lapsed
 
 BOOKING_SELECT = """
@@ -20,26 +21,6 @@ SELECT b.*, c.name AS club,
        (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id) AS attempts
 FROM bookings b JOIN clubs c ON c.id = b.club_id
 """
-BOOKING_JSON = """
-json_object('id', b.id, 'club', c.name, 'account', b.account, 'date', b.day, 'time', b.time,
-  'duration', b.duration, 'courts', json(b.courts), 'partners', json(b.partners),
-  'guests', json(b.guests),
-  'type', b.type, 'status', b.status, 'execute_at', b.execute_at,
-  'next_try_at', CASE WHEN b.status = 'pending' THEN b.due_at END,
-  'attempts', (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id),
-  'court', b.court, 'confirmation', b.confirmation, 'last_error', b.last_error,
-  'series', b.series_id, 'or_times', json(b.or_times),
-  'any_court', json(CASE WHEN b.any_court THEN 'true' ELSE 'false' END),
-  'booked_time', b.booked_time, 'keep_trying_until', b.keep_trying,
-  'watching_since', b.watching_since, 'checks', b.checks, 'site_id', b.site_id,
-  'booked_minutes', b.booked_minutes,
-  'length_note', CASE WHEN b.booked_minutes IS NOT NULL AND b.booked_minutes != b.duration
-    THEN 'booked ' || b.booked_minutes || ' minutes, not the ' || b.duration || ' asked for'
-  END)
-"""
-"""`render.booking_json`'s object, built by SQLite from the row (the stored text is
-already in its shape): for `list --json` over a long history, ten times quicker than
-making a Booking of each row and encoding it. A test pins the two together."""
 RECENT = timedelta(days=7)
 """`list` shows the results of slots this recent, besides what is still to come."""
 _UPCOMING = "(b.status IN ('pending', 'running') OR b.slot_start >= :now)"
@@ -161,7 +142,7 @@ class BookingStore:
             yield Booking.from_row(row)
 
     def iter_view_json(self, view: BookingView) -> Iterator[str]:
-        """`iter_view`, each booking as the JSON text of `render.booking_json`."""
+        """`iter_view`, each booking as the JSON text of `output.booking_json`."""
         select = f"SELECT {BOOKING_JSON} FROM bookings b JOIN clubs c ON c.id = b.club_id"
         for row in self.conn.execute(self._view_sql(view, select), view.args()):
             yield row[0]
