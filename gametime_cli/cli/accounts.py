@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, open_store, say, subapp
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
     from gametime_cli.store import Store
+
+NO_ACCOUNTS = "No accounts yet; add one with 'gametime login --club NAME'."
 
 credentials_app = subapp("Check that the stored passwords can be read, here and from cron.")
 
@@ -155,14 +157,11 @@ def logout(
 def accounts(as_json: bool = JSON_OPTION) -> None:
     """The accounts and where each password is kept (never the password)."""
     from gametime_cli.output import render
+    from gametime_cli.output.listing import json_or_table
 
     found = open_store().accounts()
-    if as_json:
-        render.print_json([render.account_json(a) for a in found])
-    elif found:
-        render.console().print(render.accounts_table(found))
-    else:
-        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+    json_or_table(as_json, lambda: found, table=render.accounts_table, empty=NO_ACCOUNTS,
+                  quiet=OUTPUT.quiet, to_json=lambda rows: [render.account_json(a) for a in rows])
 
 
 @credentials_app.command("check")
@@ -176,6 +175,7 @@ def check(
     from gametime_cli import paths
     from gametime_cli.errors import ExitCode, GametimeError
     from gametime_cli.output import render
+    from gametime_cli.output.listing import json_or_table
     from gametime_cli.secrets import credentials
 
     store = open_store()
@@ -194,12 +194,8 @@ def check(
                                                             cron.get(("*", "*"), "not checked")),
                               cron_checked=not no_cron)
             for a in found]
-    if as_json:
-        render.print_json(rows)
-    elif rows:
-        render.console().print(render.check_table(rows))
-    else:
-        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+    json_or_table(as_json, lambda: rows, table=render.check_table, empty=NO_ACCOUNTS,
+                  quiet=OUTPUT.quiet, to_json=list)
     failed = any(not r["now"]["ok"] or r["cron"]["ok"] is False for r in rows)
     raise typer.Exit(int(ExitCode.ENVIRONMENT if failed else ExitCode.OK))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, open_store, say, subapp
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
@@ -179,14 +179,11 @@ def agree_now(store: Store, club: Club, yes: bool) -> None:
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List the registered clubs."""
     from gametime_cli.output import render
+    from gametime_cli.output.listing import json_or_table
 
-    clubs = open_store().list_clubs()
-    if as_json:
-        render.print_json([render.club_json(c) for c in clubs])
-    elif clubs:
-        render.console().print(render.clubs_table(clubs))
-    else:
-        say("No clubs yet; add one with 'gametime club add'.", err=True)
+    json_or_table(as_json, open_store().list_clubs, table=render.clubs_table,
+                  empty="No clubs yet; add one with 'gametime club add'.", quiet=OUTPUT.quiet,
+                  to_json=lambda clubs: [render.club_json(c) for c in clubs])
 
 
 @app.command("remove")
