@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from gametime_cli.cli.common import JSON_OPTION, OUTPUT, id_argument, open_store, say
-
-if TYPE_CHECKING:
-    from gametime_cli.store import Store
 
 
 def book(
@@ -143,10 +138,6 @@ def show(
     render.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
 
 
-CANCEL_WAIT = 60.0
-"""How long `cancel` waits for a run that is submitting the booking to settle it."""
-
-
 def cancel(
     booking_id: int = id_argument("gametime list", "The booking's id."),
     local_only: bool = typer.Option(
@@ -157,78 +148,17 @@ def cancel(
 ) -> None:
     """Cancel a booking: here if it is still to run (a run holding it stops before
     booking it), on the club's site if it is confirmed."""
+    from gametime_cli.booking.cancel import cancel as cancel_booking
     from gametime_cli.clock import utcnow
 
-    store = open_store()
-    before = store.get_booking(booking_id)
-    what = store.cancel_booking(booking_id, utcnow())
-    note: str | None = None
-    if what == "already":
-        note = f"Booking {booking_id} was already cancelled."
-    elif what == "ended":
-        note = (f"Booking {booking_id} had already ended as "
-                f"{store.get_booking(booking_id).status}; nothing was booked to cancel.")
-    elif what == "cancelled":
-        note = f"Cancelled booking {booking_id}." + (
-            " The run that held it stops before booking it." if before.status == "running"
-            else "")
-    elif what == "on_site" and local_only:
-        store.mark_cancelled(booking_id, utcnow(), "forgotten here only (--local-only); "
-                             "cancelled on the site by hand")
-        number = (f"confirmation {before.confirmation}" if before.confirmation
-                  else before.number)
-        note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
-                f"{before.club}'s site ({number}).")
-    elif what == "on_site":
-        from gametime_cli.booking.cancel import cancel_confirmed
-
-        done = cancel_confirmed(store, before, store.path.parent, utcnow())
-        note = f"Cancelled booking {booking_id}: {done}."
-    else:
-        note = _await_the_run(store, booking_id)
-    after = store.get_booking(booking_id)
+    done = cancel_booking(open_store(), booking_id, utcnow, local_only=local_only)
     if as_json:
         from gametime_cli.output import render
 
-        render.print_json({"id": booking_id, "status": after.status,
-                           "cancelled": after.status == "cancelled", "message": note})
+        render.print_json({"id": booking_id, "status": done.booking.status,
+                           "cancelled": done.cancelled, "message": done.message})
     else:
-        say(note)
-
-
-def _await_the_run(store: Store, booking_id: int) -> str:
-    """A run is submitting the booking: wait (bounded) for it to settle and cancel it
-    on the site once the club confirms it."""
-    import time
-
-    from gametime_cli.errors import EnvironmentProblem
-
-    deadline = time.monotonic() + CANCEL_WAIT
-    while time.monotonic() < deadline:
-        booking = store.get_booking(booking_id)
-        if booking.status == "cancelled":
-            number = (f"confirmation {booking.confirmation}" if booking.confirmation
-                      else booking.number)
-            return (f"Cancelled booking {booking_id}: it was being submitted; "
-                    f"{booking.last_error or 'the club did not keep it'}."
-                    if booking.number is None else
-                    f"Cancelled booking {booking_id}: the club had just confirmed it "
-                    f"({number}); it was cancelled on the site.")
-        if booking.status == "confirmed" and (booking.last_error or "").startswith(
-                "cancelling on the site failed"):
-            raise EnvironmentProblem(
-                f"booking {booking_id} was confirmed as the cancel came, and {booking.last_error}; "
-                f"run 'gametime cancel {booking_id}' again")
-        if booking.status in ("failed", "missed"):
-            return f"Booking {booking_id} ended as {booking.status}; nothing was booked."
-        if booking.status == "pending":
-            return (f"Cancel recorded for booking {booking_id}: an earlier attempt sent the "
-                    "form without an answer, so the next run checks the club's site first "
-                    "and cancels it there if it went through.")
-        time.sleep(0.2)
-    return (f"Cancel recorded for booking {booking_id}: it was being submitted, so the "
-            "site may hold it; the run booking it cancels it there as soon as the club "
-            f"confirms it (see 'gametime show {booking_id}').")
+        say(done.message)
 
 
 series_app = typer.Typer(help="Recurring bookings made with book --every.",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.errors import BadInput
-from gametime_cli.models import Booking, Club, is_row_id
+from gametime_cli.models import Booking, CancelAnswer, Club, Status, is_row_id
 from gametime_cli.output.booking_json import BOOKING_JSON
 from gametime_cli.store.leases import LET_GO, lapsed
 
@@ -23,6 +23,8 @@ FROM bookings b JOIN clubs c ON c.id = b.club_id
 """
 RECENT = timedelta(days=7)
 """`list` shows the results of slots this recent, besides what is still to come."""
+_LIVE = (Status.PENDING, Status.RUNNING)
+"""A booking still to run, or running."""
 _UPCOMING = "(b.status IN ('pending', 'running') OR b.slot_start >= :now)"
 _RECENT = ("(b.status NOT IN ('pending', 'running') AND b.slot_start >= :since"
            " AND b.slot_start < :now)")
@@ -168,35 +170,27 @@ class BookingStore:
             [limit])
         return [Booking.from_row(r) for r in rows]
 
-    def cancel_booking(self, booking_id: int, now: datetime) -> str:
-        """Cancel a booking here, whichever run holds it. Returns what happened:
-
-        - 'cancelled': it was waiting, or a run held it but had not submitted it (that
-          run stops at its next fenced step: before loading the form, before submitting);
-        - 'already': it was cancelled before;
-        - 'requested': a run is submitting it right now; the cancel is recorded and the
-          run cancels it on the site as soon as the club confirms it;
-        - 'on_site': it is confirmed: it must be cancelled on the club's site;
-        - 'ended': it failed or was missed, so nothing was booked to cancel.
-        """
+    def cancel_booking(self, booking_id: int, now: datetime) -> CancelAnswer:
+        """Cancel a booking here, whichever run holds it. Returns what happened (see
+        `CancelAnswer`)."""
         stamp = to_iso(now)
         with self.transaction() as conn:
             booking = self.get_booking(booking_id)
-            if booking.status == "cancelled":
-                return "already"
-            if booking.status == "confirmed":
-                return "on_site"
-            if booking.status in ("pending", "running") and self._submitting_now(conn,
-                                                                               booking_id):
+            if booking.status == Status.CANCELLED:
+                return CancelAnswer.ALREADY
+            if booking.status == Status.CONFIRMED:
+                return CancelAnswer.ON_SITE
+            if booking.status in _LIVE and self._submitting_now(conn, booking_id):
                 # The site may hold it already: the run submitting it (or, for a run that
                 # died there, the next one, at once) checks the site and cancels it there.
                 conn.execute(
                     "UPDATE bookings SET cancel_requested_at = ?, updated_at = ?,"
                     " due_at = CASE WHEN status = 'pending' THEN MIN(due_at, ?) ELSE due_at END"
                     " WHERE id = ?", [stamp, stamp, stamp, booking_id])
-                return "requested"
-            if booking.status not in ("pending", "running"):
-                return "ended"  # failed or missed (perhaps as the cancel came): not booked
+                return CancelAnswer.REQUESTED
+            if booking.status not in _LIVE:
+                # Failed or missed (perhaps as the cancel came): nothing was booked.
+                return CancelAnswer.ENDED
             conn.execute(
                 "UPDATE attempts SET finished_at = ?, outcome = 'cancelled',"
                 " error = 'cancelled by the player' WHERE booking_id = ? AND finished_at IS NULL",
@@ -207,7 +201,7 @@ class BookingStore:
                 f" {LET_GO}, updated_at = ? WHERE id = ?",
                 [stamp, stamp, booking_id],
             )
-        return "cancelled"
+        return CancelAnswer.CANCELLED
 
     @staticmethod
     def _submitting_now(conn: sqlite3.Connection, booking_id: int) -> bool:
