@@ -54,41 +54,25 @@ def login(
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
     from gametime_cli.secrets import credentials
-    from gametime_cli.sites import verify_login
-    from gametime_cli.sites.base import Login
+    from gametime_cli.secrets.login import check_store_kind, clean_username, cron_problem, log_in
 
-    if where not in credentials.STORES:
-        raise BadInput(f"--store {where!r} is not known; use keyring or file")
+    check_store_kind(where)
     store = open_store()
     the_club = store.get_club(club)
     if username is None:
         if not sys.stdin.isatty() or password_stdin:
             raise BadInput("give your GameTime username with --username")
         username = typer.prompt("Username")
-    username = username.strip()
-    if not username or len(username) > 100 or any(ord(c) < 32 for c in username):
-        raise BadInput("the username must be 1 to 100 printable characters")
+    username = clean_username(username)
     secret = credentials.Secret(_read_password(password_stdin))
     home = paths.data_home()
-    offer = None
-    if not no_verify:
-        from gametime_cli.settings import Settings
-
-        offer = verify_login(the_club, Login(username, secret), Settings(store.settings()),
-                             home, headed, read_day=utcnow().astimezone(the_club.zone).date())
-    previous = next((a for a in store.accounts(the_club) if a.username == username), None)
-    saved = credentials.save(home, the_club.name, username, secret, prefer=where)
-    store.save_account(the_club, username, saved.store, utcnow())
-    if offer is not None:
-        store.remember_offer(the_club.id, offer, utcnow())
-    if previous is not None and previous.store != saved.store:
-        credentials.forget(home, previous)
+    done = log_in(store, the_club, username, secret, home, utcnow, where=where,
+                  verify=not no_verify, headed=headed)
+    saved, offer = done.saved, done.offer
     if saved.store == "keyring":
         say(f"Saved the password of {username} at {the_club.name} in the OS keyring "
                    f"({credentials.keyring_name()}).")
-        problem = credentials.check_from_cron(home, the_club.name).get(
-            (the_club.name, username), "the cron-like check did not find it"
-        )
+        problem = cron_problem(home, the_club, username)
         if problem:
             typer.echo(f"warning: cron won't be able to read it: {problem}", err=True)
     else:
