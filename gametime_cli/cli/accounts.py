@@ -88,10 +88,10 @@ def login(
         if vault.key_source() == "passphrase":
             typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
     if offer is not None and offer.courts:
-        from gametime_cli.booking.offer import courts_label, slots_label
+        from gametime_cli.booking.offer import court_ranges_label, slots_label
 
         slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
-        say(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
+        say(f"{the_club.name} has {court_ranges_label(offer.courts)}{slots}.")
     _ask_about_the_waiver(store, the_club)
 
 
@@ -140,12 +140,13 @@ def logout(
 
 def accounts(as_json: bool = JSON_OPTION) -> None:
     """The accounts and where each password is kept (never the password)."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, tables
     from gametime_cli.output.listing import json_or_table
 
     found = open_store().accounts()
-    json_or_table(as_json, lambda: found, table=render.accounts_table, empty=NO_ACCOUNTS,
-                  quiet=OUTPUT.quiet, to_json=lambda rows: [render.account_json(a) for a in rows])
+    json_or_table(as_json, lambda: found, table=tables.accounts_table, empty=NO_ACCOUNTS,
+                  quiet=OUTPUT.quiet,
+                  to_json=lambda rows: [json_shapes.account_json(a) for a in rows])
 
 
 @credentials_app.command("check")
@@ -158,7 +159,7 @@ def check(
     """Can each password be read now, and would it be from cron? Exit 3 if not."""
     from gametime_cli import paths
     from gametime_cli.errors import ExitCode, GametimeError
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, tables
     from gametime_cli.output.listing import json_or_table
     from gametime_cli.secrets import credentials
 
@@ -173,12 +174,13 @@ def check(
         except GametimeError as exc:
             now[(account.club, account.username)] = str(exc)
     cron = {} if no_cron or not found else credentials.check_from_cron(home, club)
-    rows = [render.check_json(a, now[(a.club, a.username)],
-                              None if no_cron else cron.get((a.club, a.username),
-                                                            cron.get(("*", "*"), "not checked")),
-                              cron_checked=not no_cron)
+    rows = [json_shapes.check_json(a, now[(a.club, a.username)],
+                                   None if no_cron else cron.get((a.club, a.username),
+                                                                 cron.get(("*", "*"),
+                                                                          "not checked")),
+                                   cron_checked=not no_cron)
             for a in found]
-    json_or_table(as_json, lambda: rows, table=render.check_table, empty=NO_ACCOUNTS,
+    json_or_table(as_json, lambda: rows, table=tables.check_table, empty=NO_ACCOUNTS,
                   quiet=OUTPUT.quiet, to_json=list)
     failed = any(not r["now"]["ok"] or r["cron"]["ok"] is False for r in rows)
     raise typer.Exit(int(ExitCode.ENVIRONMENT if failed else ExitCode.OK))

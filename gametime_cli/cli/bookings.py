@@ -51,7 +51,7 @@ def book(
     from gametime_cli.booking.request import create_booking, create_series
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, words
     from gametime_cli.run.keep_trying import spec_for
     from gametime_cli.settings import Settings
 
@@ -70,29 +70,29 @@ def book(
         series, made = create_series(store, now=now, every=every, until_text=until,
                                      count=count, **typed)
         if as_json:
-            render.print_json({**render.series_json(series),
-                               "bookings": [render.booking_json(b) for b in made]})
+            streams.print_json({**json_shapes.series_json(series),
+                                "bookings": [json_shapes.booking_json(b) for b in made]})
             return
-        say(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
+        say(f"Series {series.id}: {words.series_rule(series)}. Each game becomes a "
             "booking two days before its window opens.")
         for booking in made:
-            say(f"  booking {booking.id}: {render.slot_label(booking)}")
+            say(f"  booking {booking.id}: {words.slot_label(booking)}")
         return
     booking = create_booking(store, now=now, **typed)
     if as_json:
-        render.print_json(render.booking_json(booking))
+        streams.print_json(json_shapes.booking_json(booking))
         return
     zone = store.get_club(booking.club).zone
-    courts = (f"court {render.courts_label(booking.courts)}" if booking.courts
+    courts = (f"court {words.asked_courts_label(booking.courts)}" if booking.courts
               else "any court")
     say(
-        f"Booking {booking.id}: {render.slot_label(booking)} at {booking.club}, "
+        f"Booking {booking.id}: {words.slot_label(booking)} at {booking.club}, "
         f"{courts}, {booking.duration} min."
     )
     if booking.execute_at > now:
         say(
-            f"It runs when the window opens: {render.local_time(booking.execute_at, zone, True)}"
-            f" ({render.relative(booking.execute_at - now)})."
+            f"It runs when the window opens: {words.local_time(booking.execute_at, zone, True)}"
+            f" ({words.relative(booking.execute_at - now)})."
         )
     else:
         say("Its window is already open: the next 'gametime run-pending' books it.")
@@ -125,17 +125,17 @@ def show(
 ) -> None:
     """Show one booking and the story of its attempts."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
 
     store = open_store()
     booking = store.get_booking(booking_id)
     attempts = store.attempts_for(booking_id)
     if as_json:
-        data = render.booking_json(booking)
-        data["attempt_history"] = [render.attempt_json(a) for a in attempts]
-        render.print_json(data)
+        data = json_shapes.booking_json(booking)
+        data["attempt_history"] = [json_shapes.attempt_json(a) for a in attempts]
+        streams.print_json(data)
         return
-    render.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
+    tables.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
 
 
 def cancel(
@@ -153,10 +153,10 @@ def cancel(
 
     done = cancel_booking(open_store(), booking_id, utcnow, local_only=local_only)
     if as_json:
-        from gametime_cli.output import render
+        from gametime_cli.output import streams
 
-        render.print_json({"id": booking_id, "status": done.booking.status,
-                           "cancelled": done.cancelled, "message": done.message})
+        streams.print_json({"id": booking_id, "status": done.booking.status,
+                            "cancelled": done.cancelled, "message": done.message})
     else:
         say(done.message)
 
@@ -168,13 +168,13 @@ series_app = typer.Typer(help="Recurring bookings made with book --every.",
 @series_app.command("list")
 def series_list(as_json: bool = JSON_OPTION) -> None:
     """Every series and its rule."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
 
     found = open_store().list_series()
     if as_json:
-        render.print_json([render.series_json(s) for s in found])
+        streams.print_json([json_shapes.series_json(s) for s in found])
     elif found:
-        render.console().print(render.series_table(found))
+        streams.console().print(tables.series_table(found))
     else:
         say("No series; make one with 'gametime book … --every week'.", err=True)
 
@@ -183,22 +183,22 @@ def series_list(as_json: bool = JSON_OPTION) -> None:
 def series_show(series_id: int = id_argument("gametime series list"),
                 as_json: bool = JSON_OPTION) -> None:
     """A series: its rule, notes, and the bookings made from it."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables, words
 
     store = open_store()
     series = store.get_series(series_id)
     made = store.series_bookings(series)
     if as_json:
-        render.print_json({**render.series_json(series),
-                           "bookings": [render.booking_json(b) for b in made]})
+        streams.print_json({**json_shapes.series_json(series),
+                            "bookings": [json_shapes.booking_json(b) for b in made]})
         return
-    typer.echo(f"Series {series.id} ({series.status}): {render.series_rule(series)}")
+    typer.echo(f"Series {series.id} ({series.status}): {words.series_rule(series)}")
     for note in series.notes:
         typer.echo(f"  note: {note}")
     if made:
         from gametime_cli.clock import utcnow
 
-        render.console().print(render.bookings_table(made, utcnow()))
+        streams.console().print(tables.bookings_table(made, utcnow()))
 
 
 @series_app.command("cancel")
@@ -206,13 +206,13 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
                   as_json: bool = JSON_OPTION) -> None:
     """Stop a series and cancel its bookings still to run."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams
 
     store = open_store()
     cancelled = store.cancel_series(store.get_series(series_id), utcnow())
     if as_json:
-        render.print_json({**render.series_json(store.get_series(series_id)),
-                           "cancelled_bookings": cancelled})
+        streams.print_json({**json_shapes.series_json(store.get_series(series_id)),
+                            "cancelled_bookings": cancelled})
         return
     say(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
 
@@ -228,11 +228,11 @@ def import_csv(
 
     from gametime_cli.booking.csv_import import import_bookings
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams
 
     made = import_bookings(open_store(), Path(path), utcnow())
     if as_json:
-        render.print_json([render.booking_json(b) for b in made])
+        streams.print_json([json_shapes.booking_json(b) for b in made])
     else:
         say(f"Imported {len(made)} booking(s): "
                    f"{', '.join(str(b.id) for b in made) or 'none'}.")

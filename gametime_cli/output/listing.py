@@ -24,18 +24,18 @@ def json_or_table(
     streamed as an array without reading `rows`), or as `table` of them, or, when there
     are none, the `empty` note on stderr (not when `quiet`). Returns the rows shown in
     the table (none for JSON)."""
-    from gametime_cli.output import render
+    from gametime_cli.output import streams
 
     if as_json and json_texts is not None:
-        render.stream_json(json_texts())
+        streams.stream_json(json_texts())
         return []
     found = rows()
     if as_json:
         assert to_json is not None
-        render.print_json(to_json(found))
+        streams.print_json(to_json(found))
         return []
     if found:
-        render.console().print(table(found))
+        streams.console().print(table(found))
     elif not quiet:
         sys.stderr.write((empty if isinstance(empty, str) else empty()) + "\n")
     return found
