@@ -28,6 +28,23 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+class CancelAnswer(StrEnum):
+    """What `Store.cancel_booking` did with a booking."""
+
+    CANCELLED = "cancelled"
+    """It was waiting, or a run held it but had not submitted it (that run stops at its
+    next fenced step: before loading the form, before submitting)."""
+    ALREADY = "already"
+    """It was cancelled before."""
+    REQUESTED = "requested"
+    """A run is submitting it right now; the cancel is recorded and the run cancels it on
+    the site as soon as the club confirms it."""
+    ON_SITE = "on_site"
+    """It is confirmed: it must be cancelled on the club's site."""
+    ENDED = "ended"
+    """It failed or was missed, so nothing was booked to cancel."""
+
+
 class SeriesStatus(StrEnum):
     ACTIVE = "active"
     FINISHED = "finished"

@@ -10,7 +10,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from gametime_cli.booking.offer import ClubOffer, courts_label, slots_label
+from gametime_cli.booking.offer import ClubOffer, slots_label
+from gametime_cli.booking.offer import court_ranges_label as courts_label
 from gametime_cli.run.attempt import attempt_courts
 from gametime_cli.run.next_step import decide
 from gametime_cli.settings import Settings

@@ -138,7 +138,7 @@ def test_the_quick_path_prints_what_the_command_prints(cli, history, capsys):
 
 
 def test_watch_keeps_only_the_next_bookings_it_shows(cli, home, pinned_now):
-    from gametime_cli.output import render
+    from gametime_cli.output import watch as render
     from gametime_cli.store import Store
 
     _club(cli)

@@ -77,7 +77,7 @@ def test_took_counts_from_the_opening_not_from_the_wait_before_it():
     from rich.console import Console
 
     from gametime_cli.models import Attempt
-    from gametime_cli.output.render import attempts_table
+    from gametime_cli.output.tables import attempts_table
 
     opening = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # a fixed instant: any will do
     prepared = Attempt(1, 1, 1, opening - timedelta(seconds=58), opening

@@ -1,12 +1,16 @@
-"""Cancelling a booking the club has confirmed: on the club's site, then here."""
+"""Cancelling a booking: here while it is still to run, on the club's site once the club
+has confirmed it, or, while a run is submitting it, by waiting for that run to settle it."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
-from gametime_cli.models import Booking, Club
+from gametime_cli.models import Booking, CancelAnswer, Club, Status
 from gametime_cli.settings import Settings
 from gametime_cli.sites import driver_for
 from gametime_cli.sites.base import AttemptFailed, HeldBooking, LoginRefused, SiteDriver
@@ -54,3 +58,81 @@ def cancel_confirmed(store: Store, booking: Booking, home: Path, now: datetime,
                               account.user_id if account is not None else None)
     finally:
         driver.close()
+
+
+CANCEL_WAIT = 60.0
+"""How long `cancel` waits for a run that is submitting the booking to settle it."""
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What `cancel` did: the booking as it is now, and the note for the player."""
+
+    booking: Booking
+    message: str
+
+    @property
+    def cancelled(self) -> bool:
+        return self.booking.status == Status.CANCELLED
+
+
+def cancel(store: Store, booking_id: int, clock: Callable[[], datetime], *,
+           local_only: bool = False, wait: float = CANCEL_WAIT) -> CancelResult:
+    """Cancel a booking wherever it is (see `CancelAnswer`): on the club's site when it
+    is confirmed (or, `local_only`, forget it here only), else here; while a run is
+    submitting it, wait up to `wait` seconds for that run to settle it."""
+    before = store.get_booking(booking_id)
+    what = store.cancel_booking(booking_id, clock())
+    if what == CancelAnswer.ALREADY:
+        note = f"Booking {booking_id} was already cancelled."
+    elif what == CancelAnswer.ENDED:
+        note = (f"Booking {booking_id} had already ended as "
+                f"{store.get_booking(booking_id).status}; nothing was booked to cancel.")
+    elif what == CancelAnswer.CANCELLED:
+        note = f"Cancelled booking {booking_id}." + (
+            " The run that held it stops before booking it."
+            if before.status == Status.RUNNING else "")
+    elif what == CancelAnswer.ON_SITE and local_only:
+        store.mark_cancelled(booking_id, clock(), "forgotten here only (--local-only); "
+                             "cancelled on the site by hand")
+        number = (f"confirmation {before.confirmation}" if before.confirmation
+                  else before.number)
+        note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
+                f"{before.club}'s site ({number}).")
+    elif what == CancelAnswer.ON_SITE:
+        done = cancel_confirmed(store, before, store.path.parent, clock())
+        note = f"Cancelled booking {booking_id}: {done}."
+    else:
+        note = await_the_run(store, booking_id, wait)
+    return CancelResult(store.get_booking(booking_id), note)
+
+
+def await_the_run(store: Store, booking_id: int, wait: float = CANCEL_WAIT) -> str:
+    """A run is submitting the booking: wait (up to `wait` seconds) for it to settle and
+    cancel it on the site once the club confirms it. Returns the note for the player."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        booking = store.get_booking(booking_id)
+        if booking.status == Status.CANCELLED:
+            number = (f"confirmation {booking.confirmation}" if booking.confirmation
+                      else booking.number)
+            return (f"Cancelled booking {booking_id}: it was being submitted; "
+                    f"{booking.last_error or 'the club did not keep it'}."
+                    if booking.number is None else
+                    f"Cancelled booking {booking_id}: the club had just confirmed it "
+                    f"({number}); it was cancelled on the site.")
+        if booking.status == Status.CONFIRMED and (booking.last_error or "").startswith(
+                "cancelling on the site failed"):
+            raise EnvironmentProblem(
+                f"booking {booking_id} was confirmed as the cancel came, and {booking.last_error}; "
+                f"run 'gametime cancel {booking_id}' again")
+        if booking.status in (Status.FAILED, Status.MISSED):
+            return f"Booking {booking_id} ended as {booking.status}; nothing was booked."
+        if booking.status == Status.PENDING:
+            return (f"Cancel recorded for booking {booking_id}: an earlier attempt sent the "
+                    "form without an answer, so the next run checks the club's site first "
+                    "and cancels it there if it went through.")
+        time.sleep(0.2)
+    return (f"Cancel recorded for booking {booking_id}: it was being submitted, so the "
+            "site may hold it; the run booking it cancels it there as soon as the club "
+            f"confirms it (see 'gametime show {booking_id}').")

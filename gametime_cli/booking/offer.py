@@ -47,6 +47,7 @@ club's booking form (`gametime club set NAME --accept-waiver`)."""
 
 
 LENGTH_NOTE = "booked {booked} minutes, not the {asked} asked for"
+"""`length_note`'s words; `output/booking_json` builds the same words in SQL from them."""
 
 
 def length_note(booked: int | None, asked: int) -> str | None:
@@ -81,7 +82,7 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def courts_label(numbers: Iterable[int]) -> str:
+def court_ranges_label(numbers: Iterable[int]) -> str:
     """'courts 1-4', 'courts 1-4 and 7', 'court 2'."""
     ordered = sorted(set(numbers))
     runs: list[list[int]] = []
@@ -117,7 +118,7 @@ def court_problem(offer: ClubOffer, club: str, courts: Iterable[int]) -> str | N
     if not missing:
         return None
     asked = ("court " if len(missing) == 1 else "courts ") + ", ".join(map(str, missing))
-    return f"{asked}: {club} has {courts_label(offer.courts)}"
+    return f"{asked}: {club} has {court_ranges_label(offer.courts)}"
 
 
 def time_problem(offer: ClubOffer, club: str, minutes: int) -> str | None:

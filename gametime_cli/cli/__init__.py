@@ -64,9 +64,9 @@ def idle_tick(options: Options) -> int | None:
     except Exception:
         return None  # the full command reports it properly
     if "--json" in options:
-        from gametime_cli.output import render
+        from gametime_cli.output import json_shapes, streams
 
-        render.print_json(render.empty_run_json())
+        streams.print_json(json_shapes.empty_run_json())
     return 0
 
 

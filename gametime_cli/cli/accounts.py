@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, open_store, say, subapp
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
     from gametime_cli.store import Store
+
+NO_ACCOUNTS = "No accounts yet; add one with 'gametime login --club NAME'."
 
 credentials_app = subapp("Check that the stored passwords can be read, here and from cron.")
 
@@ -52,41 +54,25 @@ def login(
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
     from gametime_cli.secrets import credentials
-    from gametime_cli.sites import verify_login
-    from gametime_cli.sites.base import Login
+    from gametime_cli.secrets.login import check_store_kind, clean_username, cron_problem, log_in
 
-    if where not in credentials.STORES:
-        raise BadInput(f"--store {where!r} is not known; use keyring or file")
+    check_store_kind(where)
     store = open_store()
     the_club = store.get_club(club)
     if username is None:
         if not sys.stdin.isatty() or password_stdin:
             raise BadInput("give your GameTime username with --username")
         username = typer.prompt("Username")
-    username = username.strip()
-    if not username or len(username) > 100 or any(ord(c) < 32 for c in username):
-        raise BadInput("the username must be 1 to 100 printable characters")
+    username = clean_username(username)
     secret = credentials.Secret(_read_password(password_stdin))
     home = paths.data_home()
-    offer = None
-    if not no_verify:
-        from gametime_cli.settings import Settings
-
-        offer = verify_login(the_club, Login(username, secret), Settings(store.settings()),
-                             home, headed, read_day=utcnow().astimezone(the_club.zone).date())
-    previous = next((a for a in store.accounts(the_club) if a.username == username), None)
-    saved = credentials.save(home, the_club.name, username, secret, prefer=where)
-    store.save_account(the_club, username, saved.store, utcnow())
-    if offer is not None:
-        store.remember_offer(the_club.id, offer, utcnow())
-    if previous is not None and previous.store != saved.store:
-        credentials.forget(home, previous)
+    done = log_in(store, the_club, username, secret, home, utcnow, where=where,
+                  verify=not no_verify, headed=headed)
+    saved, offer = done.saved, done.offer
     if saved.store == "keyring":
         say(f"Saved the password of {username} at {the_club.name} in the OS keyring "
                    f"({credentials.keyring_name()}).")
-        problem = credentials.check_from_cron(home, the_club.name).get(
-            (the_club.name, username), "the cron-like check did not find it"
-        )
+        problem = cron_problem(home, the_club, username)
         if problem:
             typer.echo(f"warning: cron won't be able to read it: {problem}", err=True)
     else:
@@ -102,10 +88,10 @@ def login(
         if vault.key_source() == "passphrase":
             typer.echo(f"Cron needs {PASSPHRASE_ENV} in its environment to read it.", err=True)
     if offer is not None and offer.courts:
-        from gametime_cli.booking.offer import courts_label, slots_label
+        from gametime_cli.booking.offer import court_ranges_label, slots_label
 
         slots = f"; {slots_label(offer.slots)}" if offer.slots else ""
-        say(f"{the_club.name} has {courts_label(offer.courts)}{slots}.")
+        say(f"{the_club.name} has {court_ranges_label(offer.courts)}{slots}.")
     _ask_about_the_waiver(store, the_club)
 
 
@@ -154,15 +140,13 @@ def logout(
 
 def accounts(as_json: bool = JSON_OPTION) -> None:
     """The accounts and where each password is kept (never the password)."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, tables
+    from gametime_cli.output.listing import json_or_table
 
     found = open_store().accounts()
-    if as_json:
-        render.print_json([render.account_json(a) for a in found])
-    elif found:
-        render.console().print(render.accounts_table(found))
-    else:
-        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+    json_or_table(as_json, lambda: found, table=tables.accounts_table, empty=NO_ACCOUNTS,
+                  quiet=OUTPUT.quiet,
+                  to_json=lambda rows: [json_shapes.account_json(a) for a in rows])
 
 
 @credentials_app.command("check")
@@ -175,7 +159,8 @@ def check(
     """Can each password be read now, and would it be from cron? Exit 3 if not."""
     from gametime_cli import paths
     from gametime_cli.errors import ExitCode, GametimeError
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, tables
+    from gametime_cli.output.listing import json_or_table
     from gametime_cli.secrets import credentials
 
     store = open_store()
@@ -189,17 +174,14 @@ def check(
         except GametimeError as exc:
             now[(account.club, account.username)] = str(exc)
     cron = {} if no_cron or not found else credentials.check_from_cron(home, club)
-    rows = [render.check_json(a, now[(a.club, a.username)],
-                              None if no_cron else cron.get((a.club, a.username),
-                                                            cron.get(("*", "*"), "not checked")),
-                              cron_checked=not no_cron)
+    rows = [json_shapes.check_json(a, now[(a.club, a.username)],
+                                   None if no_cron else cron.get((a.club, a.username),
+                                                                 cron.get(("*", "*"),
+                                                                          "not checked")),
+                                   cron_checked=not no_cron)
             for a in found]
-    if as_json:
-        render.print_json(rows)
-    elif rows:
-        render.console().print(render.check_table(rows))
-    else:
-        say("No accounts yet; add one with 'gametime login --club NAME'.", err=True)
+    json_or_table(as_json, lambda: rows, table=tables.check_table, empty=NO_ACCOUNTS,
+                  quiet=OUTPUT.quiet, to_json=list)
     failed = any(not r["now"]["ok"] or r["cron"]["ok"] is False for r in rows)
     raise typer.Exit(int(ExitCode.ENVIRONMENT if failed else ExitCode.OK))
 

@@ -14,7 +14,7 @@ import typer
 from gametime_cli import __version__
 from gametime_cli.cli import helpstyle
 from gametime_cli.errors import ExitCode, GametimeError
-from gametime_cli.output.render import error_line
+from gametime_cli.output.streams import error_line
 
 # Typer vendors click in recent releases and used the real one before: take the
 # exception classes from wherever its BadParameter lives.

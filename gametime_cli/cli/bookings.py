@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from gametime_cli.cli.common import JSON_OPTION, OUTPUT, id_argument, open_store, say
-
-if TYPE_CHECKING:
-    from gametime_cli.store import Store
 
 
 def book(
@@ -56,7 +51,7 @@ def book(
     from gametime_cli.booking.request import create_booking, create_series
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import BadInput
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, words
     from gametime_cli.run.keep_trying import spec_for
     from gametime_cli.settings import Settings
 
@@ -75,29 +70,29 @@ def book(
         series, made = create_series(store, now=now, every=every, until_text=until,
                                      count=count, **typed)
         if as_json:
-            render.print_json({**render.series_json(series),
-                               "bookings": [render.booking_json(b) for b in made]})
+            streams.print_json({**json_shapes.series_json(series),
+                                "bookings": [json_shapes.booking_json(b) for b in made]})
             return
-        say(f"Series {series.id}: {render.series_rule(series)}. Each game becomes a "
+        say(f"Series {series.id}: {words.series_rule(series)}. Each game becomes a "
             "booking two days before its window opens.")
         for booking in made:
-            say(f"  booking {booking.id}: {render.slot_label(booking)}")
+            say(f"  booking {booking.id}: {words.slot_label(booking)}")
         return
     booking = create_booking(store, now=now, **typed)
     if as_json:
-        render.print_json(render.booking_json(booking))
+        streams.print_json(json_shapes.booking_json(booking))
         return
     zone = store.get_club(booking.club).zone
-    courts = (f"court {render.courts_label(booking.courts)}" if booking.courts
+    courts = (f"court {words.asked_courts_label(booking.courts)}" if booking.courts
               else "any court")
     say(
-        f"Booking {booking.id}: {render.slot_label(booking)} at {booking.club}, "
+        f"Booking {booking.id}: {words.slot_label(booking)} at {booking.club}, "
         f"{courts}, {booking.duration} min."
     )
     if booking.execute_at > now:
         say(
-            f"It runs when the window opens: {render.local_time(booking.execute_at, zone, True)}"
-            f" ({render.relative(booking.execute_at - now)})."
+            f"It runs when the window opens: {words.local_time(booking.execute_at, zone, True)}"
+            f" ({words.relative(booking.execute_at - now)})."
         )
     else:
         say("Its window is already open: the next 'gametime run-pending' books it.")
@@ -130,21 +125,17 @@ def show(
 ) -> None:
     """Show one booking and the story of its attempts."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
 
     store = open_store()
     booking = store.get_booking(booking_id)
     attempts = store.attempts_for(booking_id)
     if as_json:
-        data = render.booking_json(booking)
-        data["attempt_history"] = [render.attempt_json(a) for a in attempts]
-        render.print_json(data)
+        data = json_shapes.booking_json(booking)
+        data["attempt_history"] = [json_shapes.attempt_json(a) for a in attempts]
+        streams.print_json(data)
         return
-    render.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
-
-
-CANCEL_WAIT = 60.0
-"""How long `cancel` waits for a run that is submitting the booking to settle it."""
+    tables.booking_detail(booking, store.club_by_id(booking.club_id), attempts, utcnow())
 
 
 def cancel(
@@ -157,78 +148,17 @@ def cancel(
 ) -> None:
     """Cancel a booking: here if it is still to run (a run holding it stops before
     booking it), on the club's site if it is confirmed."""
+    from gametime_cli.booking.cancel import cancel as cancel_booking
     from gametime_cli.clock import utcnow
 
-    store = open_store()
-    before = store.get_booking(booking_id)
-    what = store.cancel_booking(booking_id, utcnow())
-    note: str | None = None
-    if what == "already":
-        note = f"Booking {booking_id} was already cancelled."
-    elif what == "ended":
-        note = (f"Booking {booking_id} had already ended as "
-                f"{store.get_booking(booking_id).status}; nothing was booked to cancel.")
-    elif what == "cancelled":
-        note = f"Cancelled booking {booking_id}." + (
-            " The run that held it stops before booking it." if before.status == "running"
-            else "")
-    elif what == "on_site" and local_only:
-        store.mark_cancelled(booking_id, utcnow(), "forgotten here only (--local-only); "
-                             "cancelled on the site by hand")
-        number = (f"confirmation {before.confirmation}" if before.confirmation
-                  else before.number)
-        note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
-                f"{before.club}'s site ({number}).")
-    elif what == "on_site":
-        from gametime_cli.booking.cancel import cancel_confirmed
-
-        done = cancel_confirmed(store, before, store.path.parent, utcnow())
-        note = f"Cancelled booking {booking_id}: {done}."
-    else:
-        note = _await_the_run(store, booking_id)
-    after = store.get_booking(booking_id)
+    done = cancel_booking(open_store(), booking_id, utcnow, local_only=local_only)
     if as_json:
-        from gametime_cli.output import render
+        from gametime_cli.output import streams
 
-        render.print_json({"id": booking_id, "status": after.status,
-                           "cancelled": after.status == "cancelled", "message": note})
+        streams.print_json({"id": booking_id, "status": done.booking.status,
+                            "cancelled": done.cancelled, "message": done.message})
     else:
-        say(note)
-
-
-def _await_the_run(store: Store, booking_id: int) -> str:
-    """A run is submitting the booking: wait (bounded) for it to settle and cancel it
-    on the site once the club confirms it."""
-    import time
-
-    from gametime_cli.errors import EnvironmentProblem
-
-    deadline = time.monotonic() + CANCEL_WAIT
-    while time.monotonic() < deadline:
-        booking = store.get_booking(booking_id)
-        if booking.status == "cancelled":
-            number = (f"confirmation {booking.confirmation}" if booking.confirmation
-                      else booking.number)
-            return (f"Cancelled booking {booking_id}: it was being submitted; "
-                    f"{booking.last_error or 'the club did not keep it'}."
-                    if booking.number is None else
-                    f"Cancelled booking {booking_id}: the club had just confirmed it "
-                    f"({number}); it was cancelled on the site.")
-        if booking.status == "confirmed" and (booking.last_error or "").startswith(
-                "cancelling on the site failed"):
-            raise EnvironmentProblem(
-                f"booking {booking_id} was confirmed as the cancel came, and {booking.last_error}; "
-                f"run 'gametime cancel {booking_id}' again")
-        if booking.status in ("failed", "missed"):
-            return f"Booking {booking_id} ended as {booking.status}; nothing was booked."
-        if booking.status == "pending":
-            return (f"Cancel recorded for booking {booking_id}: an earlier attempt sent the "
-                    "form without an answer, so the next run checks the club's site first "
-                    "and cancels it there if it went through.")
-        time.sleep(0.2)
-    return (f"Cancel recorded for booking {booking_id}: it was being submitted, so the "
-            "site may hold it; the run booking it cancels it there as soon as the club "
-            f"confirms it (see 'gametime show {booking_id}').")
+        say(done.message)
 
 
 series_app = typer.Typer(help="Recurring bookings made with book --every.",
@@ -238,13 +168,13 @@ series_app = typer.Typer(help="Recurring bookings made with book --every.",
 @series_app.command("list")
 def series_list(as_json: bool = JSON_OPTION) -> None:
     """Every series and its rule."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
 
     found = open_store().list_series()
     if as_json:
-        render.print_json([render.series_json(s) for s in found])
+        streams.print_json([json_shapes.series_json(s) for s in found])
     elif found:
-        render.console().print(render.series_table(found))
+        streams.console().print(tables.series_table(found))
     else:
         say("No series; make one with 'gametime book … --every week'.", err=True)
 
@@ -253,22 +183,22 @@ def series_list(as_json: bool = JSON_OPTION) -> None:
 def series_show(series_id: int = id_argument("gametime series list"),
                 as_json: bool = JSON_OPTION) -> None:
     """A series: its rule, notes, and the bookings made from it."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables, words
 
     store = open_store()
     series = store.get_series(series_id)
     made = store.series_bookings(series)
     if as_json:
-        render.print_json({**render.series_json(series),
-                           "bookings": [render.booking_json(b) for b in made]})
+        streams.print_json({**json_shapes.series_json(series),
+                            "bookings": [json_shapes.booking_json(b) for b in made]})
         return
-    typer.echo(f"Series {series.id} ({series.status}): {render.series_rule(series)}")
+    typer.echo(f"Series {series.id} ({series.status}): {words.series_rule(series)}")
     for note in series.notes:
         typer.echo(f"  note: {note}")
     if made:
         from gametime_cli.clock import utcnow
 
-        render.console().print(render.bookings_table(made, utcnow()))
+        streams.console().print(tables.bookings_table(made, utcnow()))
 
 
 @series_app.command("cancel")
@@ -276,13 +206,13 @@ def series_cancel(series_id: int = id_argument("gametime series list"),
                   as_json: bool = JSON_OPTION) -> None:
     """Stop a series and cancel its bookings still to run."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams
 
     store = open_store()
     cancelled = store.cancel_series(store.get_series(series_id), utcnow())
     if as_json:
-        render.print_json({**render.series_json(store.get_series(series_id)),
-                           "cancelled_bookings": cancelled})
+        streams.print_json({**json_shapes.series_json(store.get_series(series_id)),
+                            "cancelled_bookings": cancelled})
         return
     say(f"Cancelled series {series_id} and {cancelled} booking(s) still to run.")
 
@@ -298,11 +228,11 @@ def import_csv(
 
     from gametime_cli.booking.csv_import import import_bookings
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams
 
     made = import_bookings(open_store(), Path(path), utcnow())
     if as_json:
-        render.print_json([render.booking_json(b) for b in made])
+        streams.print_json([json_shapes.booking_json(b) for b in made])
     else:
         say(f"Imported {len(made)} booking(s): "
                    f"{', '.join(str(b.id) for b in made) or 'none'}.")

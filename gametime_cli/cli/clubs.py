@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gametime_cli.cli.common import JSON_OPTION, open_store, say, subapp
+from gametime_cli.cli.common import JSON_OPTION, OUTPUT, open_store, say, subapp
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
@@ -82,7 +82,7 @@ def add(
     club = store.add_club(name=name, url=url, timezone=zone.key, window_days=window_days,
                           opens_at=opens.isoformat(), sport=sport, settings=settings,
                           login_url=login_url)
-    from gametime_cli.output.render import days_ahead
+    from gametime_cli.output.words import days_ahead
 
     say(
         f"Added club {club.name}: each day opens {days_ahead(club.window_days)} at "
@@ -178,15 +178,12 @@ def agree_now(store: Store, club: Club, yes: bool) -> None:
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List the registered clubs."""
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, tables
+    from gametime_cli.output.listing import json_or_table
 
-    clubs = open_store().list_clubs()
-    if as_json:
-        render.print_json([render.club_json(c) for c in clubs])
-    elif clubs:
-        render.console().print(render.clubs_table(clubs))
-    else:
-        say("No clubs yet; add one with 'gametime club add'.", err=True)
+    json_or_table(as_json, open_store().list_clubs, table=tables.clubs_table,
+                  empty="No clubs yet; add one with 'gametime club add'.", quiet=OUTPUT.quiet,
+                  to_json=lambda clubs: [json_shapes.club_json(c) for c in clubs])
 
 
 @app.command("remove")

@@ -12,12 +12,12 @@ app = subapp("Show and change settings (attempts, retry timing, leases).")
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """Every setting with its value and what it does."""
-    from gametime_cli.output import render
+    from gametime_cli.output import streams
     from gametime_cli.settings import KNOWN, Settings
 
     settings = Settings(open_store().settings())
     if as_json:
-        render.print_json({key: getattr(settings, key) for key in KNOWN})
+        streams.print_json({key: getattr(settings, key) for key in KNOWN})
         return
     for key, setting in KNOWN.items():
         typer.echo(f"{key} = {getattr(settings, key)}    # {setting.help}")

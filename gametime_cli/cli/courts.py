@@ -23,7 +23,7 @@ def courts(
     from gametime_cli.booking.windows import parse_day
     from gametime_cli.clock import utcnow
     from gametime_cli.errors import EnvironmentProblem
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
     from gametime_cli.settings import Settings
     from gametime_cli.sites import driver_for
     from gametime_cli.sites.base import AttemptFailed
@@ -45,9 +45,9 @@ def courts(
     ours = store.confirmations(the_club)
     user_id = chosen.user_id if chosen else None
     if as_json:
-        render.print_json(render.courts_json(the_club.name, when, day_courts, ours, user_id))
+        streams.print_json(json_shapes.courts_json(the_club.name, when, day_courts, ours, user_id))
     else:
-        render.console().print(render.courts_grid(the_club.name, when, day_courts, ours, user_id))
+        streams.console().print(tables.courts_grid(the_club.name, when, day_courts, ours, user_id))
 
 
 def register(app: typer.Typer) -> None:

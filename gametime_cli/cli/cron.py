@@ -42,12 +42,12 @@ def remove() -> None:
 @app.command("show")
 def show(as_json: bool = JSON_OPTION) -> None:
     """Show the crontab entry, if there is one."""
-    from gametime_cli.output import render
+    from gametime_cli.output import streams
     from gametime_cli.system import crontab
 
     found = crontab.ours(crontab.read())
     if as_json:
-        render.print_json({"installed": bool(found), "entries": found})
+        streams.print_json({"installed": bool(found), "entries": found})
     elif found:
         for line in found:
             typer.echo(line)

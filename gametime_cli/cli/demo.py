@@ -22,7 +22,7 @@ def demo(
 
     from gametime_cli.booking.request import create_booking
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import streams, tables, words
     from gametime_cli.paths import HOME_ENV
     from gametime_cli.run.runner import Executor
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
@@ -31,7 +31,7 @@ def demo(
     from gametime_cli.store import Store
     from gametime_cli.system import logs
 
-    out = render.console()
+    out = streams.console()
     user = SandboxUser("demo.player", "demo-only-password", 4411, "Player, Demo")
     config = SandboxConfig(users=[user], timezone="America/Toronto", window_days=6,
                            opens_at=time(9, 0))
@@ -49,7 +49,7 @@ def demo(
                                      credentials.Secret(user.password), prefer="file")
             store.save_account(club, user.username, saved.store, utcnow())
             out.print(f"Sandbox GameTime site at {site.base_url}; club [bold]{club.name}[/] "
-                      f"({config.timezone}, each day opens {render.days_ahead(club.window_days)} "
+                      f"({config.timezone}, each day opens {words.days_ahead(club.window_days)} "
                       f"at 09:00).")
             out.print(f'Its booking form has a waiver to tick: "{WAIVER_WORDS}" The demo '
                       "agrees to it for you (yourself: gametime club set NAME --accept-waiver).")
@@ -62,12 +62,12 @@ def demo(
                 duration=90, courts=[1, 2], partners=["Jane Smith"], guests=["Sam Partner"],
                 booking_type="doubles", account=None, now=utcnow(),
             )
-            out.print(f"Booked #{booking.id}: {render.slot_label(booking)}, 90 minutes of "
+            out.print(f"Booked #{booking.id}: {words.slot_label(booking)}, 90 minutes of "
                       "doubles, court 1, else 2, with Jane Smith (a member, from the club's "
                       "roster) and Sam Partner (a guest). Its window is open, so it runs now.")
             out.print("Running [bold]gametime run-pending[/] with a headless Chromium ...")
             report = Executor(store, headed=headed).run_pending(max_wait=30)
-            out.print(render.run_table(report))
+            out.print(tables.run_table(report))
             done = store.get_booking(booking.id)
             if done.confirmation:
                 on_site = [b for b in site.bookings()

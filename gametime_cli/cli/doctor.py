@@ -19,7 +19,7 @@ def doctor(
 
     from gametime_cli import paths
     from gametime_cli.errors import EnvironmentProblem, ExitCode
-    from gametime_cli.output import render
+    from gametime_cli.output import streams
     from gametime_cli.system.doctor import refused_home_checks, run_checks
 
     try:
@@ -27,7 +27,7 @@ def doctor(
     except EnvironmentProblem as refusal:  # an unsafe home: say everything wrong with it
         found = refused_home_checks(paths.data_home(), refusal)
     checks = []
-    out = render.console()
+    out = streams.console()
     for check in found:
         checks.append(check)
         if not as_json:
@@ -37,7 +37,7 @@ def doctor(
                 line.append(f" — fix: {check.fix}", style="yellow")
             out.print(line)
     if as_json:
-        render.print_json([{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix}
+        streams.print_json([{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix}
                            for c in checks])
     raise typer.Exit(int(ExitCode.OK if all(c.ok for c in checks) else ExitCode.ENVIRONMENT))
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gametime_cli.cli import Options
+    from gametime_cli.models import Booking
     from gametime_cli.store import Store
 
 LIST_LIMIT = 50
@@ -20,27 +21,34 @@ def show_list(store: Store, status: str | None, everything: bool, limit: int | N
     """Print the bookings `list` shows (see its --help), and the line saying how many
     more there are."""
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import tables, words
+    from gametime_cli.output.listing import json_or_table
     from gametime_cli.store.bookings import BookingView
 
     now = utcnow()
     view = BookingView(now, status, everything,
                        limit if limit is not None or everything else LIST_LIMIT)
-    if as_json:
-        render.stream_json(store.iter_view_json(view))
-        return
-    counts = store.count_view(view)
-    bookings = list(store.iter_view(view)) if counts.in_view else []
-    more = render.more_bookings(len(bookings), counts.in_view, counts.total, everything,
-                                status)
-    if not bookings:
-        if not quiet:
-            what = "bookings" if status is None else f"{status} bookings"
-            sys.stderr.write(f"No {what}.\n" if not counts.total or not more else
-                             f"No {what} to come or from the last week; {more[2:]}.\n")
-        return
-    render.console().print(render.bookings_table(bookings, now))
-    if more and not quiet:
+    more = ""
+    total = 0
+
+    def rows() -> list[Booking]:
+        nonlocal more, total
+        counts = store.count_view(view)
+        bookings = list(store.iter_view(view)) if counts.in_view else []
+        more = words.more_bookings(len(bookings), counts.in_view, counts.total, everything,
+                                   status)
+        total = counts.total
+        return bookings
+
+    def empty() -> str:
+        what = "bookings" if status is None else f"{status} bookings"
+        return (f"No {what}." if not total or not more else
+                f"No {what} to come or from the last week; {more[2:]}.")
+
+    shown = json_or_table(as_json, rows, table=lambda found: tables.bookings_table(found, now),
+                          empty=empty, quiet=quiet,
+                          json_texts=lambda: store.iter_view_json(view))
+    if shown and more and not quiet:
         sys.stdout.write(more + "\n")
 
 
@@ -60,7 +68,7 @@ def list_form(options: Options) -> int | None:
     """Run `[-q] list [--status S] [--all] [--limit N] [--json]` and return its exit
     code; None when the store won't open, for the Typer app to report."""
     from gametime_cli.errors import GametimeError
-    from gametime_cli.output.render import error_line
+    from gametime_cli.output.streams import error_line
     from gametime_cli.store import Store
 
     try:

@@ -24,11 +24,11 @@ def add(url: str = typer.Argument(..., metavar="URL",
 @app.command("list")
 def list_(as_json: bool = JSON_OPTION) -> None:
     """The places results are sent to."""
-    from gametime_cli.output import render
+    from gametime_cli.output import streams
 
     found = open_store().notifiers()
     if as_json:
-        render.print_json([{"id": i, "url": url} for i, url in found])
+        streams.print_json([{"id": i, "url": url} for i, url in found])
     elif found:
         for notifier, url in found:
             typer.echo(f"{notifier}  {url}")

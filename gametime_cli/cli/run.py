@@ -48,12 +48,12 @@ def run_pending(
     now = utcnow()
     if not store.has_due(now, now + timedelta(seconds=ahead)):
         if as_json:
-            from gametime_cli.output import render
+            from gametime_cli.output import json_shapes, streams
 
-            render.print_json(render.empty_run_json(dry_run))
+            streams.print_json(json_shapes.empty_run_json(dry_run))
         return
 
-    from gametime_cli.output import render
+    from gametime_cli.output import json_shapes, streams, tables
     from gametime_cli.run.runner import Executor
 
     _sigterm_as_interrupt()
@@ -62,11 +62,11 @@ def run_pending(
     from gametime_cli.cli.common import OUTPUT
 
     if as_json:
-        render.print_json(render.run_json(report))
+        streams.print_json(json_shapes.run_json(report))
     elif report.results and not OUTPUT.quiet:
-        render.console().print(render.run_table(report))
+        streams.console().print(tables.run_table(report))
     for problem in dict.fromkeys(r.error for r in report.results if r.needs_attention):
-        render.error_line(problem or "a booking needs attention")
+        streams.error_line(problem or "a booking needs attention")
     raise typer.Exit(int(report.exit_code))
 
 

@@ -28,7 +28,7 @@ def watch(
 
     from gametime_cli.cli.common import open_store
     from gametime_cli.clock import utcnow
-    from gametime_cli.output import render
+    from gametime_cli.output import watch
     from gametime_cli.run.watch import WatchEvent, WatchLock
     from gametime_cli.run.watch import watch as run_watch
 
@@ -45,7 +45,7 @@ def watch(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
     zones = {c.name: c.zone for c in store.list_clubs()}
-    state = {"pending": store.next_pending(render.WATCH_ROWS),
+    state = {"pending": store.next_pending(watch.WATCH_ROWS),
              "results": collections.deque(maxlen=8)}
     changed = threading.Event()
 
@@ -54,7 +54,7 @@ def watch(
             state["results"].appendleft(event.result)
         elif event.kind in ("started", "waiting", "changed"):
             # The watch loop's thread (the store's); only what the screen shows.
-            state["pending"] = store.next_pending(render.WATCH_ROWS)
+            state["pending"] = store.next_pending(watch.WATCH_ROWS)
             zones.update({c.name: c.zone for c in store.list_clubs()})
         changed.set()
 
@@ -63,8 +63,8 @@ def watch(
         if live_terminal:
             def screen() -> tuple[Any, float]:
                 now, pending = utcnow(), state["pending"]
-                return (render.watch_rows(pending, list(state["results"]), zones, now),
-                        render.watch_redraw_in(pending, now))
+                return (watch.watch_rows(pending, list(state["results"]), zones, now),
+                        watch.watch_redraw_in(pending, now))
 
             _watch_live(screen, changed, lambda: run_watch(
                 store, stop=stop, on_event=remember, headed=headed,
@@ -72,7 +72,7 @@ def watch(
         else:
             def log_line(event: WatchEvent) -> None:
                 remember(event)
-                line = render.watch_event(event, as_json)
+                line = watch.watch_event(event, as_json)
                 if line:
                     print(line, flush=True)
 
@@ -97,11 +97,11 @@ def _watch_live(screen: Callable[[], tuple[Any, float]], changed: threading.Even
     hour, each minute or hour before)."""
     from rich.live import Live
 
-    from gametime_cli.output import render
+    from gametime_cli.output import streams, watch
 
     done = threading.Event()
     shown, wait = screen()
-    with Live(render.watch_view(shown), console=render.console(), auto_refresh=False,
+    with Live(watch.watch_view(shown), console=streams.console(), auto_refresh=False,
               transient=False) as live:
 
         def redraw() -> None:
@@ -112,7 +112,7 @@ def _watch_live(screen: Callable[[], tuple[Any, float]], changed: threading.Even
                 now_showing, wait = screen()
                 if now_showing != shown:
                     shown = now_showing
-                    live.update(render.watch_view(shown), refresh=True)
+                    live.update(watch.watch_view(shown), refresh=True)
 
         drawer = threading.Thread(target=redraw, name="watch-screen", daemon=True)
         drawer.start()

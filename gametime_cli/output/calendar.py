@@ -43,7 +43,7 @@ def event_text(booking: Booking, club: Club) -> tuple[str, str]:
     lines = [f"Court {booking.court}" if booking.court else
              f"Courts wanted: {', '.join(map(str, booking.courts)) or 'any'}"]
     if booking.partners or booking.guests:
-        from gametime_cli.output.render import players_label
+        from gametime_cli.output.words import players_label
 
         lines.append(f"With {players_label(booking.partners, booking.guests)}")
     if booking.confirmation:

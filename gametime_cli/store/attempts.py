@@ -1,33 +1,23 @@
-"""A booking's attempts: each try's row, the submit recorded before the form is sent,
-its outcome, and whether the site must be asked before trying again."""
+"""Attempts: starting one, recording its outcome, what earlier ones say. Every write
+that needs the run's lease goes through `leases`."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.models import Attempt, Booking, is_row_id
-from gametime_cli.store.leases import LeaseStore
+from gametime_cli.store.leases import LET_GO, check_held, held_update
 
 
-class AttemptStore(LeaseStore):
-    """Attempts, and the outcomes they record on their booking (fenced by the lease)."""
+class AttemptStore:
+    """Attempts and their outcomes."""
 
     conn: sqlite3.Connection
-
-    @staticmethod
-    def _submitting_now(conn: sqlite3.Connection, booking_id: int) -> bool:
-        """Has the booking's unfinished attempt, or one never checked, sent the form?"""
-        row = conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
-            " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL AND (a.finished_at IS NULL"
-            " OR (COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
-            " AND a.id > COALESCE(b.checked_attempt, 0))))",
-            [booking_id],
-        ).fetchone()
-        return bool(row[0])
+    path: Path
 
     def needs_check(self, booking_id: int) -> bool:
         """Has an attempt submitted the form without seeing a confirmation since the site
@@ -44,21 +34,10 @@ class AttemptStore(LeaseStore):
 
     def mark_checked(self, booking: Booking, owner: str, now: datetime) -> None:
         """The site was asked and doesn't hold the booking: submitting again is safe."""
-        self._fenced(self.conn, booking.id, owner,
-                     "checked_at = ?, checked_attempt = (SELECT MAX(id) FROM attempts"
-                     " WHERE booking_id = ? AND submitted_at IS NOT NULL)",
-                     [to_iso(now), booking.id], release=False)
-
-    def mark_submitting(self, booking: Booking, attempt_id: int, owner: str, court: int,
-                        now: datetime, lease: timedelta) -> None:
-        """Record, fenced by the lease, that this attempt is about to submit; renews the
-        lease. LeaseLost means another run has the booking: do not submit."""
-        with self.transaction() as conn:
-            self.renew_lease(booking, owner, now + lease)
-            conn.execute(
-                "UPDATE attempts SET submitted_at = ?, court = ? WHERE id = ?",
-                [to_iso(now), court, attempt_id],
-            )
+        held_update(self.conn, booking.id, owner,
+                    "checked_at = ?, checked_attempt = (SELECT MAX(id) FROM"
+                    " attempts WHERE booking_id = ? AND submitted_at IS NOT NULL)",
+                    [to_iso(now), booking.id])
 
     def start_attempt(self, booking: Booking, owner: str, now: datetime,
                       lease: timedelta) -> tuple[int, int]:
@@ -99,24 +78,56 @@ class AttemptStore(LeaseStore):
         `watching_since` when it now keeps trying, every court being taken."""
         stamp = to_iso(now)
         with self.transaction() as conn:
-            self._check_lease(conn, booking.id, owner)
+            check_held(conn, booking.id, owner)
             conn.execute(
                 "UPDATE attempts SET finished_at = ?, outcome = ?, court = COALESCE(?, court),"
                 " confirmation = ?, error = ?, artifacts = ? WHERE id = ?",
                 [stamp, outcome, court, confirmation, error,
                  json.dumps(artifacts) if artifacts else None, attempt_id],
             )
-            self._fenced(
+            held_update(
                 conn, booking.id, owner,
                 "status = ?, due_at = COALESCE(?, due_at),"
                 " court = COALESCE(?, court), confirmation = COALESCE(?, confirmation),"
                 " booked_time = COALESCE(?, booked_time),"
                 " watching_since = COALESCE(watching_since, ?),"
                 " site_id = COALESCE(?, site_id), booked_minutes = COALESCE(?, booked_minutes),"
-                " last_error = ?, updated_at = ?",
+                f" last_error = ?, {LET_GO}, updated_at = ?",
                 [status, to_iso(due_at) if due_at else None, court, confirmation, booked_time,
                  to_iso(watching_since) if watching_since else None, site_id, booked_minutes,
                  error, stamp])
+
+    def note_read(self, booking: Booking, owner: str, now: datetime, *, status: str,
+                  due_at: datetime | None, error: str, counted: bool = True) -> None:
+        """A booking that keeps trying read the day's courts and found none free (or,
+        not `counted`, couldn't read them): hand it back, due again at `due_at` (or
+        ended, at the cut-off)."""
+        held_update(self.conn, booking.id, owner,
+                    "status = ?, due_at = COALESCE(?, due_at),"
+                    f" checks = checks + ?, last_error = ?, {LET_GO}, updated_at = ?",
+                    [status, to_iso(due_at) if due_at else None, int(counted), error,
+                     to_iso(now)])
+
+    def count_read(self, booking_id: int) -> None:
+        """One more read of the day's courts for a booking that keeps trying."""
+        self.conn.execute("UPDATE bookings SET checks = checks + 1 WHERE id = ?", [booking_id])
+
+    def watch_partner_due(self, booking: Booking, now: datetime) -> datetime | None:
+        """The next read planned for another booking watching the same club and day:
+        one read of the day's courts serves them all."""
+        row = self.conn.execute(
+            "SELECT MIN(due_at) FROM bookings WHERE club_id = ? AND day = ? AND id != ?"
+            " AND status = 'pending' AND watching_since IS NOT NULL AND due_at > ?",
+            [booking.club_id, booking.day.isoformat(), booking.id, to_iso(now)],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def settle_without_attempt(self, booking: Booking, owner: str, status: str,
+                               error: str, now: datetime) -> None:
+        """End a claimed booking with no attempt made (e.g. missed: its slot began)."""
+        held_update(self.conn, booking.id, owner,
+                    f"status = ?, last_error = ?, {LET_GO}, updated_at = ?",
+                    [status, error, to_iso(now)])
 
     def failures(self, booking_id: int) -> int:
         """Earlier attempts that count against max_attempts: transient failures and

@@ -1,4 +1,5 @@
-"""Bookings: their rows, the views `list` shows, cancelling, and what falls due next."""
+"""Bookings: their rows, the views `list` shows, cancels. Attempts are in `attempts`,
+claims and leases in `leases`."""
 
 from __future__ import annotations
 
@@ -11,20 +12,19 @@ from pathlib import Path
 
 from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.errors import BadInput
-from gametime_cli.models import Booking, Club, is_row_id
-from gametime_cli.output.booking_json import BOOKING_JSON_SQL
-from gametime_cli.store.attempts import AttemptStore
-from gametime_cli.store.leases import NEXT_LEASE_END, RELEASED, lease_ran_out
+from gametime_cli.models import Booking, CancelAnswer, Club, Status, is_row_id
+from gametime_cli.output.booking_json import BOOKING_JSON
+from gametime_cli.store.leases import LET_GO, lapsed
 
 BOOKING_SELECT = """
 SELECT b.*, c.name AS club,
        (SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id) AS attempts
 FROM bookings b JOIN clubs c ON c.id = b.club_id
 """
-BOOKING_JSON = BOOKING_JSON_SQL
-"""`booking_json`'s object, built by SQLite (see output/booking_json.py)."""
 RECENT = timedelta(days=7)
 """`list` shows the results of slots this recent, besides what is still to come."""
+_LIVE = (Status.PENDING, Status.RUNNING)
+"""A booking still to run, or running."""
 _UPCOMING = "(b.status IN ('pending', 'running') OR b.slot_start >= :now)"
 _RECENT = ("(b.status NOT IN ('pending', 'running') AND b.slot_start >= :since"
            " AND b.slot_start < :now)")
@@ -58,8 +58,8 @@ class ViewCounts:
     total: int
 
 
-class BookingStore(AttemptStore):
-    """Bookings: adding, reading and listing them, cancelling, what is due next."""
+class BookingStore:
+    """Bookings: rows, queries and cancels."""
 
     conn: sqlite3.Connection
     path: Path
@@ -144,7 +144,7 @@ class BookingStore(AttemptStore):
             yield Booking.from_row(row)
 
     def iter_view_json(self, view: BookingView) -> Iterator[str]:
-        """`iter_view`, each booking as the JSON text of `booking_json`."""
+        """`iter_view`, each booking as the JSON text of `output.booking_json`."""
         select = f"SELECT {BOOKING_JSON} FROM bookings b JOIN clubs c ON c.id = b.club_id"
         for row in self.conn.execute(self._view_sql(view, select), view.args()):
             yield row[0]
@@ -170,35 +170,27 @@ class BookingStore(AttemptStore):
             [limit])
         return [Booking.from_row(r) for r in rows]
 
-    def cancel_booking(self, booking_id: int, now: datetime) -> str:
-        """Cancel a booking here, whichever run holds it. Returns what happened:
-
-        - 'cancelled': it was waiting, or a run held it but had not submitted it (that
-          run stops at its next fenced step: before loading the form, before submitting);
-        - 'already': it was cancelled before;
-        - 'requested': a run is submitting it right now; the cancel is recorded and the
-          run cancels it on the site as soon as the club confirms it;
-        - 'on_site': it is confirmed: it must be cancelled on the club's site;
-        - 'ended': it failed or was missed, so nothing was booked to cancel.
-        """
+    def cancel_booking(self, booking_id: int, now: datetime) -> CancelAnswer:
+        """Cancel a booking here, whichever run holds it. Returns what happened (see
+        `CancelAnswer`)."""
         stamp = to_iso(now)
         with self.transaction() as conn:
             booking = self.get_booking(booking_id)
-            if booking.status == "cancelled":
-                return "already"
-            if booking.status == "confirmed":
-                return "on_site"
-            if booking.status in ("pending", "running") and self._submitting_now(conn,
-                                                                               booking_id):
+            if booking.status == Status.CANCELLED:
+                return CancelAnswer.ALREADY
+            if booking.status == Status.CONFIRMED:
+                return CancelAnswer.ON_SITE
+            if booking.status in _LIVE and self._submitting_now(conn, booking_id):
                 # The site may hold it already: the run submitting it (or, for a run that
                 # died there, the next one, at once) checks the site and cancels it there.
                 conn.execute(
                     "UPDATE bookings SET cancel_requested_at = ?, updated_at = ?,"
                     " due_at = CASE WHEN status = 'pending' THEN MIN(due_at, ?) ELSE due_at END"
                     " WHERE id = ?", [stamp, stamp, stamp, booking_id])
-                return "requested"
-            if booking.status not in ("pending", "running"):
-                return "ended"  # failed or missed (perhaps as the cancel came): not booked
+                return CancelAnswer.REQUESTED
+            if booking.status not in _LIVE:
+                # Failed or missed (perhaps as the cancel came): nothing was booked.
+                return CancelAnswer.ENDED
             conn.execute(
                 "UPDATE attempts SET finished_at = ?, outcome = 'cancelled',"
                 " error = 'cancelled by the player' WHERE booking_id = ? AND finished_at IS NULL",
@@ -206,16 +198,28 @@ class BookingStore(AttemptStore):
             )
             conn.execute(
                 "UPDATE bookings SET status = 'cancelled', cancel_requested_at = ?,"
-                f" {RELEASED}, updated_at = ? WHERE id = ?",
+                f" {LET_GO}, updated_at = ? WHERE id = ?",
                 [stamp, stamp, booking_id],
             )
-        return "cancelled"
+        return CancelAnswer.CANCELLED
+
+    @staticmethod
+    def _submitting_now(conn: sqlite3.Connection, booking_id: int) -> bool:
+        """Has the booking's unfinished attempt, or one never checked, sent the form?"""
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM attempts a JOIN bookings b ON b.id = a.booking_id"
+            " WHERE a.booking_id = ? AND a.submitted_at IS NOT NULL AND (a.finished_at IS NULL"
+            " OR (COALESCE(a.outcome, '') NOT IN ('confirmed', 'reconciled')"
+            " AND a.id > COALESCE(b.checked_attempt, 0))))",
+            [booking_id],
+        ).fetchone()
+        return bool(row[0])
 
     def mark_cancelled(self, booking_id: int, now: datetime, note: str | None = None) -> None:
         """The booking is cancelled (on the site too, where it had been made)."""
         stamp = to_iso(now)
         self.conn.execute(
-            f"UPDATE bookings SET status = 'cancelled', last_error = ?, {RELEASED},"
+            f"UPDATE bookings SET status = 'cancelled', last_error = ?, {LET_GO},"
             " cancel_requested_at = COALESCE(cancel_requested_at, ?),"
             " updated_at = ? WHERE id = ?",
             [note, stamp, stamp, booking_id],
@@ -224,34 +228,6 @@ class BookingStore(AttemptStore):
     def note_error(self, booking_id: int, error: str, now: datetime) -> None:
         self.conn.execute("UPDATE bookings SET last_error = ?, updated_at = ? WHERE id = ?",
                           [error, to_iso(now), booking_id])
-
-    # -- what is due -------------------------------------------------------------
-
-    def has_due(self, now: datetime, horizon: datetime | None = None) -> bool:
-        """The idle check cron pays every minute: one indexed lookup for bookings due by
-        `horizon` (default now; a booking that keeps trying only once due), or held by a
-        run whose lease ran out."""
-        stamp = to_iso(now)
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?"
-            " AND (watching_since IS NULL OR due_at <= ?))"
-            f" OR EXISTS (SELECT 1 FROM bookings WHERE {lease_ran_out()})"
-            " OR EXISTS (SELECT 1 FROM series WHERE status = 'active' AND next_at <= ?)",
-            [to_iso(horizon or now), stamp, stamp, stamp],
-        ).fetchone()
-        return bool(row[0])
-
-    def next_due(self, exclude: set[int] | None = None) -> datetime | None:
-        """When the earliest pending booking (not in `exclude`, nor keeping trying: see
-        `next_read`) falls due, or another run's lease runs out."""
-        skip = (" AND id NOT IN (SELECT value FROM json_each(?))" if exclude else "")
-        row = self.conn.execute(
-            "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
-            " AND watching_since IS NULL"
-            f"{skip} UNION ALL {NEXT_LEASE_END})",
-            [json.dumps(sorted(exclude))] if exclude else [],
-        ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
 
     def next_read(self) -> datetime | None:
         """When the next booking that keeps trying reads the day's courts again."""
@@ -264,39 +240,7 @@ class BookingStore(AttemptStore):
         stamp = to_iso(now)
         rows = self.conn.execute(
             BOOKING_SELECT + " WHERE (b.status = 'pending' AND b.due_at <= ?)"
-            f" OR {lease_ran_out('b.')} ORDER BY b.due_at, b.id",
+            f" OR {lapsed('b.')} ORDER BY b.due_at, b.id",
             [to_iso(horizon or now), stamp],
         )
         return [Booking.from_row(r) for r in rows]
-
-    def note_read(self, booking: Booking, owner: str, now: datetime, *, status: str,
-                  due_at: datetime | None, error: str, counted: bool = True) -> None:
-        """A booking that keeps trying read the day's courts and found none free (or,
-        not `counted`, couldn't read them): hand it back, due again at `due_at` (or
-        ended, at the cut-off)."""
-        self._fenced(self.conn, booking.id, owner,
-                     "status = ?, due_at = COALESCE(?, due_at), checks = checks + ?,"
-                     " last_error = ?, updated_at = ?",
-                     [status, to_iso(due_at) if due_at else None, int(counted), error,
-                      to_iso(now)])
-
-    def count_read(self, booking_id: int) -> None:
-        """One more read of the day's courts for a booking that keeps trying."""
-        self.conn.execute("UPDATE bookings SET checks = checks + 1 WHERE id = ?", [booking_id])
-
-    def watch_partner_due(self, booking: Booking, now: datetime) -> datetime | None:
-        """The next read planned for another booking watching the same club and day:
-        one read of the day's courts serves them all."""
-        row = self.conn.execute(
-            "SELECT MIN(due_at) FROM bookings WHERE club_id = ? AND day = ? AND id != ?"
-            " AND status = 'pending' AND watching_since IS NOT NULL AND due_at > ?",
-            [booking.club_id, booking.day.isoformat(), booking.id, to_iso(now)],
-        ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
-
-    def settle_without_attempt(self, booking: Booking, owner: str, status: str,
-                               error: str, now: datetime) -> None:
-        """End a claimed booking with no attempt made (e.g. missed: its slot began)."""
-        self._fenced(self.conn, booking.id, owner, "status = ?, last_error = ?, updated_at = ?",
-                     [status, error, to_iso(now)])
-

@@ -1,39 +1,83 @@
-"""The lease protocol: how a run claims a booking, holds it while it works, fences its
-writes, and hands it back. A booking a run holds is `running` with `lease_owner` (the
-run's token) and `lease_expires`; a lease that ran out may be claimed by any run. Every
-write a run makes to a booking it holds goes through `_fenced`, so no run ever records
-over another's claim."""
+"""Leases: which run holds a booking, and until when. Claiming what is due (or held by a
+run whose lease ran out), checking, renewing and releasing a lease, fencing the submit.
+
+Every statement that reads or writes `lease_owner`/`lease_expires` is here, or is built
+from the fragments below (`LET_GO`, `lapsed`, `held_update`), so a change to the lease
+protocol touches this file and nothing else in `store/`.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
 
-from gametime_cli.clock import to_iso
+from gametime_cli.clock import from_iso, to_iso
 from gametime_cli.errors import LeaseLost
+from gametime_cli.models import Booking
 
-if TYPE_CHECKING:
-    from gametime_cli.models import Booking
-
-RELEASED = "lease_owner = NULL, lease_expires = NULL"
-"""The assignments that end a booking's lease."""
+LET_GO = "lease_owner = NULL, lease_expires = NULL"
+"""SET fragment: the run holding the booking lets go of it."""
 
 
-def lease_ran_out(table: str = "") -> str:
-    """The condition of a claimed booking whose lease ran out (one parameter: now)."""
+def lapsed(table: str = "") -> str:
+    """WHERE fragment (one argument, now): held by a run whose lease ran out; `table` is
+    the alias with its dot (`b.`) where the query joins."""
     return f"({table}status = 'running' AND {table}lease_expires < ?)"
 
 
-NEXT_LEASE_END = "SELECT MIN(lease_expires) FROM bookings WHERE status = 'running'"
-"""When the first lease held now runs out."""
+def held_update(conn: sqlite3.Connection, booking_id: int, owner: str, sets: str,
+                args: list[object]) -> None:
+    """`UPDATE bookings SET <sets>` on the booking while `owner` holds it; LeaseLost (and
+    no write) if it doesn't."""
+    cur = conn.execute(f"UPDATE bookings SET {sets} WHERE id = ? AND lease_owner = ?",
+                       [*args, booking_id, owner])
+    if cur.rowcount == 0:
+        raise LeaseLost(booking_id)
+
+
+def check_held(conn: sqlite3.Connection, booking_id: int, owner: str) -> None:
+    """LeaseLost unless `owner` holds the running booking."""
+    row = conn.execute(
+        "SELECT 1 FROM bookings WHERE id = ? AND lease_owner = ? AND status = 'running'",
+        [booking_id, owner],
+    ).fetchone()
+    if row is None:
+        raise LeaseLost(booking_id)
 
 
 class LeaseStore:
-    """Claims and leases on bookings."""
+    """Claims and leases."""
 
     conn: sqlite3.Connection
+    path: Path
+
+    def has_due(self, now: datetime, horizon: datetime | None = None) -> bool:
+        """The idle check cron pays every minute: one indexed lookup for bookings due by
+        `horizon` (default now; a booking that keeps trying only once due), or held by a
+        run whose lease ran out."""
+        stamp = to_iso(now)
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE status = 'pending' AND due_at <= ?"
+            " AND (watching_since IS NULL OR due_at <= ?))"
+            f" OR EXISTS (SELECT 1 FROM bookings WHERE {lapsed()})"
+            " OR EXISTS (SELECT 1 FROM series WHERE status = 'active' AND next_at <= ?)",
+            [to_iso(horizon or now), stamp, stamp, stamp],
+        ).fetchone()
+        return bool(row[0])
+
+    def next_due(self, exclude: set[int] | None = None) -> datetime | None:
+        """When the earliest pending booking (not in `exclude`, nor keeping trying: see
+        `next_read`) falls due, or another run's lease runs out."""
+        skip = (" AND id NOT IN (SELECT value FROM json_each(?))" if exclude else "")
+        row = self.conn.execute(
+            "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM bookings WHERE status = 'pending'"
+            " AND watching_since IS NULL"
+            f"{skip} UNION ALL SELECT MIN(lease_expires) FROM bookings WHERE status = 'running')",
+            [json.dumps(sorted(exclude))] if exclude else [],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
 
     def claim_next_due(
         self, owner: str, now: datetime, lease: timedelta, exclude: set[int] | None = None,
@@ -50,7 +94,7 @@ class LeaseStore:
         until = to_iso(max(now, horizon or now) + lease)
         which = ("(status = 'pending' AND due_at <= ? AND due_at > ?"
                  " AND watching_since IS NULL)" if later_only else
-                 f"((status = 'pending' AND due_at <= ?) OR {lease_ran_out()})")
+                 f"((status = 'pending' AND due_at <= ?) OR {lapsed()})")
         row = self.conn.execute(
             "UPDATE bookings SET status = 'running', lease_owner = ?, lease_expires = ?,"
             f" updated_at = ? WHERE id = (SELECT id FROM bookings WHERE {which}"
@@ -67,21 +111,12 @@ class LeaseStore:
             " WHERE booking_id = ? AND finished_at IS NULL",
             [stamp, row["id"]],
         )
-        return self.get_booking(row["id"])  # type: ignore[attr-defined]
+        return self.get_booking(row["id"])
 
     def check_lease(self, booking: Booking, owner: str) -> None:
         """LeaseLost unless this run still holds the booking (not cancelled, not taken
         over): the fence before the site's hold is taken."""
-        self._check_lease(self.conn, booking.id, owner)
-
-    @staticmethod
-    def _check_lease(conn: sqlite3.Connection, booking_id: int, owner: str) -> None:
-        row = conn.execute(
-            "SELECT 1 FROM bookings WHERE id = ? AND lease_owner = ? AND status = 'running'",
-            [booking_id, owner],
-        ).fetchone()
-        if row is None:
-            raise LeaseLost(booking_id)
+        check_held(self.conn, booking.id, owner)
 
     def renew_lease(self, booking: Booking, owner: str, until: datetime) -> None:
         """Extend this run's lease; LeaseLost (and no write) if another run has it."""
@@ -93,29 +128,27 @@ class LeaseStore:
         if cur.rowcount == 0:
             raise LeaseLost(booking.id)
 
-    @staticmethod
-    def _fenced(conn: sqlite3.Connection, booking_id: int, owner: str, assignments: str,
-                args: list[object], release: bool = True) -> None:
-        """`UPDATE bookings SET assignments` only while `owner` holds the booking
-        (LeaseLost, and no write, if not); with `release`, the lease ends in the same
-        statement."""
-        ending = f", {RELEASED}" if release else ""
-        cur = conn.execute(
-            f"UPDATE bookings SET {assignments}{ending} WHERE id = ? AND lease_owner = ?",
-            [*args, booking_id, owner],
-        )
-        if cur.rowcount == 0:
-            raise LeaseLost(booking_id)
+    def mark_submitting(self, booking: Booking, attempt_id: int, owner: str, court: int,
+                        now: datetime, lease: timedelta) -> None:
+        """Record, fenced by the lease, that this attempt is about to submit; renews the
+        lease. LeaseLost means another run has the booking: do not submit."""
+        with self.transaction() as conn:
+            self.renew_lease(booking, owner, now + lease)
+            conn.execute(
+                "UPDATE attempts SET submitted_at = ?, court = ? WHERE id = ?",
+                [to_iso(now), court, attempt_id],
+            )
 
     def release(self, booking: Booking, owner: str, now: datetime, reason: str) -> None:
         """Hand a claimed booking back untouched (interrupted before an attempt)."""
-        self._fenced(self.conn, booking.id, owner,
-                     "status = 'pending', last_error = ?, updated_at = ?", [reason, to_iso(now)])
+        held_update(self.conn, booking.id, owner,
+                    f"status = 'pending', {LET_GO}, last_error = ?, updated_at = ?",
+                    [reason, to_iso(now)])
 
     def release_all(self, owner: str, now: datetime, reason: str) -> int:
         """Hand back every booking this run still holds (it is stopping)."""
         cur = self.conn.execute(
-            f"UPDATE bookings SET status = 'pending', {RELEASED},"
+            f"UPDATE bookings SET status = 'pending', {LET_GO},"
             " last_error = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running'",
             [reason, to_iso(now), owner],
         )
