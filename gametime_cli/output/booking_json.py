@@ -12,7 +12,7 @@ from typing import Any
 
 from gametime_cli.booking.offer import LENGTH_NOTE
 from gametime_cli.clock import to_iso
-from gametime_cli.models import Booking
+from gametime_cli.models import Booking, Status
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ FIELDS: tuple[Field, ...] = (
     Field("type", "b.type", lambda b: b.type),
     Field("status", "b.status", lambda b: b.status),
     Field("execute_at", "b.execute_at", lambda b: to_iso(b.execute_at)),
-    Field("next_try_at", "CASE WHEN b.status = 'pending' THEN b.due_at END",
-          lambda b: to_iso(b.due_at) if b.status == "pending" else None),
+    Field("next_try_at", f"CASE WHEN b.status = '{Status.PENDING}' THEN b.due_at END",
+          lambda b: to_iso(b.due_at) if b.status == Status.PENDING else None),
     Field("attempts", "(SELECT COUNT(*) FROM attempts a WHERE a.booking_id = b.id)",
           lambda b: b.attempts),
     Field("court", "b.court", lambda b: b.court),

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from gametime_cli.models import Booking, Club
+from gametime_cli.models import Booking, Club, Status
 
 PRODID = "-//gametime-cli//Court bookings//EN"
-SEQUENCE = {"pending": 0, "running": 0, "confirmed": 1, "cancelled": 2}
-STATUS = {"pending": "TENTATIVE", "running": "TENTATIVE", "confirmed": "CONFIRMED",
-          "cancelled": "CANCELLED"}
+SEQUENCE = {Status.PENDING: 0, Status.RUNNING: 0, Status.CONFIRMED: 1, Status.CANCELLED: 2}
+STATUS = {Status.PENDING: "TENTATIVE", Status.RUNNING: "TENTATIVE",
+          Status.CONFIRMED: "CONFIRMED", Status.CANCELLED: "CANCELLED"}
 
 
 def uid(booking: Booking) -> str:
@@ -27,16 +27,16 @@ def uid(booking: Booking) -> str:
 def wanted(booking: Booking, pending: bool) -> bool:
     """The games a calendar shows: confirmed ones; a cancelled one that had been booked
     (as CANCELLED, so an earlier import drops it); with `pending`, those still to book."""
-    if booking.status == "confirmed":
+    if booking.status == Status.CONFIRMED:
         return True
-    if booking.status == "cancelled":
+    if booking.status == Status.CANCELLED:
         return booking.confirmation is not None
-    return pending and booking.status in ("pending", "running")
+    return pending and booking.status in (Status.PENDING, Status.RUNNING)
 
 
 def event_text(booking: Booking, club: Club) -> tuple[str, str]:
     """The event's summary and description."""
-    if booking.status == "pending" or booking.status == "running":
+    if booking.status == Status.PENDING or booking.status == Status.RUNNING:
         summary = f"Court at {club.name} (to be booked)"
     else:
         summary = f"Court {booking.court} at {club.name}"
@@ -48,7 +48,7 @@ def event_text(booking: Booking, club: Club) -> tuple[str, str]:
         lines.append(f"With {players_label(booking.partners, booking.guests)}")
     if booking.confirmation:
         lines.append(f"Confirmation {booking.confirmation}")
-    if booking.status == "cancelled":
+    if booking.status == Status.CANCELLED:
         lines.append("Cancelled")
     lines.append(f"gametime booking {booking.id}")
     return summary, "\n".join(lines)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from gametime_cli.clock import to_iso
-from gametime_cli.models import Account, Attempt, Club, Series
+from gametime_cli.models import Account, Attempt, Club, Series, Status
 from gametime_cli.output.booking_json import booking_json as booking_json
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def run_json_entry(result: Any) -> dict[str, Any]:
         "length_note": b.length_note,
         "error": result.error,
         "attempts": b.attempts,
-        "next_try_at": to_iso(b.due_at) if b.status == "pending" else None,
+        "next_try_at": to_iso(b.due_at) if b.status == Status.PENDING else None,
     }
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gametime_cli.errors import BadInput, EnvironmentProblem
+from gametime_cli.models import Status
 from gametime_cli.secrets.environment import child_environment
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
 
-ANNOUNCED = ("confirmed", "failed", "missed")
+ANNOUNCED = (Status.CONFIRMED, Status.FAILED, Status.MISSED)
 COMMAND_TIMEOUT = 30
 APPRISE_MISSING = "notifications need apprise: pip install 'gametime-cli[notify]'"
 
@@ -48,7 +49,7 @@ class Message:
 def message_for(result: Any) -> Message:
     b = result.booking
     slot = f"{b.club} {b.day.strftime('%a %d %b')} {b.played_time.strftime('%H:%M')}"
-    if b.status == "confirmed":
+    if b.status == Status.CONFIRMED:
         title = (f"Court freed and booked: {slot}" if b.watching_since
                  else f"Court booked: {slot}")
         number = (f"confirmation {b.confirmation}" if b.confirmation
@@ -72,7 +73,7 @@ def message_for(result: Any) -> Message:
         "GAMETIME_SITE_ID": b.site_id or "",
         "GAMETIME_BOOKED_MINUTES": str(b.booked_minutes or ""),
         "GAMETIME_LENGTH_NOTE": b.length_note or "",
-        "GAMETIME_ERROR": "" if b.status == "confirmed" else body,
+        "GAMETIME_ERROR": "" if b.status == Status.CONFIRMED else body,
     }
     return Message(title, body, pictures[0] if pictures else None, env)
 
@@ -94,7 +95,7 @@ class Announcer:
             return
         message = message_for(result)
         if self.urls:
-            if result.booking.status == "confirmed":
+            if result.booking.status == Status.CONFIRMED:
                 message = replace(message, attachment=self._game_file(result.booking))
             self._send(message)
         if self.command:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from gametime_cli.clock import to_iso
-from gametime_cli.models import Account, Attempt, Booking, Club, Series
+from gametime_cli.models import Account, Attempt, Booking, Club, Series, Status
 from gametime_cli.output.json_shapes import is_ours
 from gametime_cli.output.streams import console
 from gametime_cli.output.words import (
@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 
 
 STATUS_STYLE = {
-    "pending": "yellow",
-    "running": "cyan",
-    "confirmed": "green",
-    "failed": "red",
-    "missed": "red",
-    "cancelled": "dim",
+    Status.PENDING: "yellow",
+    Status.RUNNING: "cyan",
+    Status.CONFIRMED: "green",
+    Status.FAILED: "red",
+    Status.MISSED: "red",
+    Status.CANCELLED: "dim",
 }
 
 
@@ -74,15 +74,15 @@ def bookings_table(bookings: list[Booking], now: datetime) -> Table:
         column.no_wrap = True
     keep = str.maketrans(" ", NBSP)  # a narrow table breaks lines only between the parts
     for b in bookings:
-        runs = "" if b.status != "pending" else (
+        runs = "" if b.status != Status.PENDING else (
             relative(b.due_at - now) if b.due_at > now else "due now")  # not "16 s ago"
         if b.number:
             result = f"#{b.number} {f'court {b.court}'.translate(keep)}"
             if b.length_note:
                 result += f"; {b.length_note}"
-            if b.status == "cancelled":
+            if b.status == Status.CANCELLED:
                 result = f"was {result}"  # booked, then cancelled at the club
-        elif b.status in ("pending", "failed"):
+        elif b.status in (Status.PENDING, Status.FAILED):
             result = b.last_error or ""
         else:
             result = ""
@@ -132,7 +132,7 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
         if booking.execute_at > booking.created_at else
         ("Window", "already open when it was registered"),
     ]
-    if booking.status == "pending":
+    if booking.status == Status.PENDING:
         rows.append(("Next read" if booking.watching_since else "Next try",
                      f"{local_time(booking.due_at, zone, seconds=True)} "
                      f"({relative(booking.due_at - now)})"))
@@ -143,14 +143,14 @@ def booking_detail(booking: Booking, club: Club, attempts: list[Attempt], now: d
     if booking.number:
         alternative = (f" at {booking.booked_time.strftime('%H:%M')}, an alternative time"
                        if booking.booked_time and booking.booked_time != booking.time else "")
-        rows.append(("Was booked" if booking.status == "cancelled" else "Confirmed",
+        rows.append(("Was booked" if booking.status == Status.CANCELLED else "Confirmed",
                      f"court {booking.court}{alternative}, "
                      f"{confirmed_words(booking, 'confirmation ')}"))
         if booking.site_id and booking.confirmation:
             rows.append(("Site's id", booking.site_id))
     if booking.keep_trying:
         rows.append(("Keep trying", _keep_trying_line(booking, club)))
-    if booking.last_error and not (booking.status == "pending" and booking.watching_since):
+    if booking.last_error and not (booking.status == Status.PENDING and booking.watching_since):
         rows.append(("Last error", booking.last_error))
     from gametime_cli.booking.windows import opening_note
 
@@ -175,7 +175,7 @@ def _keep_trying_line(booking: Booking, club: Club) -> str:
     until = local_time(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
                        club.zone)
     reads = checked(booking.checks)
-    if booking.status == "pending" and booking.watching_since:
+    if booking.status == Status.PENDING and booking.watching_since:
         return (f"{WATCHING} since "
                 f"{local_time(booking.watching_since, club.zone, seconds=True)}, {reads}; "
                 f"until {until}")
@@ -192,7 +192,7 @@ def run_table(report: RunReport) -> Table:
         b = r.booking
         court = str(b.court) if b.court else ""  # none booked (the wanted ones: `show`)
         detail = confirmed_words(b) or r.error or ""
-        if b.status == "pending" and not report.dry_run and not r.needs_attention and (
+        if b.status == Status.PENDING and not report.dry_run and not r.needs_attention and (
                 r.outcome != "watching"):
             detail = f"{detail} (retrying)" if detail else "retrying"
         elif report.dry_run:
