@@ -342,7 +342,7 @@ SERIES = {
 @pytest.mark.parametrize("change", list(SERIES))
 def test_a_weekly_game_keeps_19_00_local_across_the_change(cli, clubs, at, home,
                                                            change):
-    from gametime_cli.run.runner import Executor
+    from gametime_cli.run.runner import Runner
 
     registered, games = SERIES[change]
     at(registered)
@@ -352,7 +352,7 @@ def test_a_weekly_game_keeps_19_00_local_across_the_change(cli, clubs, at, home,
     series = json.loads(made.stdout)
     assert series["first_date"] == games[0][0]
     assert [b["date"] for b in series["bookings"]] == [games[0][0]]
-    # Cron, by the Executor's own clock: at 18:30 on each game's Sunday, half an hour
+    # Cron, by the Runner's own clock: at 18:30 on each game's Sunday, half an hour
     # before it starts (were 19:00 taken as a fixed UTC hour, one side of the change
     # would be 'missed'), and the Thursday after, when the next game becomes a booking.
     runs = sorted([day for _, _, day in games]
@@ -360,8 +360,8 @@ def test_a_weekly_game_keeps_19_00_local_across_the_change(cli, clubs, at, home,
     for run_at in runs:
         store = Store.open(home)
         try:
-            Executor(store, clock=lambda run_at=run_at: run_at).run_pending(max_wait=0,
-                                                                            lookahead=0)
+            Runner(store, clock=lambda run_at=run_at: run_at).run_pending(max_wait=0,
+                                                                          lookahead=0)
         finally:
             store.close()
     listed = json.loads(run_in_process("list", "--json").stdout)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from gametime_cli.run.runner import Executor
+from gametime_cli.run.lane import AccountLane
+from gametime_cli.run.runner import Runner
 from gametime_cli.store import Store
 from tests.helpers import db_rows
 
@@ -29,11 +30,11 @@ def test_a_lease_lost_before_the_attempt_ends_that_booking_quietly(cli, home):
     assert mine is not None and mine.id == booking_id
     # another run takes it over (our lease ran out while we slept, say)
     store.conn.execute("UPDATE bookings SET lease_owner = 'theirs' WHERE id = ?", [booking_id])
-    executor = Executor(store, owner="mine")
+    lane = AccountLane(store, owner="mine")
     try:
-        result = executor.run_one(mine)  # start_attempt meets the lost lease
+        result = lane.run_one(mine)  # start_attempt meets the lost lease
     finally:
-        executor.close()
+        lane.close()
     assert result is not None and result.outcome == "lost"
     assert db_rows(home, "SELECT COUNT(*) FROM attempts")[0][0] == 0
     [row] = db_rows(home, "SELECT status, lease_owner FROM bookings")
@@ -46,12 +47,12 @@ def test_a_run_goes_on_after_one_booking_is_cancelled_under_it(cli, home):
     now = datetime.now(UTC)
     claimed = store.claim_next_due("mine", now, LEASE)
     assert cli("cancel", str(claimed.id)).exit_code == 0
-    executor = Executor(store, owner="mine")
+    lane = AccountLane(store, owner="mine")
     try:
-        assert executor.run_one(claimed).outcome == "cancelled"
-        report = executor.run_pending(max_wait=0)
+        assert lane.run_one(claimed).outcome == "cancelled"
     finally:
-        executor.close()
+        lane.close()
+    report = Runner(store, owner="mine").run_pending(max_wait=0)
     statuses = {r.booking.id: r.booking.status for r in report.results}
     assert statuses == {second: "confirmed"}
     assert store.get_booking(first).status == "cancelled"
@@ -121,13 +122,13 @@ def test_a_retry_another_run_took_over_is_left_to_it_without_spinning(cli, home)
     booking_id = json.loads(cli("book", "+2d", "19:00", "--club", "sim", "--json").stdout)["id"]
     spent: dict[str, float] = {}
 
-    def run() -> None:  # a run of its own: its store and Executor in its thread
+    def run() -> None:  # a run of its own: its store and Runner in its thread
         started, cpu = time.monotonic(), time.thread_time()
-        executor = Executor(Store.open(home), owner="ours")
+        runner = Runner(Store.open(home), owner="ours")
         try:
-            executor.run_pending(max_wait=12, lookahead=0)
+            runner.run_pending(max_wait=12, lookahead=0)
         finally:
-            executor.store.close()
+            runner.store.close()
             spent.update(wall=time.monotonic() - started, cpu=time.thread_time() - cpu)
 
     ours = threading.Thread(target=run)

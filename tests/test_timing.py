@@ -88,8 +88,22 @@ def test_wait_until_wakes_on_time_and_stops_when_told():
     assert time.monotonic() - started < 1
 
 
-def test_the_idle_path_knows_the_lookahead_default():
-    from gametime_cli.cli import LOOKAHEAD_DEFAULT
-    from gametime_cli.settings import KNOWN
+def test_the_idle_path_knows_the_lookahead_default(cli, now, monkeypatch):
+    # A window opening 60 s from now: within the default lookahead (90 s), the idle tick
+    # leaves it to the full run; with lookahead set to 30 s it is idle.
+    from datetime import UTC, datetime, timedelta
+    from datetime import time as time_of_day
 
-    assert KNOWN["lookahead"].default == LOOKAHEAD_DEFAULT
+    from gametime_cli.cli import idle_tick
+    from gametime_cli.clock import restart_pinned
+
+    opens = datetime.combine(now.date(), time_of_day(8), UTC)
+    monkeypatch.setenv("GAMETIME_NOW", (opens - timedelta(seconds=60)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"))
+    restart_pinned()
+    assert cli("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
+               "--window-days", "2", "--opens-at", "08:00").exit_code == 0
+    assert cli("book", "+2d", "19:00", "--club", "sim").exit_code == 0
+    assert idle_tick({}) is None
+    assert cli("config", "set", "lookahead", "30").exit_code == 0
+    assert idle_tick({}) == 0

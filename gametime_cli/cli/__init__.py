@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     Options = dict[str, str | bool]
     """What a fast form was given: each flag as True, each option with a value as its text."""
 
-LOOKAHEAD_DEFAULT = 90.0
-"""The `lookahead` setting's default (kept in settings.py, which this path doesn't load)."""
 QUIET = ("-q", "--quiet")
 """The global option a fast form may start with, recorded as `--quiet`."""
 
@@ -47,17 +45,14 @@ class Form:
 def idle_tick(options: Options) -> int | None:
     """Exit 0 silently (or print the empty JSON report) when `run-pending` has nothing
     due; None when there is work or anything is unusual, for the full command to handle."""
-    from datetime import timedelta
-
     from gametime_cli.clock import utcnow
+    from gametime_cli.run.due import has_work
     from gametime_cli.store import Store
 
     try:
         store = Store.open()
         try:
-            now = utcnow()
-            lookahead = float(store.setting("lookahead") or LOOKAHEAD_DEFAULT)
-            if store.has_due(now, now + timedelta(seconds=lookahead)):
+            if has_work(store, utcnow()):
                 return None
         finally:
             store.close()

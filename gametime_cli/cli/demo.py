@@ -24,7 +24,7 @@ def demo(
     from gametime_cli.clock import utcnow
     from gametime_cli.output import streams, tables, words
     from gametime_cli.paths import HOME_ENV
-    from gametime_cli.run.runner import Executor
+    from gametime_cli.run.runner import Runner
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
     from gametime_cli.sandbox.pages import WAIVER_WORDS
     from gametime_cli.secrets import credentials
@@ -66,7 +66,7 @@ def demo(
                       "doubles, court 1, else 2, with Jane Smith (a member, from the club's "
                       "roster) and Sam Partner (a guest). Its window is open, so it runs now.")
             out.print("Running [bold]gametime run-pending[/] with a headless Chromium ...")
-            report = Executor(store, headed=headed).run_pending(max_wait=30)
+            report = Runner(store, headed=headed).run_pending(max_wait=30)
             out.print(tables.run_table(report))
             done = store.get_booking(booking.id)
             if done.confirmation:

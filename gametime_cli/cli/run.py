@@ -38,15 +38,11 @@ def run_pending(
 ) -> None:
     """Book what is due, and what opens within the lookahead at the very opening.
     Prints nothing when nothing is due."""
-    from datetime import timedelta
-
     from gametime_cli.clock import utcnow
-    from gametime_cli.settings import Settings
+    from gametime_cli.run.due import has_work
 
     store = open_store()
-    ahead = Settings(store.settings()).lookahead if lookahead is None else lookahead
-    now = utcnow()
-    if not store.has_due(now, now + timedelta(seconds=ahead)):
+    if not has_work(store, utcnow(), lookahead):
         if as_json:
             from gametime_cli.output import json_shapes, streams
 
@@ -54,11 +50,11 @@ def run_pending(
         return
 
     from gametime_cli.output import json_shapes, streams, tables
-    from gametime_cli.run.runner import Executor
+    from gametime_cli.run.runner import Runner
 
     _sigterm_as_interrupt()
-    executor = Executor(store, headed=headed, on_result_command=on_result)
-    report = executor.dry_run(ahead) if dry_run else executor.run_pending(max_wait, ahead)
+    runner = Runner(store, headed=headed, on_result_command=on_result)
+    report = runner.dry_run(lookahead) if dry_run else runner.run_pending(max_wait, lookahead)
     from gametime_cli.cli.common import OUTPUT
 
     if as_json:

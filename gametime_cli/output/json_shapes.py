@@ -10,7 +10,7 @@ from gametime_cli.models import Account, Attempt, Club, Series, Status
 from gametime_cli.output.booking_json import booking_json as booking_json
 
 if TYPE_CHECKING:
-    from gametime_cli.run.runner import RunReport
+    from gametime_cli.run.result import RunReport
     from gametime_cli.sites.base import CourtDay, SiteBooking
 
 

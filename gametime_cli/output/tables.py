@@ -23,12 +23,13 @@ from gametime_cli.output.words import (
     slot_label,
     time_label,
 )
+from gametime_cli.run.result import RunOutcome
 
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from gametime_cli.run.runner import RunReport
+    from gametime_cli.run.result import RunReport
     from gametime_cli.sites.base import CourtDay
 
 
@@ -193,7 +194,7 @@ def run_table(report: RunReport) -> Table:
         court = str(b.court) if b.court else ""  # none booked (the wanted ones: `show`)
         detail = confirmed_words(b) or r.error or ""
         if b.status == Status.PENDING and not report.dry_run and not r.needs_attention and (
-                r.outcome != "watching"):
+                r.outcome != RunOutcome.WATCHING):
             detail = f"{detail} (retrying)" if detail else "retrying"
         elif report.dry_run:
             detail = _would_run(b, detail)

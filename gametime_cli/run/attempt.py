@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from typing import TYPE_CHECKING
 
-from gametime_cli.booking.offer import (
-    ClubOffer,
-    court_problem,
-    duration_problem,
-    request_problems,
-    time_problem,
-)
 from gametime_cli.errors import GametimeError, LeaseLost
-from gametime_cli.models import Booking
-from gametime_cli.run.keep_trying import (
-    JITTER,
-    WATCHING,
-    checked,
-    cutoff,
-    free_wanted,
-    next_read,
-)
+from gametime_cli.models import Booking, Status
+from gametime_cli.run.courts_asked import attempt_courts, remember_offer
+from gametime_cli.run.keep_trying_read import keep_watching, read_while_watching
 from gametime_cli.run.next_step import PARK_SECONDS, PARKED, Decision, decide
+from gametime_cli.run.result import BookingResult, RunOutcome
 from gametime_cli.run.waiting import wait_until
 from gametime_cli.sites.base import (
     AttemptFailed,
-    LoginRefused,
     Outcome,
     OutcomeKind,
     SiteDriver,
@@ -39,103 +25,14 @@ from gametime_cli.sites.base import (
 
 if TYPE_CHECKING:
     from gametime_cli.run.lane import Lane
-    from gametime_cli.store import Store
 
 log = logging.getLogger("gametime")
-WATCHED = "watching"
-"""A result's outcome when the booking keeps trying: every wanted court is taken."""
 HANDOFF_SECONDS = 0.05
 """A lane hands its first form load to the browser's loop this long before the firing
 instant; the loop releases every account's at the instant itself (no thread spins)."""
 READY_SECONDS = 2.0
 """This long before the firing instant the driver readies its request (a connection of
 its own, opened fresh: a site closes one left idle long)."""
-
-
-@dataclass(frozen=True)
-class BookingResult:
-    """Where one booking stands after this run touched it."""
-
-    booking: Booking
-    outcome: str
-    """What this run's last attempt came to (an OutcomeKind value, or 'lost', 'skipped')."""
-    error: str | None = None
-    needs_attention: bool = False
-    """The player must fix something (login, configuration) before it can go ahead."""
-    artifacts: tuple[str, ...] = ()
-    """The screenshot and page kept from a failed last attempt."""
-    note: str | None = None
-    """Something the player should know beyond the outcome (the site's opening
-    disagreeing with the club's rule, and the fix)."""
-
-
-def attempt_courts(driver: SiteDriver, request: SlotRequest,
-                   or_times: list[time] | None = None, known: ClubOffer | None = None,
-                   club: str = "the club") -> tuple[Outcome, time]:
-    """Try the candidate courts in order until one is booked or something other than
-    'taken' or 'held' happens, at the first time, then at each alternative time. All
-    taken means the slot is not available; some held by another member means 'held'
-    (the run comes back to them). What the club doesn't have (a court, a slot time, a
-    duration: as the day's courts and the `known` offer say) is never asked for: with
-    nothing else to try, it fails at once. Returns the outcome and the time it concerns."""
-    tried: list[str] = []
-    held: list[str] = []
-    cannot: list[str] = []
-    for at in [request.time, *(or_times or [])]:
-        asked = replace(request, time=at)
-        try:
-            candidates = driver.candidate_courts(asked)
-            offer = _offer_now(driver, known)
-            whole = duration_problem(offer, club, asked.duration, asked.booking_type)
-            if whole:  # no time, no court can change it
-                return Outcome(OutcomeKind.PERMANENT, message=whole), at
-            problem = time_problem(offer, club, asked.minutes)
-            if problem is None:
-                problem = court_problem(offer, club, asked.courts)
-                candidates = [c for c in candidates if not offer.courts or c in offer.courts]
-                if candidates and problem:
-                    tried.append(problem)
-                    problem = None
-            if problem:
-                cannot.append(problem)
-                continue
-            for court in candidates:
-                outcome = driver.book_court(asked, court)
-                if outcome.kind is OutcomeKind.HELD:
-                    held.append(f"court {court}" if not or_times else
-                                f"court {court} at {at.strftime('%H:%M')}")
-                elif outcome.kind is not OutcomeKind.TAKEN:
-                    return outcome, at
-        except AttemptFailed as failed:
-            return failed.outcome, at
-        except LoginRefused as refused:
-            return Outcome(OutcomeKind.LOGIN_REFUSED, message=str(refused)), at
-        courts = ", ".join(str(c) for c in candidates) or "none free"
-        tried.append(f"courts tried {courts}" if not or_times else
-                     f"{at.strftime('%H:%M')} courts tried {courts}")
-    if held:
-        return (Outcome(OutcomeKind.HELD,
-                        message=f"held by another member: {', '.join(held)}"), request.time)
-    if cannot and not tried:
-        return Outcome(OutcomeKind.PERMANENT, message="; ".join(cannot)), request.time
-    return (Outcome(OutcomeKind.TAKEN,
-                    message=f"not available: {'; '.join([*tried, *cannot])}"), request.time)
-
-
-def can_serve(driver: SiteDriver, request: SlotRequest, known: ClubOffer | None) -> bool:
-    """Whether the club, as the driver and the `known` offer have it, has what the
-    request asks (at its first time): checked before any form is loaded."""
-    return not request_problems(_offer_now(driver, known), "", courts=request.courts,
-                                times=[request.minutes], duration=request.duration,
-                                booking_type=request.booking_type)
-
-
-def _offer_now(driver: SiteDriver, known: ClubOffer | None) -> ClubOffer:
-    """What the club serves: the day's courts and slots as the driver just read them,
-    the durations as last seen (by any run), brought up to date by this driver's."""
-    seen = getattr(driver, "offer", None)
-    base = known or ClubOffer()
-    return base.learnt(seen) if seen is not None else base
 
 
 class BookingAttempt:
@@ -165,11 +62,12 @@ class BookingAttempt:
         except GametimeError as exc:
             self.store.release(booking, self.owner, self.clock(), str(exc))
             return BookingResult(
-                self.store.get_booking(booking.id), "environment", str(exc), needs_attention=True
+                self.store.get_booking(booking.id), RunOutcome.ENVIRONMENT, str(exc),
+                needs_attention=True
             )
         check_first = self.store.needs_check(booking.id)
         if booking.watching_since is not None and not check_first:
-            watched = self._read_while_watching(booking, driver)
+            watched = read_while_watching(self.lane, booking, driver)
             if watched is not None:
                 return watched
         attempt_id, number = self.store.start_attempt(booking, self.owner, self.clock(),
@@ -191,9 +89,9 @@ class BookingAttempt:
             decision = decide(outcome, self.store.failures(booking.id) + 1, self.settings,
                               self.clock(), booking.execute_at, booking.slot_start,
                               held_since=self.store.held_since(booking.id))
-            if (booking.keep_trying and decision.status == "failed"
+            if (booking.keep_trying and decision.status == Status.FAILED
                     and outcome.kind in (OutcomeKind.TAKEN, OutcomeKind.HELD)):
-                decision = self._keep_watching(booking, outcome.message)
+                decision = keep_watching(self.lane, booking, outcome.message)
         except (KeyboardInterrupt, SystemExit):
             self._finish_interrupted(booking, attempt_id)
             raise
@@ -201,7 +99,7 @@ class BookingAttempt:
             raise
         except GametimeError as exc:  # e.g. the browser would not start: the player must act
             outcome = Outcome(OutcomeKind.TRANSIENT, message=str(exc))
-            decision = Decision("pending", self.clock() + timedelta(seconds=PARK_SECONDS),
+            decision = Decision(Status.PENDING, self.clock() + timedelta(seconds=PARK_SECONDS),
                                 str(exc))
             needs_attention = True
         except Exception as exc:  # a driver bug must not lose the booking
@@ -220,8 +118,8 @@ class BookingAttempt:
             self._cancel_confirmed(booking, driver, outcome.confirmation)
         return BookingResult(
             self.store.get_booking(booking.id),
-            "cancelled" if self.store.get_booking(booking.id).status == "cancelled"
-            else WATCHED if decision.watching else outcome.kind.value,
+            RunOutcome.CANCELLED if self.store.get_booking(booking.id).status == Status.CANCELLED
+            else RunOutcome.WATCHING if decision.watching else outcome.kind.value,
             decision.error,
             needs_attention=needs_attention or outcome.kind in PARKED,
             artifacts=outcome.artifacts,
@@ -239,64 +137,14 @@ class BookingAttempt:
                         failed.outcome.message)
         return wait_until(fire_at - HANDOFF_SECONDS, now=self.lane.epoch, stop=self.stop)
 
-    def _read_while_watching(self, booking: Booking,
-                             driver: SiteDriver) -> BookingResult | None:
-        """Every court the booking wants was taken: read the day's courts (one read
-        serves every booking watching that day). None when a wanted court is free now:
-        the attempt goes ahead the usual way, at once."""
-        try:
-            courts = self.lane.read_day(driver, booking)
-        except LoginRefused:
-            return None  # the attempt meets it again, and the player is told
-        except AttemptFailed as failed:  # a site that is down for a while: read again later
-            log.info("booking %s: reading the day's courts failed: %s", booking.id,
-                     failed.outcome.message)
-            return self._still_taken(booking, self._keep_watching(
-                booking, failed.outcome.message), counted=False)
-        if free_wanted(courts, booking):
-            log.info("booking %s: a wanted court came free; booking it", booking.id)
-            self.store.count_read(booking.id)
-            return None
-        return self._still_taken(booking, self._keep_watching(booking, None, read=True),
-                                 counted=True)
-
-    def _still_taken(self, booking: Booking, decision: Decision,
-                     counted: bool) -> BookingResult:
-        """Record a read that found no wanted court free (`counted`), or couldn't be
-        made, and hand the booking back: due for the next read, or failed at the cut-off."""
-        self.store.note_read(booking, self.owner, self.clock(), status=decision.status,
-                             due_at=decision.due_at, error=decision.error or "",
-                             counted=counted)
-        return BookingResult(self.store.get_booking(booking.id),
-                             WATCHED if decision.watching else "taken", decision.error)
-
-    def _keep_watching(self, booking: Booking, reason: str | None,
-                       read: bool = False) -> Decision:
-        """Pending again, to read the day's courts at the next interval (with the other
-        bookings watching that day); failed, saying so, once that is past the cut-off."""
-        now = self.clock()
-        club = self.store.club_by_id(booking.club_id)
-        until = min(cutoff(booking.keep_trying or "", booking.slot_start, club.zone),
-                    booking.slot_start)
-        every = self.settings.keep_trying_every
-        due = next_read(now, every)
-        partner = self.store.watch_partner_due(booking, now)
-        if partner is not None and partner <= now + timedelta(seconds=every * (1 + JITTER)):
-            due = partner  # the read another booking of that day makes serves this one too
-        checks = booking.checks + (1 if read else 0)
-        if due >= until:
-            stop = until.astimezone(club.zone).strftime("%H:%M")
-            return Decision("failed", error=(
-                f"no court came free by {stop}, the cut-off for keeping trying "
-                f"({checked(checks)})" + (f": {reason}" if reason else "")))
-        return Decision("pending", due, f"{WATCHING} ({checked(checks)})", watching=True)
 
     def _missed(self, booking: Booking) -> BookingResult:
         reason = "the slot began before it could be booked"
         if booking.last_error:
             reason += f" (last error: {booking.last_error})"
-        self.store.settle_without_attempt(booking, self.owner, "missed", reason, self.clock())
-        return BookingResult(self.store.get_booking(booking.id), "missed", reason)
+        self.store.settle_without_attempt(booking, self.owner, Status.MISSED, reason,
+                                         self.clock())
+        return BookingResult(self.store.get_booking(booking.id), RunOutcome.MISSED, reason)
 
     def _slot_request(self, booking: Booking, driver: SiteDriver, attempt_id: int,
                       number: int, fire_at: float | None) -> SlotRequest:
@@ -335,8 +183,8 @@ class BookingAttempt:
             booking,
             attempt_id,
             self.owner,
-            outcome=("environment" if needs_attention
-                     else "reconciled" if outcome.reconciled else outcome.kind.value),
+            outcome=(RunOutcome.ENVIRONMENT if needs_attention
+                     else RunOutcome.RECONCILED if outcome.reconciled else outcome.kind.value),
             status=decision.status,
             now=self.clock(),
             due_at=decision.due_at,
@@ -353,10 +201,10 @@ class BookingAttempt:
     def _cancelled_before_booking(self, booking: Booking, attempt_id: int) -> BookingResult:
         """A cancel came while an earlier submit was unanswered, and the site turned out
         not to hold the booking: nothing to undo there."""
-        self.store.finish(booking, attempt_id, self.owner, outcome="cancelled",
-                          status="cancelled", now=self.clock(),
+        self.store.finish(booking, attempt_id, self.owner, outcome=RunOutcome.CANCELLED,
+                          status=Status.CANCELLED, now=self.clock(),
                           error="cancelled by the player; the site did not hold it")
-        return BookingResult(self.store.get_booking(booking.id), "cancelled")
+        return BookingResult(self.store.get_booking(booking.id), RunOutcome.CANCELLED)
 
     def _cancel_confirmed(self, booking: Booking, driver: SiteDriver,
                           confirmation: str | None) -> None:
@@ -421,13 +269,9 @@ class BookingAttempt:
     def _finish_interrupted(self, booking: Booking, attempt_id: int) -> None:
         with contextlib.suppress(LeaseLost):
             self.store.finish(
-                booking, attempt_id, self.owner, outcome="interrupted", status="pending",
+                booking, attempt_id, self.owner, outcome=RunOutcome.INTERRUPTED,
+                status=Status.PENDING,
                 now=self.clock(), error="interrupted before the attempt finished",
             )
 
 
-def remember_offer(store: Store, club_id: int, driver: SiteDriver, now: datetime) -> None:
-    """Keep what the driver read of the club's site (courts, slots, durations)."""
-    seen = getattr(driver, "offer", None)
-    if seen is not None:
-        store.remember_offer(club_id, seen, now)

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gametime_cli.models import Status
 from gametime_cli.settings import Settings
 from gametime_cli.sites.base import Outcome, OutcomeKind
 
@@ -20,7 +21,7 @@ PARK_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class Decision:
-    status: str
+    status: Status
     due_at: datetime | None = None
     error: str | None = None
     watching: bool = False
@@ -49,8 +50,8 @@ def decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
     if outcome.kind is OutcomeKind.HELD:
         return _decide_held(outcome, settings, now, slot_start, held_since or now)
     decision = _decide(outcome, failures, settings, now, window_opens)
-    if decision.status == "pending" and decision.due_at and decision.due_at >= slot_start:
-        return Decision("missed", error=f"the slot began before another try: {decision.error}")
+    if decision.status == Status.PENDING and decision.due_at and decision.due_at >= slot_start:
+        return Decision(Status.MISSED, error=f"the slot began before another try: {decision.error}")
     return decision
 
 
@@ -59,33 +60,33 @@ def _decide_held(outcome: Outcome, settings: Settings, now: datetime, slot_start
     retry_at = now + timedelta(seconds=settings.hold_retry)
     if retry_at - held_since > timedelta(seconds=settings.hold_wait) or retry_at >= slot_start:
         waited = max(0, round((now - held_since).total_seconds()))
-        return Decision("failed", error=f"not available: {outcome.message} (tried again "
+        return Decision(Status.FAILED, error=f"not available: {outcome.message} (tried again "
                                         f"for {waited} s; the hold did not lapse)")
-    return Decision("pending", retry_at, f"{outcome.message}; trying again")
+    return Decision(Status.PENDING, retry_at, f"{outcome.message}; trying again")
 
 
 def _decide(outcome: Outcome, failures: int, settings: Settings, now: datetime,
             window_opens: datetime) -> Decision:
     if outcome.kind is OutcomeKind.CONFIRMED:
-        return Decision("confirmed")
+        return Decision(Status.CONFIRMED)
     if outcome.kind in PARKED:
-        return Decision("pending", now + timedelta(seconds=PARK_SECONDS), outcome.message)
+        return Decision(Status.PENDING, now + timedelta(seconds=PARK_SECONDS), outcome.message)
     if outcome.kind is OutcomeKind.NOT_OPEN:
         if now - window_opens > NOT_OPEN_GRACE:
             return Decision(
-                "failed",
+                Status.FAILED,
                 error="the site still said booking hadn't opened 5 minutes after the window "
                 "should have; check the club's --window-days and --opens-at",
             )
-        return Decision("pending", now + timedelta(seconds=NOT_OPEN_RETRY_SECONDS),
+        return Decision(Status.PENDING, now + timedelta(seconds=NOT_OPEN_RETRY_SECONDS),
                         outcome.message)
     if outcome.kind is OutcomeKind.TRANSIENT:
         attempt = failures
         if attempt >= settings.max_attempts:
             return Decision(
-                "failed", error=f"gave up after {attempt} attempts: {outcome.message}"
+                Status.FAILED, error=f"gave up after {attempt} attempts: {outcome.message}"
             )
         return Decision(
             "pending", now + timedelta(seconds=backoff(attempt, settings)), outcome.message
         )
-    return Decision("failed", error=outcome.message or "the site refused the booking")
+    return Decision(Status.FAILED, error=outcome.message or "the site refused the booking")

@@ -15,7 +15,8 @@ from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import EnvironmentProblem
 from gametime_cli.run.next_step import PARK_SECONDS
-from gametime_cli.run.runner import BookingResult, Executor
+from gametime_cli.run.result import BookingResult
+from gametime_cli.run.runner import Runner
 from gametime_cli.settings import Settings
 from gametime_cli.store import Store
 
@@ -80,11 +81,11 @@ def watch(store: Store, *, stop: threading.Event, on_event: Callable[[WatchEvent
         now = utcnow()
         held = {i: until for i, until in held.items() if until > now}
         if _has_due(store, now, now + ahead, held):
-            executor = Executor(store, headed=headed, stop=stop,
-                                on_result=lambda r: on_event(WatchEvent("result", utcnow(), r)),
-                                on_result_command=on_result_command)
-            report = executor.run_pending(max_wait=settings.max_wait,
-                                          lookahead=ahead.total_seconds())
+            runner = Runner(store, headed=headed, stop=stop,
+                            on_result=lambda r: on_event(WatchEvent("result", utcnow(), r)),
+                            on_result_command=on_result_command)
+            report = runner.run_pending(max_wait=settings.max_wait,
+                                        lookahead=ahead.total_seconds())
             later = utcnow() + timedelta(seconds=PARK_SECONDS)
             held.update({r.booking.id: later for r in report.results if r.needs_attention})
             version = store.data_version()
