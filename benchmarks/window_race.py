@@ -78,6 +78,7 @@ from proctree import kill_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gametime_cli.run.opening import PROBE_MARGIN  # an earlier form request: the probe
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
 OFFSET = 2.5
@@ -95,8 +96,6 @@ BOT_GRACE = 30.0
 """Seconds past T0 the naive bot may take to load its form and close its browser."""
 BOT_READY = 2.0
 """The naive bot must be logged in this long before T0, or it does not fire."""
-PROBE_MARGIN = 2.0
-"""A form request more than this before T0 is the preparation's probe (executor.py)."""
 BOOK_PATH = re.compile(r"^/scheduling/index/book/")
 PROVOCATIONS = ("early-site", "taken", "bad-password")
 SLOT = "19:00"
