@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from tests.support import gametime_executable
+
 
 @pytest.mark.slow  # a fresh interpreter
 def test_python_dash_m_runs_the_same_command(home):
@@ -140,3 +142,27 @@ def test_every_fast_form_answers_as_the_full_command(cli, capsys, pinned_now):
     for day in ("+20d", "+21d", "+22d"):
         assert cli("book", day, "19:00", "--club", "sim").exit_code == 0
     _parity(capsys, forms)
+
+
+@pytest.mark.parametrize("args", [("list", "--json"), ("--verbose", "list", "--json")],
+                         ids=["fast", "full"])
+def test_a_reader_that_stops_early_ends_the_listing_quietly(gametime, home, tmp_path, args):
+    # More bookings than a pipe holds (64 KiB), so the write meets the closed pipe.
+    rows = "".join(f"+{d}d,{h:02d}:00,sim\n" for d in range(2, 20) for h in range(7, 22))
+    (tmp_path / "many.csv").write_text("date,time,club\n" + rows)
+    assert gametime("club", "add", "sim", "--url", "simulate:", "--timezone", "UTC",
+                    "--window-days", "30", "--opens-at", "00:00").returncode == 0
+    assert gametime("import", str(tmp_path / "many.csv")).returncode == 0
+    env = {**os.environ, "GAMETIME_HOME": str(home)}
+    with subprocess.Popen([gametime_executable(), *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(100).startswith(b"[\n{")
+        proc.stdout.close()
+        try:
+            err = proc.stderr.read()
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+    assert err == b""
+    assert proc.returncode == 0

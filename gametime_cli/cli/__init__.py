@@ -153,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stderr.write(f"gametime: error: {problem}\n")
         sys.exit(ExitCode.BAD_INPUT)
-    code = answer_fast(args)
+    try:
+        code = answer_fast(args)
+    except BrokenPipeError:  # the reader stopped reading: nothing failed here
+        from gametime_cli.output.streams import reader_gone
+
+        reader_gone()
+        code = 0
     if code is not None:
         sys.exit(code)
     from gametime_cli.cli.app import run

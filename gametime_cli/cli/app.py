@@ -14,7 +14,7 @@ import typer
 from gametime_cli import __version__
 from gametime_cli.cli import helpstyle
 from gametime_cli.errors import ExitCode, GametimeError
-from gametime_cli.output.streams import error_line
+from gametime_cli.output.streams import error_line, reader_gone
 
 # Typer vendors click in recent releases and used the real one before: take the
 # exception classes from wherever its BadParameter lives.
@@ -75,6 +75,13 @@ class GametimeGroup(helpstyle.HelpGroup):
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # the reader stopped reading: nothing failed here
+            reader_gone()
+            return ExitCode.OK
 
 
 app = typer.Typer(

@@ -32,6 +32,18 @@ def stream_json(texts: Iterable[str]) -> None:
     write("[]\n" if opening == "[\n" else "\n]\n")
 
 
+def reader_gone() -> None:
+    """Standard output's reader stopped reading (`gametime list --json | head`): send
+    whatever is still to be written, and the last flush, to /dev/null."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 def error_line(message: str) -> None:
     """The one line a failing command leaves on stderr."""
     sys.stderr.write(f"gametime: error: {message}\n")
