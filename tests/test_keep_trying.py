@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.helpers import pin_clock
+from tests.support import pin_clock
 
 FULL = "simulate:?success=1&seed=3&courts=2&taken=1,2"
 

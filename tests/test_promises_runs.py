@@ -23,8 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from gametime_cli.clock import to_iso
-from tests.helpers import db_snapshot, pin_clock
-from tests.support import gametime_executable
+from tests.support import db_snapshot, gametime_executable, pin_clock
 
 
 def add_club(cli, name: str, url: str, *, window_days: int = 7, timezone: str = "UTC",

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import db_rows, gametime_executable
 
 pytestmark = pytest.mark.slow  # each starts `watch` and waits on it
 

@@ -12,8 +12,8 @@ from itertools import pairwise
 
 import pytest
 
-from tests.helpers import db_rows, db_snapshot
-from tests.helpers import run_in_process as gt
+from tests.support import db_rows, db_snapshot
+from tests.support import run_in_process as gt
 
 
 def add_club(cli, name: str, url: str) -> None:
