@@ -1,7 +1,8 @@
-"""README promises about `gametime watch`, through the installed command: `--json` is one
-JSON object per line, `--on-result` runs a command after each result, and Ctrl-C
-(SIGINT) or SIGTERM ends it cleanly, handing back any booking it holds, with exit 130
-(the exit-code table: 130, Ctrl-C or SIGTERM). Simulated clubs: no browser."""
+"""The docs' promises about `gametime watch` (docs/how-it-works.md, docs/guide.md,
+docs/scripting.md), through the installed command: `--json` is one JSON object per line,
+`--on-result` runs a command after each result, and Ctrl-C (SIGINT) or SIGTERM ends it
+cleanly, handing back any booking it holds, with exit 130 (the exit-code table: 130,
+Ctrl-C or SIGTERM). Simulated clubs: no browser."""
 
 from __future__ import annotations
 
@@ -76,9 +77,10 @@ class Watch:
 
 def test_watch_json_is_one_object_a_line_runs_on_result_and_ctrl_c_exits_130(
         cli, home, now, tmp_path):
-    """README: `watch --json`: one JSON object per line; `watch --on-result` runs a
-    command after each result with GAMETIME_DATE, GAMETIME_ERROR, … set; Ctrl-C ends it
-    (exit 130)."""
+    """docs/how-it-works.md (At the very opening): `watch --json`: one JSON object per
+    line; docs/guide.md (Being told): `watch --on-result` runs a command after each
+    result with GAMETIME_DATE, GAMETIME_ERROR, … set; docs/scripting.md (Exit codes):
+    Ctrl-C ends it (exit 130)."""
     add_club(cli, "sim", "simulate:?success=1&seed=2", accept_waiver=False)
     day = now.date() + timedelta(days=1)
     booking = book(cli, day, "19:00", club="sim")
@@ -111,8 +113,9 @@ def test_watch_json_is_one_object_a_line_runs_on_result_and_ctrl_c_exits_130(
                          ids=["SIGINT", "SIGTERM"])
 def test_a_signal_ends_watch_with_130_handing_back_the_booking_it_holds(cli, home, now,
                                                                         signum):
-    """README: SIGINT and SIGTERM end it cleanly, handing back any booking it holds; the
-    exit-code table: 130, Ctrl-C or SIGTERM."""
+    """docs/how-it-works.md (At the very opening): SIGINT and SIGTERM end it cleanly,
+    handing back any booking it holds; docs/scripting.md's exit-code table: 130, Ctrl-C
+    or SIGTERM."""
     opening = (now + timedelta(seconds=40)).replace(microsecond=0)
     add_club(cli, "soon", "simulate:?success=1", window_days=1,
              opens_at=opening.time().isoformat(), accept_waiver=False)
