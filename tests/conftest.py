@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import invoke_app, pin_clock
 from tests.support import (
     ClubSite,
     Hook,
@@ -24,7 +23,9 @@ from tests.support import (
     debian,
     gametime_executable,
     import_or_missing,
+    invoke_app,
     missing_part,
+    pin_clock,
 )
 from tests.support import login as log_in
 

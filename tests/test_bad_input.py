@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import db_snapshot
-from tests.support import gametime_executable
+from tests.support import db_snapshot, gametime_executable
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ARGS = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

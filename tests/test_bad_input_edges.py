@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from gametime_cli.booking.request import HORIZON_DAYS
 from gametime_cli.booking.windows import local_instant, parse_day, window_opens_at
 from gametime_cli.errors import BadInput
-from tests.helpers import db_snapshot, run_in_process
+from tests.support import db_snapshot, run_in_process
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

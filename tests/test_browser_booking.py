@@ -139,7 +139,7 @@ def test_a_wrong_password_stores_nothing(gametime, site):
              "--window-days", "6", "--opens-at", "09:00")
     result = gametime("login", "--club", "sb", "--username", USER.username,
                       "--password-stdin", input="not-the-password\n", timeout=120)
-    assert result.returncode == 3  # README: a password refused by the site is exit 3
+    assert result.returncode == 3  # docs/server.md: a password refused by the site is exit 3
     assert "refused the login" in result.stderr and "nothing was stored" in result.stderr
     assert json.loads(gametime("accounts", "--json").stdout) == []
 

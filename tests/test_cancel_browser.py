@@ -16,8 +16,7 @@ import pytest
 
 from gametime_cli.sandbox import SandboxSite, SandboxUser
 from tests import support as shared
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import db_rows, gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 

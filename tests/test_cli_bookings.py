@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from tests.helpers import db_snapshot
-from tests.helpers import run_in_process as gt
+from tests.support import db_snapshot
+from tests.support import run_in_process as gt
 
 
 @pytest.fixture

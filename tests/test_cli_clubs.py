@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import db_snapshot
+from tests.support import db_snapshot
 
 ADD = ["club", "add", "jct", "--url", "https://jct.gametime.net", "--timezone",
        "America/Toronto", "--window-days", "6", "--opens-at", "09:00"]

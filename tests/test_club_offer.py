@@ -17,7 +17,7 @@ from gametime_cli.run.next_step import decide
 from gametime_cli.settings import Settings
 from gametime_cli.sites.base import CourtDay, Outcome, OutcomeKind, SlotRequest
 from gametime_cli.store import Store
-from tests.helpers import db_snapshot
+from tests.support import db_snapshot
 
 RIVERSIDE = ClubOffer(courts={1: 117, 2: 118, 3: 121, 4: 125},
                       slots=tuple(range(7 * 60, 22 * 60 + 1, 30)),

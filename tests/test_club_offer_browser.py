@@ -11,7 +11,7 @@ import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from tests import support as shared
-from tests.helpers import db_rows
+from tests.support import db_rows
 
 PASSWORD = "Sandbox-Heron-5521"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")

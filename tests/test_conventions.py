@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from tests.helpers import run_in_process as gt
+from tests.support import run_in_process as gt
 
 
 @pytest.mark.slow  # the installed command, several times

@@ -12,9 +12,9 @@ import keyring
 import pytest
 
 from gametime_cli.secrets.credentials import Secret
-from tests.helpers import db_rows, db_snapshot
-from tests.helpers import run_in_process as gt
 from tests.memory_keyring import MemoryKeyring
+from tests.support import db_rows, db_snapshot
+from tests.support import run_in_process as gt
 
 PASSWORD = "Zebra-Quasar-9137!"
 

@@ -17,7 +17,7 @@ import pytest
 
 from gametime_cli import paths
 from gametime_cli.errors import EnvironmentProblem
-from tests.helpers import run_in_process as gt
+from tests.support import run_in_process as gt
 
 VICTIM_TEXT = "someone else's file, never to be written by gametime\n"
 

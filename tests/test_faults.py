@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.helpers import db_rows, db_snapshot, force_setting
-from tests.support import gametime_executable
+from tests.support import db_rows, db_snapshot, force_setting, gametime_executable
 
 PASSWORD = "Faults-Ibex-2290"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")

@@ -19,8 +19,7 @@ from gametime_cli.clock import to_iso
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.sandbox.state import FormRefusal
 from tests import support as shared
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import db_rows, gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 

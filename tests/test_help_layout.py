@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.helpers import invoke_app
+from tests.support import invoke_app
 
 WIDTH = 80
 MARGIN = 2

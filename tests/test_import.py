@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import db_snapshot
-from tests.helpers import run_in_process as gt
+from tests.support import db_snapshot
+from tests.support import run_in_process as gt
 
 
 def setup() -> None:

@@ -12,19 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.helpers import pin_clock
+from tests.support import add_club, pin_clock, show
 
 FULL = "simulate:?success=1&seed=3&courts=2&taken=1,2"
-
-
-def add_club(cli, url: str = FULL) -> None:
-    result = cli("club", "add", "busy", "--url", url, "--timezone", "UTC",
-                 "--window-days", "7", "--opens-at", "00:00")
-    assert result.exit_code == 0, result.stderr
-
-
-def show(cli, booking: int) -> dict:
-    return json.loads(cli("show", str(booking), "--json").stdout)
 
 
 def free_a_court(home, court_taken: str) -> None:
@@ -36,7 +26,7 @@ def free_a_court(home, court_taken: str) -> None:
 
 def test_a_full_day_is_watched_then_booked_when_a_court_frees(cli, home, pinned_now,
                                                              monkeypatch, hook):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     assert cli("notify", "add", hook.url("hook")).exit_code == 0
     day = (pinned_now + timedelta(days=1)).date().isoformat()
     made = cli("book", day, "19:00", "--club", "busy", "--keep-trying", "--json")
@@ -70,7 +60,7 @@ def test_a_full_day_is_watched_then_booked_when_a_court_frees(cli, home, pinned_
 
 
 def test_without_keep_trying_a_full_day_fails_at_once(cli, pinned_now):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     day = (pinned_now + timedelta(days=1)).date().isoformat()
     cli("book", day, "19:00", "--club", "busy")
     ran = cli("run-pending", "--max-wait", "0", "--json")
@@ -80,7 +70,7 @@ def test_without_keep_trying_a_full_day_fails_at_once(cli, pinned_now):
 
 
 def test_at_the_cut_off_it_fails_saying_why(cli, pinned_now, monkeypatch):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     slot = (pinned_now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     day, at = slot.date().isoformat(), slot.strftime("%H:%M")
     cli("book", day, at, "--club", "busy", "--keep-trying-until", "3h")
@@ -96,7 +86,7 @@ def test_at_the_cut_off_it_fails_saying_why(cli, pinned_now, monkeypatch):
 
 
 def test_the_setting_is_the_default_and_the_option_overrides_it(cli, pinned_now):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     day = (pinned_now + timedelta(days=1)).date().isoformat()
     assert cli("config", "set", "keep_trying", "true").exit_code == 0
     assert cli("config", "set", "keep_trying_until", "17:30").exit_code == 0
@@ -112,7 +102,7 @@ def test_the_setting_is_the_default_and_the_option_overrides_it(cli, pinned_now)
     (["--no-keep-trying", "--keep-trying-until", "3h"], "goes with --keep-trying"),
 ])
 def test_a_bad_cut_off_is_one_line(cli, pinned_now, args, words):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     result = cli("book", "tomorrow", "19:00", "--club", "busy", *args)
     assert result.exit_code == 2 and words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -125,7 +115,7 @@ def test_the_interval_has_a_floor(cli):
 
 
 def test_a_series_and_an_import_keep_trying_too(cli, pinned_now, tmp_path):
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     first = (pinned_now + timedelta(days=1)).date()
     made = json.loads(cli("book", first.isoformat(), "19:00", "--club", "busy", "--every",
                           "day", "--count", "2", "--keep-trying-until", "17:00",
@@ -143,7 +133,7 @@ def test_a_series_and_an_import_keep_trying_too(cli, pinned_now, tmp_path):
 def test_one_read_of_a_day_serves_every_booking_watching_it(cli, pinned_now, monkeypatch):
     from gametime_cli.sites.simulated import SimulatedSite
 
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     day = (pinned_now + timedelta(days=1)).date().isoformat()
     for at in ("19:00", "20:00"):
         assert cli("book", day, at, "--club", "busy", "--keep-trying").exit_code == 0
@@ -165,7 +155,7 @@ def test_one_read_of_a_day_serves_every_booking_watching_it(cli, pinned_now, mon
 def test_cron_reads_again_within_max_wait_where_the_interval_is_shorter(cli):
     """One `run-pending` (cron's tick) stays up to max_wait: with reads every 10 s and
     15 s to stay, it reads the day again before it ends, and no more than it allows."""
-    add_club(cli)
+    add_club(cli, "busy", FULL, accept_waiver=False)
     cli("book", "tomorrow", "19:00", "--club", "busy", "--keep-trying")
     assert cli("config", "set", "keep_trying_every", "10").exit_code == 0
     started = time.monotonic()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import run_in_process as gt
 from tests.support import import_or_missing
+from tests.support import run_in_process as gt
 
 import_or_missing("apprise")
 

@@ -13,8 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import db_rows, gametime_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.usefixtures("needs_browser")]

@@ -12,7 +12,7 @@ import pytest
 from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 from gametime_cli.sites.guard import OriginGuard
 from gametime_cli.sites.origins import Origin, check_site_url, is_loopback, origin_of
-from tests.helpers import db_snapshot
+from tests.support import db_snapshot
 
 PASSWORD = "Origin-Kestrel-5521"
 USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")

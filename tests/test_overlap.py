@@ -10,8 +10,7 @@ import pytest
 
 from gametime_cli.clock import utcnow
 from gametime_cli.store import Store
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import db_rows, gametime_executable
 
 
 @pytest.mark.slow

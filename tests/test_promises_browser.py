@@ -1,6 +1,7 @@
-"""README promises that need a real Chromium booking against the sandbox site: the
-booking type chosen from the form's own labels (Doubles when two or more partners come,
-without `--type`), and a failed booking's notice carrying its screenshot."""
+"""The docs' promises (docs/how-it-works.md, docs/guide.md) that need a real Chromium
+booking against the sandbox site: the booking type chosen from the form's own labels
+(Doubles when two or more partners come, without `--type`), and a failed booking's
+notice carrying its screenshot."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def book(gametime, day: date, at: str, *extra: str) -> int:
 
 
 def test_two_partners_without_type_book_doubles_as_the_form_offers_it(gametime, now):
-    """README (How a booking is made, 3): "chooses the booking type (from the club's
-    settings, else the form's own labels: Singles, Doubles; without `--type`, singles
-    unless two or more partners and guests come)"."""
+    """docs/how-it-works.md (How a booking is made, 3): "chooses the booking type (from
+    the club's settings, else the form's own labels: Singles, Doubles; without `--type`,
+    singles unless two or more partners and guests come)"."""
     site = start_site(now)
     try:
         add_club(gametime, site, now)
@@ -72,9 +73,9 @@ def test_two_partners_without_type_book_doubles_as_the_form_offers_it(gametime, 
 
 def test_a_failed_bookings_notice_carries_its_screenshot(gametime, home, now,
                                                          hook: Hook):
-    """README (Being told): "Each confirmed, failed or missed booking is announced to
-    every notifier: … the reason, with the failure's screenshot attached where the
-    service takes one" (apprise's json:// takes attachments)."""
+    """docs/guide.md (Being told): "Each confirmed, failed or missed booking is
+    announced to every notifier: … the reason, with the failure's screenshot attached
+    where the service takes one" (apprise's json:// takes attachments)."""
     site = start_site(now, save_500=1.0)  # every save answers 500: the attempt fails
     try:
         add_club(gametime, site, now)

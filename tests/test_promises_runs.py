@@ -1,6 +1,7 @@
-"""README promises about runs, series, import and `on_result`, each tested as a player
-sees it: the exit code, the JSON or the table on stdout, the line on stderr, the status
-that `show --json` tells.
+"""The docs' promises about runs, series, import and `on_result` (docs/guide.md,
+docs/how-it-works.md, docs/scripting.md), each tested as a player sees it: the exit
+code, the JSON or the table on stdout, the line on stderr, the status that `show --json`
+tells.
 
 The fast ones run the app in-process against simulated clubs, with the commands' clock
 pinned (GAMETIME_NOW) at the test's one instant or at instants built from it; the slow
@@ -23,27 +24,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from gametime_cli.clock import to_iso
-from tests.helpers import db_snapshot, pin_clock
-from tests.support import gametime_executable
-
-
-def add_club(cli, name: str, url: str, *, window_days: int = 7, timezone: str = "UTC",
-             opens_at: str = "00:00") -> None:
-    result = cli("club", "add", name, "--url", url, "--timezone", timezone,
-                 "--window-days", str(window_days), "--opens-at", opens_at)
-    assert result.exit_code == 0, result.stderr
-
-
-def book(cli, club: str, day: date, at: str = "19:00", *extra: str) -> dict:
-    result = cli("book", day.isoformat(), at, "--club", club, "--json", *extra)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def show(cli, booking: int) -> dict:
-    result = cli("show", str(booking), "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+from tests.support import (
+    add_club,
+    book,
+    book_json,
+    db_snapshot,
+    gametime_executable,
+    pin_clock,
+    show,
+)
 
 
 def slot_start(day: date, at: str = "19:00") -> datetime:
@@ -56,10 +45,10 @@ def slot_start(day: date, at: str = "19:00") -> datetime:
 
 def test_a_booking_whose_slot_began_before_it_could_be_booked_is_missed(cli, pinned_now,
                                                                        monkeypatch):
-    """README: `missed` (its slot began before it could be booked)."""
-    add_club(cli, "sim", "simulate:?success=1")
+    """docs/guide.md (Commands): `missed` (its slot began before it could be booked)."""
+    add_club(cli, "sim", "simulate:?success=1", accept_waiver=False)
     day = pinned_now.date() + timedelta(days=1)
-    booking = book(cli, "sim", day)["id"]
+    booking = book(cli, day, "19:00", club="sim")
     # Nothing ran it (the machine was off, say) until a minute after the slot began.
     pin_clock(monkeypatch, slot_start(day) + timedelta(minutes=1))
     result = cli("run-pending", "--json")
@@ -76,12 +65,12 @@ def test_a_booking_whose_slot_began_before_it_could_be_booked_is_missed(cli, pin
 
 
 def test_no_retry_is_started_at_or_after_the_slots_start(cli, pinned_now, monkeypatch):
-    """README: No retry is started at or after the slot's own start: the booking ends
-    `missed`, with the reason."""
-    add_club(cli, "flaky", "simulate:?success=0")
+    """docs/how-it-works.md (Never twice, never lost): No retry is started at or after
+    the slot's own start: the booking ends `missed`, with the reason."""
+    add_club(cli, "flaky", "simulate:?success=0", accept_waiver=False)
     assert cli("config", "set", "retry_base", "60").exit_code == 0  # a first retry 30-60 s on
     day = pinned_now.date() + timedelta(days=1)
-    booking = book(cli, "flaky", day)["id"]
+    booking = book(cli, day, "19:00", club="flaky")
     pin_clock(monkeypatch, slot_start(day) - timedelta(seconds=20))
     result = cli("run-pending", "--json")
     assert result.exit_code == 1, result.stderr
@@ -99,9 +88,10 @@ def test_no_retry_is_started_at_or_after_the_slots_start(cli, pinned_now, monkey
 @pytest.mark.browser
 def test_a_run_that_lost_its_lease_submits_nothing_and_says_lost(gametime, home, now,
                                                                   needs_browser):
-    """README: outcome `lost` — another run took it over. The submit is fenced: the
-    write before it fails if the lease was lost, and then nothing is submitted. The
-    site's own record shows one save: the run that took the booking over."""
+    """docs/scripting.md (`run-pending`): outcome `lost` — another run took it over.
+    docs/how-it-works.md (Never twice, never lost): the submit is fenced: the write
+    before it fails if the lease was lost, and then nothing is submitted. The site's
+    own record shows one save: the run that took the booking over."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
     user = SandboxUser("jo", "pw-jo-lease", 4411, "Jo, Player")
@@ -171,10 +161,11 @@ def test_a_run_that_lost_its_lease_submits_nothing_and_says_lost(gametime, home,
 
 
 def test_every_2weeks_books_a_game_a_fortnight(cli, pinned_now):
-    """README: `--every week|2weeks|day`, ending after `--count N`."""
-    add_club(cli, "sim", "simulate:?success=1", window_days=30)
+    """docs/guide.md (The weekly game): `--every week|2weeks|day`, ending after
+    `--count N`."""
+    add_club(cli, "sim", "simulate:?success=1", window_days=30, accept_waiver=False)
     first = pinned_now.date() + timedelta(days=1)
-    made = book(cli, "sim", first, "19:00", "--every", "2weeks", "--count", "3")
+    made = book_json(cli, first, "19:00", "--every", "2weeks", "--count", "3", club="sim")
     expected = [(first + timedelta(days=14 * n)).isoformat() for n in range(3)]
     # Every game's window opens within 30 days, so each is a booking already.
     assert [b["date"] for b in made["bookings"]] == expected
@@ -189,14 +180,14 @@ def test_every_2weeks_books_a_game_a_fortnight(cli, pinned_now):
 
 
 def test_until_is_the_series_last_date(cli, pinned_now):
-    """README: a series ends `--until DATE`: no game after it (the date itself is the
-    last game when it falls on the rule)."""
-    add_club(cli, "sim", "simulate:?success=1", window_days=30)
+    """docs/guide.md (The weekly game): a series ends `--until DATE`: no game after it
+    (the date itself is the last game when it falls on the rule)."""
+    add_club(cli, "sim", "simulate:?success=1", window_days=30, accept_waiver=False)
     first = pinned_now.date() + timedelta(days=1)
-    on_a_game = book(cli, "sim", first, "19:00", "--every", "week",
-                     "--until", (first + timedelta(days=14)).isoformat())
-    between = book(cli, "sim", first, "20:00", "--every", "week",
-                   "--until", (first + timedelta(days=13)).isoformat())
+    on_a_game = book_json(cli, first, "19:00", "--every", "week",
+                          "--until", (first + timedelta(days=14)).isoformat(), club="sim")
+    between = book_json(cli, first, "20:00", "--every", "week",
+                        "--until", (first + timedelta(days=13)).isoformat(), club="sim")
     # Windows open 30 days ahead: the weeks after --until would all be bookings by now.
     games = {(b["series"], b["date"]) for b in json.loads(cli("list", "--json").stdout)}
     assert games == {
@@ -209,13 +200,14 @@ def test_until_is_the_series_last_date(cli, pinned_now):
 
 
 def test_series_show_notes_a_date_the_clocks_skip(cli, monkeypatch):
-    """README: a date whose time the clocks skip is passed over with a note
-    (`series show`). Paris moves its clocks from 02:00 to 03:00 on 2027-03-28."""
+    """docs/guide.md (The weekly game): a date whose time the clocks skip is passed
+    over with a note (`series show`). Paris moves its clocks from 02:00 to 03:00 on
+    2027-03-28."""
     pin_clock(monkeypatch, datetime(2027, 3, 24, 12, 0, tzinfo=UTC))
     add_club(cli, "paris", "simulate:?success=1", window_days=2, timezone="Europe/Paris",
-             opens_at="08:00")
-    made = book(cli, "paris", date(2027, 3, 27), "02:30", "--every", "day",
-                "--until", "2027-03-29")
+             opens_at="08:00", accept_waiver=False)
+    made = book_json(cli, date(2027, 3, 27), "02:30", "--every", "day",
+                     "--until", "2027-03-29", club="paris")
     note = "2027-03-28: skipped, 02:30 does not exist in Europe/Paris that day"
     shown = cli("series", "show", str(made["id"]))
     assert shown.exit_code == 0, shown.stderr
@@ -229,10 +221,10 @@ def test_series_show_notes_a_date_the_clocks_skip(cli, monkeypatch):
 
 
 def test_import_books_each_row_with_its_account_column(cli, home, pinned_now, tmp_path):
-    """README: import's `account` column (a club with several accounts needs it, as
-    `book --account`); a bad row is reported by its line number, and then nothing from
-    the file is booked."""
-    add_club(cli, "sim", "simulate:?success=1")
+    """docs/guide.md (Many at once): import's `account` column (a club with several
+    accounts needs it, as `book --account`); a bad row is reported by its line number,
+    and then nothing from the file is booked."""
+    add_club(cli, "sim", "simulate:?success=1", accept_waiver=False)
     for user in ("jo", "sam"):
         login = cli("login", "--club", "sim", "--username", user, "--password-stdin",
                     "--store", "file", "--no-verify", input=f"pw-{user}\n")
@@ -279,18 +271,18 @@ def recorder(tmp_path) -> tuple[str, object]:
 
 def test_the_on_result_setting_runs_a_command_with_date_and_error(cli, pinned_now,
                                                                   tmp_path, monkeypatch):
-    """README: the `on_result` setting runs a command after each result with
-    GAMETIME_DATE, GAMETIME_ERROR, … set (confirmed, failed or missed)."""
+    """docs/guide.md (Being told): the `on_result` setting runs a command after each
+    result with GAMETIME_DATE, GAMETIME_ERROR, … set (confirmed, failed or missed)."""
     command, out = recorder(tmp_path)
     assert cli("config", "set", "on_result", command).exit_code == 0
     assert json.loads(cli("config", "list", "--json").stdout)["on_result"] == command
-    add_club(cli, "ok", "simulate:?success=1&seed=4")
-    add_club(cli, "down", "simulate:?success=0")
+    add_club(cli, "ok", "simulate:?success=1&seed=4", accept_waiver=False)
+    add_club(cli, "down", "simulate:?success=0", accept_waiver=False)
     assert cli("config", "set", "max_attempts", "1").exit_code == 0
     day = pinned_now.date() + timedelta(days=1)
     later = day + timedelta(days=1)
-    booked = book(cli, "ok", day, "19:00")["id"]
-    failed = book(cli, "down", later, "20:00")["id"]
+    booked = book(cli, day, "19:00", club="ok")
+    failed = book(cli, later, "20:00", club="down")
     result = cli("run-pending", "--json")
     assert result.exit_code == 1, result.stderr
     reason = show(cli, failed)["last_error"]
@@ -300,7 +292,7 @@ def test_the_on_result_setting_runs_a_command_with_date_and_error(cli, pinned_no
         f"{failed}|failed|down|{later.isoformat()}|20:00|{reason}",
     ])
     # A missed booking is a result too: its reason comes in GAMETIME_ERROR.
-    missed = book(cli, "ok", later, "18:00")["id"]
+    missed = book(cli, later, "18:00", club="ok")
     pin_clock(monkeypatch, slot_start(later, "18:00") + timedelta(minutes=1))
     assert cli("run-pending").exit_code == 1
     assert out.read_text().splitlines()[-1] == (
@@ -309,10 +301,10 @@ def test_the_on_result_setting_runs_a_command_with_date_and_error(cli, pinned_no
 
 
 def test_a_failing_on_result_command_is_logged_and_changes_nothing(cli, home, pinned_now):
-    """README: A notice or command that fails is logged and never changes the booking's
-    outcome."""
-    add_club(cli, "ok", "simulate:?success=1&seed=4")
-    booking = book(cli, "ok", pinned_now.date() + timedelta(days=1))["id"]
+    """docs/guide.md (Being told): A notice or command that fails is logged and never
+    changes the booking's outcome."""
+    add_club(cli, "ok", "simulate:?success=1&seed=4", accept_waiver=False)
+    booking = book(cli, pinned_now.date() + timedelta(days=1), "19:00", club="ok")
     result = cli("run-pending", "--json", "--on-result", "echo no >&2; exit 7")
     assert result.exit_code == 0, result.stderr
     [entry] = json.loads(result.stdout)["bookings"]
@@ -331,10 +323,10 @@ def test_a_failing_on_result_command_is_logged_and_changes_nothing(cli, home, pi
 @pytest.mark.browser
 def test_too_early_at_the_opening_is_asked_again_for_fire_retry_seconds_only(
         gametime, now, needs_browser):
-    """README: at T0, if the site still says too early, it asks again at once, then at
-    most every 100 ms, for up to `fire_retry_seconds`. Here the site opens the day a day
-    later than the club's rule says; with `--max-wait 0` the run stops when the burst
-    does."""
+    """docs/how-it-works.md (At the very opening): at T0, if the site still says too
+    early, it asks again at once, then at most every 100 ms, for up to
+    `fire_retry_seconds`. Here the site opens the day a day later than the club's rule
+    says; with `--max-wait 0` the run stops when the burst does."""
     from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
 
     t0 = (now + timedelta(seconds=15)).replace(microsecond=0)

@@ -1,8 +1,9 @@
-"""README promises about setting up: notifications (`notify remove`, `notify test`),
-`login --no-verify` and the hidden password prompt, `-vv` and the rotating log,
-`doctor` finding a systemd timer or a running `watch`, and the order in which the
-browser is found. No network but loopback; no browser is started here (see
-tests/test_promises_browser.py for the ones that drive Chromium)."""
+"""The docs' promises (docs/guide.md, docs/server.md, docs/how-it-works.md) about
+setting up: notifications (`notify remove`, `notify test`), `login --no-verify` and the
+hidden password prompt, `-vv` and the rotating log, `doctor` finding a systemd timer or
+a running `watch`, and the order in which the browser is found. No network but
+loopback; no browser is started here (see tests/test_promises_browser.py for the ones
+that drive Chromium)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ PASSWORD = "Marmot-Lantern-5821!"
 
 
 def test_notify_test_reaches_every_notifier_and_remove_stops_one(cli, hook):
-    """README: `gametime notify add URL|list|remove ID|test`; `gametime notify test`."""
+    """docs/guide.md (Commands): `gametime notify add URL|list|remove ID|test`; (Being
+    told) `gametime notify test`."""
     for path in ("first", "second"):
         assert cli("notify", "add", hook.url(path)).exit_code == 0
     tested = cli("notify", "test")
@@ -52,8 +54,9 @@ def test_notify_test_reaches_every_notifier_and_remove_stops_one(cli, hook):
 
 
 def test_login_no_verify_stores_the_password_without_asking_the_site(cli, home):
-    """README: "Unless `--no-verify`, the password is checked with the club's site
-    first": with it, the site is not asked at all (here it would refuse the password)."""
+    """docs/server.md (Your password): "Unless `--no-verify`, the password is checked
+    with the club's site first": with it, the site is not asked at all (here it would
+    refuse the password)."""
     from gametime_cli.secrets.vault import Vault
 
     with SandboxSite(SandboxConfig(users=[SandboxUser("jo", "the-right-one", 7, "Jo")])) as site:
@@ -96,9 +99,9 @@ def read_pty(fd: int, until: bytes | None, timeout: float) -> bytes:
 
 
 def test_login_asks_for_the_password_with_hidden_input(cli, home):
-    """README: "`gametime login` asks for the password with hidden input": through a
-    real terminal (a pty), the prompt comes, the typed password is not echoed, and it
-    is saved."""
+    """docs/server.md (Your password): "`gametime login` asks for the password with
+    hidden input": through a real terminal (a pty), the prompt comes, the typed password
+    is not echoed, and it is saved."""
     import fcntl
     import pty
     import termios
@@ -150,8 +153,9 @@ def book_tomorrow(cli, now, at: str) -> None:
 
 
 def test_vv_shows_everything_v_only_more(cli, now, monkeypatch, home):
-    """README: "Every command takes `-v` (more on stderr, `-vv` for everything)": a site
-    driver that breaks is one warning line with -v; -vv adds its trace."""
+    """docs/guide.md (Commands): "Every command takes `-v` (more on stderr, `-vv` for
+    everything)": a site driver that breaks is one warning line with -v; -vv adds its
+    trace."""
     from gametime_cli.sites.simulated import SimulatedSite
 
     def broken(self, request, court):
@@ -189,8 +193,8 @@ def fill_log(path: Path, marker: str, size: int) -> None:
 
 
 def test_the_log_rotates_at_1_mb_and_keeps_3(cli, home, now):
-    """README: every command "logs to a rotating `gametime.log` in the data home (1 MB, 3
-    kept, 0600 …)"."""
+    """docs/guide.md (Commands): every command "logs to a rotating `gametime.log` in the
+    data home (1 MB, 3 kept, 0600 …)"."""
     add_simulated(cli)
     log = home / "gametime.log"
     book_tomorrow(cli, now, "06:00")
@@ -240,8 +244,9 @@ def scheduler_check(cli) -> dict:
 
 
 def test_doctor_finds_the_systemd_timer(cli, scheduler_env):
-    """README: doctor checks that "the crontab entry, the systemd timer or a running
-    `watch` is there"; `gametime systemd install` writes the user timer."""
+    """docs/server.md (Cron, systemd and doctor): doctor checks that "the crontab entry,
+    the systemd timer or a running `watch` is there"; `gametime systemd install` writes
+    the user timer."""
     installed = cli("systemd", "install", "--no-enable")
     assert installed.exit_code == 0, installed.stderr
     assert (scheduler_env / "gametime-run-pending.timer").is_file()
@@ -252,8 +257,8 @@ def test_doctor_finds_the_systemd_timer(cli, scheduler_env):
 
 @pytest.mark.slow  # starts `watch`
 def test_doctor_finds_a_running_watch(cli, home, scheduler_env):
-    """README: doctor checks that "the crontab entry, the systemd timer or a running
-    `watch` is there"."""
+    """docs/server.md (Cron, systemd and doctor): doctor checks that "the crontab entry,
+    the systemd timer or a running `watch` is there"."""
     assert cli("list").exit_code == 0  # the data home and its database
     errors = home.parent / "watch.err"
     with open(errors, "w") as err:
@@ -294,9 +299,10 @@ NAMES_ON_PATH = ("chromium-headless-shell", "chromium", "chromium-browser", "goo
 
 
 def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, monkeypatch):
-    """README: "The browser: `GAMETIME_BROWSER` or the `browser` setting names an
-    executable; otherwise …" (the setting: "empty: `GAMETIME_BROWSER`, Playwright's,
-    `PATH`"): the variable first, then the setting, each before anything on PATH."""
+    """docs/how-it-works.md (How a booking is made): "The browser: `GAMETIME_BROWSER` or
+    the `browser` setting names an executable; otherwise …" (docs/guide.md, Settings,
+    the setting: "empty: `GAMETIME_BROWSER`, Playwright's, `PATH`"): the variable
+    first, then the setting, each before anything on PATH."""
     from gametime_cli.errors import EnvironmentProblem
     from gametime_cli.settings import Settings
     from gametime_cli.sites.browser import BrowserMode, find_browser
@@ -329,10 +335,11 @@ def test_gametime_browser_then_the_browser_setting_come_first(cli, tmp_path, mon
 
 @pytest.mark.slow  # asks Playwright (its driver process) where its Chromium is, 7 times
 def test_then_playwrights_own_then_path_in_order(tmp_path, monkeypatch):
-    """README: otherwise "Playwright's own Chromium if `playwright install chromium` put
-    it there, then on `PATH` `chromium`, `chromium-browser` or `google-chrome`; `lean`
-    takes `chromium-headless-shell` from `PATH`. With none, the run says how to get
-    one". Discovery only: the stand-ins are never started."""
+    """docs/how-it-works.md (How a booking is made): otherwise "Playwright's own Chromium
+    if `playwright install chromium` put it there, then on `PATH` `chromium`,
+    `chromium-browser` or `google-chrome` (with `browser_mode lean`,
+    `chromium-headless-shell`). With none, the run says how to get one". Discovery
+    only: the stand-ins are never started."""
     from playwright.sync_api import sync_playwright
 
     from gametime_cli.errors import EnvironmentProblem

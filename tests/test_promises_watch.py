@@ -1,7 +1,8 @@
-"""README promises about `gametime watch`, through the installed command: `--json` is one
-JSON object per line, `--on-result` runs a command after each result, and Ctrl-C
-(SIGINT) or SIGTERM ends it cleanly, handing back any booking it holds, with exit 130
-(the exit-code table: 130, Ctrl-C or SIGTERM). Simulated clubs: no browser."""
+"""The docs' promises about `gametime watch` (docs/how-it-works.md, docs/guide.md,
+docs/scripting.md), through the installed command: `--json` is one JSON object per line,
+`--on-result` runs a command after each result, and Ctrl-C (SIGINT) or SIGTERM ends it
+cleanly, handing back any booking it holds, with exit 130 (the exit-code table: 130,
+Ctrl-C or SIGTERM). Simulated clubs: no browser."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import db_rows
-from tests.support import gametime_executable
+from tests.support import add_club, book, db_rows, gametime_executable
 
 pytestmark = pytest.mark.slow  # each starts `watch` and waits on it
 
@@ -75,26 +75,15 @@ class Watch:
             self.process.wait(timeout=10)
 
 
-def add_club(cli, name: str, url: str, window_days: int, opens_at: str) -> None:
-    result = cli("club", "add", name, "--url", url, "--timezone", "UTC",
-                 "--window-days", str(window_days), "--opens-at", opens_at)
-    assert result.exit_code == 0, result.stderr
-
-
-def book(cli, club: str, day: date) -> int:
-    result = cli("book", day.isoformat(), "19:00", "--club", club, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["id"]
-
-
 def test_watch_json_is_one_object_a_line_runs_on_result_and_ctrl_c_exits_130(
         cli, home, now, tmp_path):
-    """README: `watch --json`: one JSON object per line; `watch --on-result` runs a
-    command after each result with GAMETIME_DATE, GAMETIME_ERROR, … set; Ctrl-C ends it
-    (exit 130)."""
-    add_club(cli, "sim", "simulate:?success=1&seed=2", 7, "00:00")
+    """docs/how-it-works.md (At the very opening): `watch --json`: one JSON object per
+    line; docs/guide.md (Being told): `watch --on-result` runs a command after each
+    result with GAMETIME_DATE, GAMETIME_ERROR, … set; docs/scripting.md (Exit codes):
+    Ctrl-C ends it (exit 130)."""
+    add_club(cli, "sim", "simulate:?success=1&seed=2", accept_waiver=False)
     day = now.date() + timedelta(days=1)
-    booking = book(cli, "sim", day)
+    booking = book(cli, day, "19:00", club="sim")
     out = tmp_path / "results.txt"
     command = (f'printf "%s|%s|%s|%s|%s\\n" "$GAMETIME_BOOKING_ID" "$GAMETIME_STATUS" '
                f'"$GAMETIME_DATE" "$GAMETIME_TIME" "$GAMETIME_ERROR" >> {shlex.quote(str(out))}')
@@ -124,11 +113,13 @@ def test_watch_json_is_one_object_a_line_runs_on_result_and_ctrl_c_exits_130(
                          ids=["SIGINT", "SIGTERM"])
 def test_a_signal_ends_watch_with_130_handing_back_the_booking_it_holds(cli, home, now,
                                                                         signum):
-    """README: SIGINT and SIGTERM end it cleanly, handing back any booking it holds; the
-    exit-code table: 130, Ctrl-C or SIGTERM."""
+    """docs/how-it-works.md (At the very opening): SIGINT and SIGTERM end it cleanly,
+    handing back any booking it holds; docs/scripting.md's exit-code table: 130, Ctrl-C
+    or SIGTERM."""
     opening = (now + timedelta(seconds=40)).replace(microsecond=0)
-    add_club(cli, "soon", "simulate:?success=1", 1, opening.time().isoformat())
-    booking = book(cli, "soon", opening.date() + timedelta(days=1))
+    add_club(cli, "soon", "simulate:?success=1", window_days=1,
+             opens_at=opening.time().isoformat(), accept_waiver=False)
+    booking = book(cli, opening.date() + timedelta(days=1), "19:00", club="soon")
     watch = Watch(home)
     try:
         watch.next_event("started", 30)
@@ -157,14 +148,15 @@ def test_a_booking_that_needs_the_player_is_held_back_not_run_again_and_again(cl
     Watch says so once and holds it back (PARK_SECONDS) instead of running it again at
     once, which once printed hundreds of results a second; another club's opening a few
     seconds later is still booked at its time."""
-    add_club(cli, "real", "https://club.gametime.net", 7, "00:00")
-    stuck = book(cli, "real", now.date() + timedelta(days=1))
+    add_club(cli, "real", "https://club.gametime.net", accept_waiver=False)
+    stuck = book(cli, now.date() + timedelta(days=1), "19:00", club="real")
     # The opening comes 10 s and more after watch starts: beyond its first look ahead
     # (lead_seconds 5 + 5 s), so the watch has seconds in which it could spin.
     assert cli("config", "set", "lead_seconds", "5").exit_code == 0
     opening = (now + timedelta(seconds=16)).replace(microsecond=0)
-    add_club(cli, "soon", "simulate:?success=1", 1, opening.time().isoformat())
-    later = book(cli, "soon", opening.date() + timedelta(days=1))
+    add_club(cli, "soon", "simulate:?success=1", window_days=1,
+             opens_at=opening.time().isoformat(), accept_waiver=False)
+    later = book(cli, opening.date() + timedelta(days=1), "19:00", club="soon")
     watch = Watch(home)
     try:
         first = watch.next_event("result", 30)["booking"]

@@ -12,27 +12,15 @@ from itertools import pairwise
 
 import pytest
 
-from tests.helpers import db_rows, db_snapshot
-from tests.helpers import run_in_process as gt
-
-
-def add_club(cli, name: str, url: str) -> None:
-    result = cli("club", "add", name, "--url", url, "--timezone", "UTC",
-                 "--window-days", "7", "--opens-at", "00:00")
-    assert result.exit_code == 0, result.stderr
-
-
-def book(cli, club: str, *extra: str, day: str = "tomorrow", at: str = "19:00") -> int:
-    result = cli("book", day, at, "--club", club, "--json", *extra)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["id"]
+from tests.support import add_club, book, db_rows, db_snapshot
+from tests.support import run_in_process as gt
 
 
 def test_nothing_due_prints_nothing(gametime, cli):
-    add_club(cli, "far", "simulate:?success=1")
+    add_club(cli, "far", "simulate:?success=1", accept_waiver=False)
     cli("club", "add", "later", "--url", "simulate:", "--timezone", "UTC",
         "--window-days", "1", "--opens-at", "00:00")
-    book(cli, "later", day="+5d")
+    book(cli, "+5d", "19:00", club="later")
     result = gametime("run-pending")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     as_json = gametime("run-pending", "--json")
@@ -43,9 +31,9 @@ def test_nothing_due_prints_nothing(gametime, cli):
 
 
 def test_due_bookings_are_confirmed_with_a_table(gametime, cli):
-    add_club(cli, "sure", "simulate:?success=1&seed=5")
-    first = book(cli, "sure", "--court", "4")
-    second = book(cli, "sure", at="20:00")
+    add_club(cli, "sure", "simulate:?success=1&seed=5", accept_waiver=False)
+    first = book(cli, "tomorrow", "19:00", "--court", "4", club="sure")
+    second = book(cli, "tomorrow", "20:00", club="sure")
     result = gt("run-pending")
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line for line in result.stdout.splitlines()
@@ -61,8 +49,8 @@ def test_due_bookings_are_confirmed_with_a_table(gametime, cli):
 
 
 def test_json_document(cli):
-    add_club(cli, "sure", "simulate:?success=1&seed=5")
-    booking = book(cli, "sure")
+    add_club(cli, "sure", "simulate:?success=1&seed=5", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="sure")
     result = gt("run-pending", "--json")
     assert result.returncode == 0
     doc = json.loads(result.stdout)
@@ -77,8 +65,8 @@ def test_json_document(cli):
 
 
 def test_transient_failure_goes_back_to_pending_with_backoff(cli):
-    add_club(cli, "flaky", "simulate:?success=0")
-    booking = book(cli, "flaky")
+    add_club(cli, "flaky", "simulate:?success=0", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="flaky")
     before = datetime.now(UTC)
     result = cli("run-pending", "--max-wait", "0", "--json")
     assert result.exit_code == 0
@@ -92,9 +80,9 @@ def test_transient_failure_goes_back_to_pending_with_backoff(cli):
 
 
 def test_retries_within_the_run_then_fails_with_exit_1(cli, home):
-    add_club(cli, "down", "simulate:?success=0")
+    add_club(cli, "down", "simulate:?success=0", accept_waiver=False)
     cli("config", "set", "retry_base", "0.2")
-    booking = book(cli, "down")
+    booking = book(cli, "tomorrow", "19:00", club="down")
     result = gt("run-pending", "--json")
     assert result.returncode == 1
     [entry] = json.loads(result.stdout)["bookings"]
@@ -109,25 +97,26 @@ def test_retries_within_the_run_then_fails_with_exit_1(cli, home):
 
 
 def test_failed_run_table_and_exit_code(cli):
-    add_club(cli, "down", "simulate:?success=0")
+    add_club(cli, "down", "simulate:?success=0", accept_waiver=False)
     cli("config", "set", "max_attempts", "1")
-    book(cli, "down")
+    book(cli, "tomorrow", "19:00", club="down")
     result = gt("run-pending")
     assert result.returncode == 1
     assert "failed" in result.stdout and "gave up after 1 attempts" in result.stdout
 
 
 def test_taken_court_falls_back_to_the_next_preference(cli):
-    add_club(cli, "busy", "simulate:?success=1&taken=1,3")
-    booking = book(cli, "busy", "--court", "1", "--court", "3", "--court", "2")
+    add_club(cli, "busy", "simulate:?success=1&taken=1,3", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", "--court", "1", "--court", "3", "--court", "2",
+                   club="busy")
     assert cli("run-pending").exit_code == 0
     shown = json.loads(cli("show", str(booking), "--json").stdout)
     assert shown["status"] == "confirmed" and shown["court"] == 2
 
 
 def test_all_preferred_courts_taken_fails_not_available(cli):
-    add_club(cli, "busy", "simulate:?success=1&taken=1,2")
-    booking = book(cli, "busy", "--court", "1", "--court", "2")
+    add_club(cli, "busy", "simulate:?success=1&taken=1,2", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", "--court", "1", "--court", "2", club="busy")
     result = cli("run-pending")
     assert result.exit_code == 1
     shown = json.loads(cli("show", str(booking), "--json").stdout)
@@ -137,15 +126,15 @@ def test_all_preferred_courts_taken_fails_not_available(cli):
 
 
 def test_any_court_skips_the_taken_ones(cli):
-    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2")
-    booking = book(cli, "busy")
+    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="busy")
     cli("run-pending")
     assert json.loads(cli("show", str(booking), "--json").stdout)["court"] == 3
 
 
 def test_dry_run_changes_nothing(cli, home):
-    add_club(cli, "sure", "simulate:?success=1")
-    booking = book(cli, "sure")
+    add_club(cli, "sure", "simulate:?success=1", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="sure")
     before = db_snapshot(home)
     result = gt("run-pending", "--dry-run", "--json")
     assert result.returncode == 0
@@ -162,9 +151,9 @@ def test_seeded_simulation_is_deterministic(tmp_path, monkeypatch, cli):
     outcomes = []
     for run in range(2):
         monkeypatch.setenv("GAMETIME_HOME", str(tmp_path / f"home{run}"))
-        add_club(cli, "seeded", "simulate:?seed=7&success=0.5")
+        add_club(cli, "seeded", "simulate:?seed=7&success=0.5", accept_waiver=False)
         for hour in range(8, 20):
-            book(cli, "seeded", at=f"{hour}:00")
+            book(cli, "tomorrow", f"{hour}:00", club="seeded")
         cli("run-pending", "--max-wait", "0")
         outcomes.append([(b["status"], b["confirmation"])
                          for b in json.loads(cli("list", "--json").stdout)])
@@ -174,10 +163,10 @@ def test_seeded_simulation_is_deterministic(tmp_path, monkeypatch, cli):
 
 @pytest.mark.slow  # 112 simulated bookings
 def test_success_rate_defaults_to_four_in_five(cli):
-    add_club(cli, "default", "simulate:?seed=11")
+    add_club(cli, "default", "simulate:?seed=11", accept_waiver=False)
     for day in range(1, 8):
         for hour in range(6, 22):
-            book(cli, "default", day=f"+{day}d", at=f"{hour}:00")
+            book(cli, f"+{day}d", f"{hour}:00", club="default")
     cli("run-pending", "--max-wait", "0")
     statuses = [b["status"] for b in json.loads(cli("list", "--all", "--json").stdout)]
     rate = statuses.count("confirmed") / len(statuses)
@@ -186,8 +175,8 @@ def test_success_rate_defaults_to_four_in_five(cli):
 
 
 def test_a_booking_left_running_by_a_dead_run_is_taken_back(cli, home):
-    add_club(cli, "sure", "simulate:?success=1")
-    booking = book(cli, "sure")
+    add_club(cli, "sure", "simulate:?success=1", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="sure")
     conn = sqlite3.connect(home / "gametime.db")
     with conn:
         conn.execute("UPDATE bookings SET status='running', lease_owner='dead:1:x', "
@@ -203,8 +192,8 @@ def test_a_booking_left_running_by_a_dead_run_is_taken_back(cli, home):
 
 def test_a_gametime_club_without_an_account_waits_with_exit_3(cli):
     # No account: nothing is sent anywhere, the booking waits for a login.
-    add_club(cli, "real", "https://club.gametime.net")
-    booking = book(cli, "real")
+    add_club(cli, "real", "https://club.gametime.net", accept_waiver=False)
+    booking = book(cli, "tomorrow", "19:00", club="real")
     result = gt("run-pending", "--json")
     assert result.returncode == 3
     assert result.stderr.strip() == (
@@ -242,8 +231,8 @@ print(sorted(heavy & {name.split(".")[0] for name in sys.modules}))
 
 
 def test_the_idle_tick_loads_nothing_heavy(cli, home):
-    add_club(cli, "later", "simulate:")
-    book(cli, "later", day="+20d")
+    add_club(cli, "later", "simulate:", accept_waiver=False)
+    book(cli, "+20d", "19:00", club="later")
     env = {**os.environ, "GAMETIME_HOME": str(home)}
     result = subprocess.run([sys.executable, "-c", IDLE_IMPORTS], env=env,
                             capture_output=True, text=True, timeout=30)
@@ -254,9 +243,10 @@ def test_the_idle_tick_loads_nothing_heavy(cli, home):
 def test_an_alternative_time_after_every_court_at_the_first(cli):
     # Courts 1 and 2 are taken all day in this simulation, so 19:00 on them fails;
     # with --any-court the free court 3 is taken at 19:00 before any other time.
-    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2")
-    plain = book(cli, "busy", "--court", "1", "--court", "2", "--or-time", "20:00")
-    wide = book(cli, "busy", "--court", "1", "--any-court", at="18:00")
+    add_club(cli, "busy", "simulate:?success=1&courts=3&taken=1,2", accept_waiver=False)
+    plain = book(cli, "tomorrow", "19:00", "--court", "1", "--court", "2", "--or-time", "20:00",
+                 club="busy")
+    wide = book(cli, "tomorrow", "18:00", "--court", "1", "--any-court", club="busy")
     assert cli("run-pending").exit_code == 1
     failed = json.loads(cli("show", str(plain), "--json").stdout)
     assert failed["status"] == "failed"
@@ -269,6 +259,6 @@ def test_an_alternative_time_after_every_court_at_the_first(cli):
 
 
 def test_bad_alternative_times(cli):
-    add_club(cli, "sim", "simulate:")
+    add_club(cli, "sim", "simulate:", accept_waiver=False)
     result = cli("book", "tomorrow", "19:00", "--club", "sim", "--or-time", "25:00")
     assert result.exit_code == 2 and "is not a time" in result.stderr

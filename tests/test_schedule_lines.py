@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from gametime_cli.errors import EnvironmentProblem, ExitCode
 from gametime_cli.system import crontab, systemd
-from tests.helpers import run_in_process as gt
 from tests.schedule_syntax import (
     ModelError,
     cron_reads,
@@ -27,6 +26,7 @@ from tests.schedule_syntax import (
     runs,
     sh_words,
 )
+from tests.support import run_in_process as gt
 
 CONTROL = [chr(code) for code in [*range(0x20), 0x7F]]
 AWKWARD = list("%'\"\\$ `;&|*?~#=:!{}[]()<>@+,-.")

@@ -11,7 +11,7 @@ import pytest
 from gametime_cli.booking.request import create_series
 from gametime_cli.booking.series import materialize_due
 from gametime_cli.store import Store
-from tests.helpers import run_in_process as gt
+from tests.support import run_in_process as gt
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 
 from gametime_cli import store
 from gametime_cli.store import migrations
-from tests.helpers import db_rows
-from tests.helpers import run_in_process as gt
+from tests.support import db_rows
+from tests.support import run_in_process as gt
 
 
 def mode(path) -> int:

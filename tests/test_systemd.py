@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.helpers import run_in_process as gt
 from tests.schedule_syntax import read_service
+from tests.support import run_in_process as gt
 
 
 @pytest.fixture
