@@ -18,7 +18,7 @@ import pytest
 
 from gametime_cli.clock import restart_pinned, utcnow
 from gametime_cli.store import Store
-from tests.helpers import db_snapshot, iso_z, pin_clock, run_in_process
+from tests.support import db_snapshot, iso_z, pin_clock, run_in_process
 
 AT = {
     "utc-23:59:30": datetime(2026, 11, 27, 23, 59, 30, tzinfo=UTC),  # Fri; Toronto 18:59:30

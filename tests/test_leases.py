@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from gametime_cli.run.lane import AccountLane
 from gametime_cli.run.runner import Runner
 from gametime_cli.store import Store
-from tests.helpers import db_rows
+from tests.support import db_rows
 
 LEASE = timedelta(minutes=5)
 
