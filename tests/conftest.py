@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -131,16 +131,23 @@ def make_site() -> Iterator[Callable[..., SandboxSite]]:
 
 @pytest.fixture
 def club_site(gametime, make_site) -> Callable[..., ClubSite]:
-    """Make a sandbox site (make_site's config options) whose one member is `user`, add
-    it as club `name` (`--accept-waiver --yes`, the site's timezone, window and opening)
-    and log the member in (`--store file`); stopped at the end of the test."""
+    """Make a sandbox site (make_site's config options) whose members are `user` and any
+    `others`, add it as club `name` (`--accept-waiver --yes` unless `accept_waiver` is
+    false; the site's timezone and opening, and its window unless `club_window_days`
+    gives the club another) and log `user` in (`--store file`); stopped at the end of
+    the test."""
 
     def make(user: SandboxUser, *, name: str = "sb", verify: bool = True,
-             login_timeout: float | None = None, **options: object) -> ClubSite:
-        site = make_site(users=[replace(user)], **options)
+             login_timeout: float | None = None, others: Sequence[SandboxUser] = (),
+             accept_waiver: bool = True, club_window_days: int | None = None,
+             **options: object) -> ClubSite:
+        site = make_site(users=[replace(user), *(replace(other) for other in others)],
+                         **options)
         config = site.config
+        window_days = config.window_days if club_window_days is None else club_window_days
         add_club(gametime, name, site.base_url, timezone=config.timezone,
-                 window_days=config.window_days, opens_at=config.opens_at.strftime("%H:%M:%S"))
+                 window_days=window_days, opens_at=config.opens_at.strftime("%H:%M:%S"),
+                 accept_waiver=accept_waiver)
         login = log_in(gametime, name, user.username, user.password, verify=verify,
                        timeout=login_timeout)
         return ClubSite(site, name, login)
