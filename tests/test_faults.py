@@ -10,14 +10,13 @@ import signal
 import sqlite3
 import subprocess
 import time
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
 
-from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.sandbox import SandboxSite, SandboxUser
 from tests.support import db_rows, db_snapshot, force_setting, gametime_executable
 
 PASSWORD = "Faults-Ibex-2290"
@@ -25,21 +24,17 @@ USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
 
 
 @pytest.fixture
-def site():
-    config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
-                           opens_at=clock_time(9, 0), seed=9)
-    with SandboxSite(config) as running:
-        yield running
+def site(club_site, needs_browser) -> SandboxSite:
+    """The sandbox site (seed 9, UTC, 6 days ahead, opening at 09:00) as club sb, Jo
+    logged in; needs_browser first, so without Chromium the test skips before the login."""
+    return club_site(USER, login_timeout=120, timezone="UTC", window_days=6,
+                     opens_at=clock_time(9, 0), seed=9).site
 
 
 def setup_club(gametime, site, day: date, *, lease: str = "3",
                bookings: int = 1) -> list[int]:
-    assert gametime("club", "add", "sb", "--url", site.base_url,
-                    "--accept-waiver", "--yes", "--timezone", "UTC",
-                    "--window-days", "6", "--opens-at", "09:00").returncode == 0
-    login = gametime("login", "--club", "sb", "--username", USER.username, "--password-stdin",
-                     "--store", "file", input=PASSWORD + "\n", timeout=120)
-    assert login.returncode == 0, login.stderr
+    """Club sb's settings for the test (the `site` fixture added it and logged Jo in),
+    and its bookings."""
     force_setting(Path(os.environ["GAMETIME_HOME"]), "lease_seconds", lease)
     assert gametime("config", "set", "retry_base", "0.5").returncode == 0
     ids = []
