@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.sandbox import SandboxSite, SandboxUser
 from tests import support as shared
 
 PASSWORD = "Sandbox-Pangolin-4417"
@@ -20,28 +20,19 @@ USER = SandboxUser("jo.player", PASSWORD, 4411, "Player, Jo")
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 
-@pytest.fixture
-def site(opening: datetime):
-    config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
-                           opens_at=opening.time(), seed=5)
-    with SandboxSite(config) as running:
-        yield running
+def site_config(opening: datetime) -> dict[str, object]:
+    """The site's config: seed 5, UTC, 6 days ahead, opening at the test's `opening`."""
+    return {"timezone": "UTC", "window_days": 6, "opens_at": opening.time(), "seed": 5}
+
+
+def open_club(club_site, opening: datetime, **club: object) -> SandboxSite:
+    """The sandbox site as club sb (`--accept-waiver --yes`), Jo logged in."""
+    return club_site(USER, **club, **site_config(opening)).site
 
 
 @pytest.fixture
-def club(gametime, site, opening):
-    def add(window_days: int = 6) -> str:
-        result = gametime("club", "add", "sb", "--url", site.base_url,
-                          "--accept-waiver", "--yes", "--timezone", "UTC",
-                          "--window-days", str(window_days), "--opens-at",
-                          opening.strftime("%H:%M:%S"))
-        assert result.returncode == 0, result.stderr
-        login = gametime("login", "--club", "sb", "--username", USER.username,
-                         "--password-stdin", "--store", "file", input=PASSWORD + "\n")
-        assert login.returncode == 0, login.stderr
-        return "sb"
-
-    return add
+def site(club_site, opening: datetime) -> SandboxSite:
+    return open_club(club_site, opening)
 
 
 @pytest.fixture
@@ -61,8 +52,7 @@ def wait_until_due(entry: dict) -> None:
 show = shared.show
 
 
-def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, club, book, day):
-    club()
+def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, book, day):
     booking = book("--court", "3", "--partner", "Sam Lee", "--type", "singles")
     result = gametime("run-pending", "--json", timeout=120)
     assert result.returncode == 0, result.stderr
@@ -80,8 +70,7 @@ def test_a_booking_is_confirmed_with_the_sites_id_exactly_once(gametime, site, c
     assert len(site.bookings()) == 1
 
 
-def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, club, book, day):
-    club()
+def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, book, day):
     site.add_booking(1, day, 1140, 60)
     booking = book("--court", "1", "--court", "2")
     assert gametime("run-pending", timeout=120).returncode == 0
@@ -92,8 +81,7 @@ def test_a_taken_first_choice_falls_back_to_the_second(gametime, site, club, boo
     assert marks == {(1, "19:00"): False, (2, "19:00"): True}
 
 
-def test_held_by_another_member_then_not_available(gametime, site, club, book, day):
-    club()
+def test_held_by_another_member_then_not_available(gametime, site, book, day):
     site.hold_for_other_member(1, day, 1140)
     fallback = book("--court", "1", "--court", "4")
     only = book("--court", "1", at="19:30")
@@ -108,11 +96,11 @@ def test_held_by_another_member_then_not_available(gametime, site, club, book, d
     assert failed["last_error"].startswith("not available: held by another member: court 1")
 
 
-def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, club,
+def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, club_site,
                                                                 opening):
     # Our club's settings (7 days ahead) opened the target day an hour ago; the site's
     # (6 days ahead) open it in 23 hours.
-    club(window_days=7)
+    site = open_club(club_site, opening, club_window_days=7)
     target = opening.date() + timedelta(days=7)
     result = gametime("book", target.isoformat(), "19:00", "--club", "sb", "--json")
     booking = json.loads(result.stdout)["id"]
@@ -133,7 +121,8 @@ def test_too_early_by_the_sites_clock_is_retried_until_it_opens(gametime, site, 
     assert len(site.bookings()) == 1
 
 
-def test_a_wrong_password_stores_nothing(gametime, site):
+def test_a_wrong_password_stores_nothing(gametime, make_site, opening):
+    site = make_site(users=[replace(USER)], **site_config(opening))  # the test adds the club
     gametime("club", "add", "sb", "--url", site.base_url,
              "--accept-waiver", "--yes", "--timezone", "UTC",
              "--window-days", "6", "--opens-at", "09:00")
@@ -144,8 +133,7 @@ def test_a_wrong_password_stores_nothing(gametime, site):
     assert json.loads(gametime("accounts", "--json").stdout) == []
 
 
-def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, site, club, book):
-    club()
+def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, site, book):
     booking = book()
     site.config.users[0].password = "changed-on-the-site"
     result = gametime("run-pending", timeout=120)
@@ -155,8 +143,7 @@ def test_a_password_changed_on_the_site_leaves_the_booking_pending(gametime, sit
     assert show(gametime, booking)["status"] == "pending"
 
 
-def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, home, book):
-    club()
+def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, home, book):
     booking = book()
     site.set_save_500(1.0)
     first = gametime("run-pending", "--json", "--max-wait", "0", timeout=120)
@@ -181,16 +168,14 @@ def test_a_500_on_save_is_retried_and_the_failure_kept(gametime, site, club, hom
     assert str(kept[0]) in gametime("show", str(booking)).stdout
 
 
-def test_a_slow_site_within_the_timeouts_still_books(gametime, site, club, book):
-    club()
+def test_a_slow_site_within_the_timeouts_still_books(gametime, site, book):
     site.set_delay(1.0)
     booking = book()
     assert gametime("run-pending", timeout=180).returncode == 0
     assert show(gametime, booking)["status"] == "confirmed"
 
 
-def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, club, book):
-    club()
+def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, book):
     gametime("config", "set", "navigation_timeout", "1")
     booking = book()
     site.set_delay(2.0)
@@ -204,8 +189,7 @@ def test_a_site_slower_than_the_timeout_is_a_transient_failure(gametime, site, c
     assert show(gametime, booking)["status"] == "confirmed"
 
 
-def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path, book):
-    club()
+def test_no_browser_is_a_clear_error(gametime, site, tmp_path, book):
     booking = book()
     named = gametime("run-pending", env={"GAMETIME_BROWSER": str(tmp_path / "none")})
     assert named.returncode == 3
@@ -219,8 +203,7 @@ def test_no_browser_is_a_clear_error(gametime, site, club, tmp_path, book):
     assert show(gametime, booking)["status"] == "pending"
 
 
-def test_courts_grid_marks_ours(gametime, site, club, book, day):
-    club()
+def test_courts_grid_marks_ours(gametime, site, book, day):
     site.add_booking(2, day, 18 * 60, 90, user_id=77, name="Other, Ann")
     book("--court", "1", at="18:00")
     assert gametime("run-pending", timeout=120).returncode == 0
@@ -232,9 +215,8 @@ def test_courts_grid_marks_ours(gametime, site, club, book, day):
     assert later.split()[1:3] == ["·", "Other"]
 
 
-def test_an_alternative_time_is_booked_and_shown(gametime, site, club, book, day,
+def test_an_alternative_time_is_booked_and_shown(gametime, site, book, day,
                                                  tmp_path):
-    club()
     for court in (1, 2, 3, 4, 5, 6):
         site.add_booking(court, day, 1140, 60)
     booking = book("--court", "2", "--court", "1", "--or-time", "20:00")
