@@ -13,12 +13,11 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
-from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.sandbox import SandboxSite, SandboxUser
 from tests.support import gametime_executable
 
 PASSWORD = "Sandbox-Wren-3318"
@@ -32,11 +31,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("ne
 
 
 @pytest.fixture
-def site(opening: datetime):
-    config = SandboxConfig(users=[replace(USER), replace(OTHER)], courts=1, timezone="UTC",
-                           window_days=6, opens_at=opening.time(), seed=14)
-    with SandboxSite(config) as running:
-        yield running
+def site(club_site, opening: datetime) -> SandboxSite:
+    """One court (seed 14, UTC, 6 days ahead, opening at the test's `opening`), Jo and
+    Al its members: club sb, Jo logged in."""
+    return club_site(USER, others=[OTHER], courts=1, timezone="UTC", window_days=6,
+                     opens_at=opening.time(), seed=14).site
 
 
 def cancel_as_the_other_member(site: SandboxSite, booking_id: int) -> None:
@@ -66,16 +65,8 @@ def next_event(watch: subprocess.Popen, selector: selectors.BaseSelector,
     raise AssertionError("watch said nothing in time")
 
 
-def test_a_taken_court_is_booked_within_seconds_of_its_cancelling(gametime, site, opening,
-                                                                   day):
+def test_a_taken_court_is_booked_within_seconds_of_its_cancelling(gametime, site, day):
     theirs = site.add_booking(1, day, 19 * 60, 60, user_id=OTHER.user_id, name=OTHER.name)
-    assert gametime("club", "add", "sb", "--url", site.base_url,
-                    "--accept-waiver", "--yes", "--timezone", "UTC",
-                    "--window-days", "6", "--opens-at",
-                    opening.strftime("%H:%M:%S")).returncode == 0
-    login = gametime("login", "--club", "sb", "--username", USER.username,
-                     "--password-stdin", "--store", "file", input=PASSWORD + "\n")
-    assert login.returncode == 0, login.stderr
     assert gametime("config", "set", "keep_trying_every", str(EVERY)).returncode == 0
     made = gametime("book", day.isoformat(), "19:00", "--club", "sb", "--keep-trying",
                     "--json")
