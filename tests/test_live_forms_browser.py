@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gametime_cli.models import Club
-from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.sandbox import SandboxSite, SandboxUser
 from gametime_cli.sandbox.pages import WAIVER_WORDS
 from gametime_cli.secrets.credentials import Secret
 from gametime_cli.sites.base import Login, OutcomeKind, SlotRequest
@@ -31,18 +31,17 @@ RIVAL = SandboxUser("rival", "Rival-Pass-1", 4419, "Rival, Ray")
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("needs_browser")]
 
 
+def site_config(opening: datetime) -> dict[str, object]:
+    """The site's config: seed 11, UTC, 6 days ahead, opening at the test's `opening`."""
+    return {"timezone": "UTC", "window_days": 6, "opens_at": opening.time(), "seed": 11}
+
+
 @pytest.fixture
-def site(opening: datetime):
-    config = SandboxConfig(users=[replace(USER)], timezone="UTC", window_days=6,
-                           opens_at=opening.time(), seed=11)
-    with SandboxSite(config) as running:
-        yield running
-
-
-def add_club(gametime, site: SandboxSite, opening: datetime, window_days: int = 6) -> None:
-    shared.add_club(gametime, "sb", site.base_url, window_days=window_days,
-                    opens_at=opening.strftime("%H:%M:%S"), accept_waiver=False)
-    shared.login(gametime, "sb", USER.username, PASSWORD, timeout=120)
+def site(club_site, opening: datetime) -> SandboxSite:
+    """The sandbox site as club sb, its waiver not agreed to (no `--accept-waiver`), Jo
+    logged in."""
+    return club_site(USER, accept_waiver=False, login_timeout=120,
+                     **site_config(opening)).site
 
 
 def book(gametime, day: date, *extra: str, at: str = "19:00") -> int:
@@ -64,8 +63,7 @@ def no_secret_reached(site: SandboxSite) -> None:
 
 
 def test_a_90_minute_doubles_with_two_members_and_a_guest_at_a_club_with_a_waiver(
-        gametime, site, opening, day):
-    add_club(gametime, site, opening)
+        gametime, site, day):
     scripted = gametime("club", "set", "sb", "--accept-waiver")
     assert scripted.returncode == 2 and "--yes" in scripted.stderr  # never agreed unasked
     agreed = gametime("club", "set", "sb", "--accept-waiver", "--yes")
@@ -103,8 +101,7 @@ def test_a_90_minute_doubles_with_two_members_and_a_guest_at_a_club_with_a_waive
 
 
 def test_a_waiver_not_agreed_to_stops_before_any_save_and_waits_for_the_player(
-        gametime, site, opening, day):
-    add_club(gametime, site, opening)
+        gametime, site, day):
     booking = book(gametime, day, "--court", "1")
     first = gametime("run-pending", "--json", timeout=120)
     assert first.returncode == 3, first.stderr
@@ -120,8 +117,7 @@ def test_a_waiver_not_agreed_to_stops_before_any_save_and_waits_for_the_player(
     assert len(site.saves()) == 1
 
 
-def test_a_partner_the_roster_doesnt_offer_fails_before_any_save(gametime, site, opening, day):
-    add_club(gametime, site, opening)
+def test_a_partner_the_roster_doesnt_offer_fails_before_any_save(gametime, site, day):
     assert gametime("club", "set", "sb", "--accept-waiver", "--yes").returncode == 0
     booking = book(gametime, day, "--court", "1", "--partner", "Smith")
     result = gametime("run-pending", "--json", timeout=120)
@@ -148,7 +144,8 @@ class NotWaitingForTheHold(GameTimeSite):
 
 @pytest.mark.parametrize("waits", [True, False], ids=["waiting", "not-waiting"])
 def test_the_hold_follows_the_form_and_a_save_before_its_update_is_told(
-        site, day, tmp_path: Path, waits: bool):
+        make_site, opening, day, tmp_path: Path, waits: bool):
+    site = make_site(users=[replace(USER)], **site_config(opening))  # the driver logs in
     site.config.hold_update_delay = 1.0
     club = Club(1, "sb", site.base_url, "UTC", 6, time(9),
                 settings={"accept_waiver": {"words": [WAIVER_WORDS]}})
@@ -172,25 +169,23 @@ def test_the_hold_follows_the_form_and_a_save_before_its_update_is_told(
 
 
 def test_a_court_held_at_the_opening_costs_a_round_trip_and_the_next_court_is_booked(
-        gametime):
+        gametime, club_site):
     # The opening 25 s from now (true time), 20 ms each way.
     opening = (datetime.now(UTC) + timedelta(seconds=25)).replace(microsecond=0)
-    config = SandboxConfig(users=[replace(USER), replace(RIVAL)], timezone="UTC",
-                           window_days=1, opens_at=opening.time(), seed=3, latency=0.02,
-                           jitter=0.002)
-    with SandboxSite(config) as site:
-        add_club(gametime, site, opening, window_days=1)
-        assert gametime("club", "set", "sb", "--accept-waiver", "--yes").returncode == 0
-        day = (opening + timedelta(days=1)).date()
-        site.hold_for_other_member(1, day, 1140)  # a rival holds court 1 at T0
-        booking = book(gametime, day, "--court", "1", "--court", "2")
-        result = gametime("run-pending", "--json", timeout=120)
-        assert result.returncode == 0, result.stderr
-        opens = site.opens_at(day)
-        shown = show(gametime, booking)
-        court_1 = f"/court/{site.court_id(1)}/"
-        asked_1 = [r for r in site.requests() if court_1 in r["path"] and r["at"] > opens - 1]
-        loads = site.form_loads()
+    site = club_site(USER, others=[RIVAL], accept_waiver=False, login_timeout=120,
+                     timezone="UTC", window_days=1, opens_at=opening.time(), seed=3,
+                     latency=0.02, jitter=0.002).site
+    assert gametime("club", "set", "sb", "--accept-waiver", "--yes").returncode == 0
+    day = (opening + timedelta(days=1)).date()
+    site.hold_for_other_member(1, day, 1140)  # a rival holds court 1 at T0
+    booking = book(gametime, day, "--court", "1", "--court", "2")
+    result = gametime("run-pending", "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    opens = site.opens_at(day)
+    shown = show(gametime, booking)
+    court_1 = f"/court/{site.court_id(1)}/"
+    asked_1 = [r for r in site.requests() if court_1 in r["path"] and r["at"] > opens - 1]
+    loads = site.form_loads()
     assert shown["status"] == "confirmed" and shown["court"] == 2
     # Court 1 was asked for at the opening and, its error page read aside, left at
     # once: not the seconds of too-early retries.
@@ -199,8 +194,7 @@ def test_a_court_held_at_the_opening_costs_a_round_trip_and_the_next_court_is_bo
     assert load["court"] == 2 and 0 <= load["at"] - opens < 0.5, load
 
 
-def test_scripts_from_another_origin_run_and_see_no_secret(gametime, site, opening, day):
-    add_club(gametime, site, opening)
+def test_scripts_from_another_origin_run_and_see_no_secret(gametime, site, day):
     assert site.asset_base_url and site.asset_base_url != site.base_url
     assert gametime("club", "set", "sb", "--accept-waiver", "--yes").returncode == 0
     book(gametime, day, "--court", "5", "--duration", "90")
