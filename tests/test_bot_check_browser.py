@@ -11,7 +11,7 @@ and element.click() for the input.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from gametime_cli.models import Club
-from gametime_cli.sandbox import SandboxConfig, SandboxSite, SandboxUser
+from gametime_cli.sandbox import SandboxSite, SandboxUser
 from gametime_cli.secrets.credentials import Secret
 from gametime_cli.sites import page_input
 from gametime_cli.sites.base import Login, OutcomeKind, SlotRequest
@@ -122,11 +122,12 @@ INPUT_MEASURES = {
 
 
 @pytest.fixture
-def site() -> Iterator[SandboxSite]:
+def site(make_site) -> SandboxSite:
+    """Jo and Sam's site, no club added nor anyone logged in: the driver logs in itself,
+    with the measures under test. No seed (SandboxConfig's own), not make_site's 7."""
     users = [SandboxUser("jo", "secret-jo", 4411, "Jo, Test"),
              SandboxUser("sam", "secret-sam", 4412, "Lee, Sam")]
-    with SandboxSite(SandboxConfig(users=users, timezone=ZONE)) as running:
-        yield running
+    return make_site(users=users, timezone=ZONE, seed=None)
 
 
 def book(site: SandboxSite, host: BrowserHost, tmp_path: Path, day: date, submit: str,
