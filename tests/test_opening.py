@@ -103,6 +103,25 @@ def test_the_form_request_is_aimed_to_arrive_just_after_the_opening(gametime):
     assert len(asked) <= 2  # at most one 'too early', asked again at once
 
 
+def test_a_site_keeping_the_rule_gets_no_opening_note(gametime):
+    # Preparing looks once whether the site is open already, well before the opening:
+    # too early. At the opening the form comes at once: the site kept the club's rule,
+    # and nothing tells the player to change it.
+    site, opening = opening_site(0.0, in_seconds=25)
+    with site:
+        day = add_club(gametime, site, opening)
+        booked = json.loads(gametime("book", day, "19:00", "--club", "sb", "--account", "jo",
+                                     "--court", "1", "--json").stdout)["id"]
+        result = gametime("run-pending", "--json", timeout=120)
+        assert result.returncode == 0, result.stderr
+        opens = site.opens_at(opening.date() + timedelta(days=1))
+        looked = [r["at"] - opens for r in site.requests()
+                  if r["path"].startswith(BOOK) and r["at"] < opens - 2]
+        shown = " ".join(gametime("show", str(booked)).stdout.split())
+    assert looked, "preparing never looked whether the site was open"
+    assert "confirmed" in shown and "Opening" not in shown, shown
+
+
 def test_too_early_is_asked_again_at_once_while_its_page_is_read_aside(gametime):
     # The site opens 60 ms after the club's rule says: the first request is too early.
     site, opening = opening_site(1.0, in_seconds=25, late=0.06)

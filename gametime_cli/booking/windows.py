@@ -186,6 +186,7 @@ def opening_note(club: Club) -> OpeningNote | None:
             f"--opens-at HH:MM:SS' (and --window-days N if the day is wrong)")
     actual = (rule + timedelta(seconds=round(difference))).strftime("%H:%M:%S")
     return OpeningNote(
-        f"the site opened about {difference:.0f} s {'after' if difference > 0 else 'before'} "
+        f"the site opened about {abs(difference):.0f} s "
+        f"{'after' if difference > 0 else 'before'} "
         f"{said}",
         f"gametime club set {club.name} --opens-at {actual}")

@@ -88,13 +88,18 @@ def _open_already(lane: Lane, booking: Booking, driver: SiteDriver) -> bool:
 
 def note_late_opening(store: Store, booking: Booking, driver: SiteDriver,
                       now: datetime) -> None:
-    """After an attempt that met 'too early' and then the form: note when it opened."""
+    """After an attempt that met 'too early' and then the form: note when it opened,
+    between the last 'too early' and the form. A 'too early' from before the rule's
+    instant (preparing's look, say) shows the site keeping the rule: nothing to note."""
     between = getattr(driver, "opened_between", None)
     if between is None:
         return
     driver.opened_between = None  # type: ignore[attr-defined]
-    opened = (between[0] + between[1]) / 2 + driver.clock_offset
-    note_opening(store, booking, opened - booking.execute_at.timestamp(), "opened late", now)
+    too_early, served = (at + driver.clock_offset for at in between)
+    rule = booking.execute_at.timestamp()
+    if too_early <= rule:
+        return
+    note_opening(store, booking, (too_early + served) / 2 - rule, "opened late", now)
 
 
 def note_opening(store: Store, booking: Booking, difference: float, how: str,
