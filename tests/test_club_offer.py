@@ -12,7 +12,7 @@ import pytest
 
 from gametime_cli.booking.offer import ClubOffer, slots_label
 from gametime_cli.booking.offer import court_ranges_label as courts_label
-from gametime_cli.run.attempt import attempt_courts
+from gametime_cli.run.courts_asked import attempt_courts
 from gametime_cli.run.next_step import decide
 from gametime_cli.settings import Settings
 from gametime_cli.sites.base import CourtDay, Outcome, OutcomeKind, SlotRequest
