@@ -164,6 +164,11 @@ class Booking:
         return self.confirmation or (f"site id {self.site_id}" if self.site_id else None)
 
     @property
+    def number_label(self) -> str | None:
+        """`number` as the player reads it: 'confirmation 123', else 'site id 456'."""
+        return f"confirmation {self.confirmation}" if self.confirmation else self.number
+
+    @property
     def length_note(self) -> str | None:
         """What the player must be told when the site holds another length than asked."""
         return length_note(self.booked_minutes, self.duration)

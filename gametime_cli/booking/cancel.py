@@ -95,10 +95,8 @@ def cancel(store: Store, booking_id: int, clock: Callable[[], datetime], *,
     elif what == CancelAnswer.ON_SITE and local_only:
         store.mark_cancelled(booking_id, clock(), "forgotten here only (--local-only); "
                              "cancelled on the site by hand")
-        number = (f"confirmation {before.confirmation}" if before.confirmation
-                  else before.number)
         note = (f"Forgot booking {booking_id} here; make sure it is cancelled on "
-                f"{before.club}'s site ({number}).")
+                f"{before.club}'s site ({before.number_label}).")
     elif what == CancelAnswer.ON_SITE:
         done = cancel_confirmed(store, before, store.path.parent, clock())
         note = f"Cancelled booking {booking_id}: {done}."
@@ -114,13 +112,11 @@ def await_the_run(store: Store, booking_id: int, wait: float = CANCEL_WAIT) -> s
     while time.monotonic() < deadline:
         booking = store.get_booking(booking_id)
         if booking.status == Status.CANCELLED:
-            number = (f"confirmation {booking.confirmation}" if booking.confirmation
-                      else booking.number)
             return (f"Cancelled booking {booking_id}: it was being submitted; "
                     f"{booking.last_error or 'the club did not keep it'}."
                     if booking.number is None else
                     f"Cancelled booking {booking_id}: the club had just confirmed it "
-                    f"({number}); it was cancelled on the site.")
+                    f"({booking.number_label}); it was cancelled on the site.")
         if booking.status == Status.CONFIRMED and (booking.last_error or "").startswith(
                 "cancelling on the site failed"):
             raise EnvironmentProblem(

@@ -168,15 +168,13 @@ series_app = typer.Typer(help="Recurring bookings made with book --every.",
 @series_app.command("list")
 def series_list(as_json: bool = JSON_OPTION) -> None:
     """Every series and its rule."""
-    from gametime_cli.output import json_shapes, streams, tables
+    from gametime_cli.output import json_shapes, tables
+    from gametime_cli.output.listing import json_or_table
 
-    found = open_store().list_series()
-    if as_json:
-        streams.print_json([json_shapes.series_json(s) for s in found])
-    elif found:
-        streams.console().print(tables.series_table(found))
-    else:
-        say("No series; make one with 'gametime book … --every week'.", err=True)
+    json_or_table(as_json, open_store().list_series, table=tables.series_table,
+                  empty="No series; make one with 'gametime book … --every week'.",
+                  quiet=OUTPUT.quiet,
+                  to_json=lambda found: [json_shapes.series_json(s) for s in found])
 
 
 @series_app.command("show")

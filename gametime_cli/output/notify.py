@@ -16,6 +16,8 @@ from gametime_cli.secrets.environment import child_environment
 
 if TYPE_CHECKING:
     from gametime_cli.models import Club
+    from gametime_cli.settings import Settings
+    from gametime_cli.store import Store
 
 ANNOUNCED = (Status.CONFIRMED, Status.FAILED, Status.MISSED)
 COMMAND_TIMEOUT = 30
@@ -52,9 +54,7 @@ def message_for(result: Any) -> Message:
     if b.status == Status.CONFIRMED:
         title = (f"Court freed and booked: {slot}" if b.watching_since
                  else f"Court booked: {slot}")
-        number = (f"confirmation {b.confirmation}" if b.confirmation
-                  else b.number or "no confirmation number")
-        body = f"Court {b.court}, {number}."
+        body = f"Court {b.court}, {b.number_label or 'no confirmation number'}."
         if b.length_note:
             body += f" The site {b.length_note}."
     else:
@@ -89,6 +89,18 @@ class Announcer:
         self.clubs = clubs or {}
         self.games = games
         """Where a confirmed game's .ics is written, to attach it to its notice."""
+
+    @classmethod
+    def for_store(cls, store: Store, settings: Settings, command: str | None = None
+                  ) -> Announcer:
+        """The data home's announcer: its notifiers, `command` (default: the
+        `on_result` setting), its clubs and its games folder."""
+        from gametime_cli import paths
+
+        return cls([url for _, url in store.notifiers()],
+                   command if command is not None else settings.on_result,
+                   clubs={club.name: club for club in store.list_clubs()},
+                   games=store.path.parent / paths.GAMES_DIR)
 
     def announce(self, result: Any) -> None:
         if result.booking.status not in ANNOUNCED:

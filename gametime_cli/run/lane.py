@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import GametimeError, LeaseLost
 from gametime_cli.models import Account, Booking, Club, Status
@@ -109,10 +108,7 @@ class AccountLane:
         self.owner = owner
         self.stop = stop or threading.Event()
         self.on_result = on_result
-        self.announcer = announcer or Announcer(
-            [url for _, url in store.notifiers()], self.settings.on_result,
-            clubs={club.name: club for club in store.list_clubs()},
-            games=self.home / paths.GAMES_DIR)
+        self.announcer = announcer or Announcer.for_store(store, self.settings)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._drivers: dict[tuple[int, str | None], SiteDriver] = {}
         self._day_reads: dict[tuple[int, str], tuple[float, list[CourtDay]]] = {}
@@ -145,8 +141,7 @@ class AccountLane:
         `lead_seconds` ahead (browser, login, courts, the site's clock), then fire at the
         opening by the site's clock. None if the run is stopping."""
         if booking.attempts == 0 and booking.due_at == booking.execute_at:
-            firing = prepare_for_opening(self, booking,
-                                         timedelta(seconds=self.settings.lead_seconds))
+            firing = prepare_for_opening(self, booking)
             return None if firing is None else self._attempt(booking, fire_at=firing.at)
         if not wait_until(booking.due_at.timestamp(), now=self.epoch, stop=self.stop):
             return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gametime_cli.clock import to_iso
@@ -16,8 +16,6 @@ from gametime_cli.run.waiting import wait_until
 from gametime_cli.sites.base import AttemptFailed, SiteDriver, SlotRequest
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from gametime_cli.models import Booking
     from gametime_cli.run.lane import Lane
     from gametime_cli.run.result import BookingResult
@@ -38,11 +36,12 @@ class Firing:
     open already."""
 
 
-def prepare_for_opening(lane: Lane, booking: Booking, lead: timedelta) -> Firing | None:
-    """Wait until `lead` before the opening, then prepare (browser, login, the form's
+def prepare_for_opening(lane: Lane, booking: Booking) -> Firing | None:
+    """Wait until `lead_seconds` before the opening, then prepare (browser, login, the form's
     day, the site's clock) and work out the firing instant: so as to arrive just after
     the opening by the site's clock, every account opening then aiming at that one
     instant. None if the run is stopping."""
+    lead = timedelta(seconds=lane.settings.lead_seconds)
     if not wait_until((booking.due_at - lead).timestamp(), now=lane.epoch, stop=lane.stop):
         return None
     lane.store.check_lease(booking, lane.owner)  # cancelled while it waited?

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gametime_cli import paths
 from gametime_cli.clock import utcnow
 from gametime_cli.errors import GametimeError
 from gametime_cli.models import Booking, Status
@@ -179,11 +178,8 @@ class Runner:
         self.owner = owner or new_owner()
         self.stop = stop or threading.Event()
         self.on_result = on_result
-        self.announcer = announcer or Announcer(
-            [url for _, url in store.notifiers()],
-            on_result_command if on_result_command is not None else self.settings.on_result,
-            clubs={club.name: club for club in store.list_clubs()},
-            games=self.home / paths.GAMES_DIR)
+        self.announcer = announcer or Announcer.for_store(store, self.settings,
+                                                          on_result_command)
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._owns_browser = browser is None
         self.browser = browser or browser_host(self.settings, headed)
